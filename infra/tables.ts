@@ -1,0 +1,34 @@
+/**
+ * The key design of every table, as plain data: the CDK constructs build the tables from it, and tests
+ * that need a table before the stack is synthesized create it in DynamoDB Local from the same spec.
+ */
+export type TableSpec = {
+  partitionKey: string;
+  sortKey?: string;
+  /** Attribute holding the expiry epoch (seconds), for DynamoDB TTL. */
+  timeToLiveAttribute?: string;
+  globalSecondaryIndexes?: { indexName: string; partitionKey: string; sortKey?: string }[];
+};
+
+export const TableSpecs = {
+  /** One item per order: its status, its lines, the facts received so far, and its deadline while open. */
+  orders: {
+    partitionKey: 'orderId',
+    // Sparse: only open orders carry `openStatus`, so the deadline sweep queries them alone, never scans.
+    globalSecondaryIndexes: [
+      { indexName: 'open-by-deadline', partitionKey: 'openStatus', sortKey: 'deadlineAt' },
+    ],
+  },
+  /** One item per order: the charge, its refund, or a tombstone when the cancellation came first. */
+  payments: { partitionKey: 'orderId' },
+  /** The simulated payment gateway's own ledger: an external system, kept apart from the payment service's state. */
+  paymentGateway: { partitionKey: 'idempotencyKey' },
+  /** Stock items (`SKU#<sku>`) and reservations (`RESERVATION#<orderId>`) share one table, for one transaction. */
+  inventory: { partitionKey: 'pk' },
+  /** Powertools idempotency records, expired by TTL. */
+  idempotency: { partitionKey: 'id', timeToLiveAttribute: 'expiration' },
+  /** The audit's latest verdict per order. */
+  audit: { partitionKey: 'orderId' },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof TableSpecs;

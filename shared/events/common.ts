@@ -1,0 +1,256 @@
+import { z } from 'zod';
+
+/** The `source` of each producer. A producer may only put events with its own source (IAM `events:source`). */
+export const Sources = {
+  orders: 'shop.orders',
+  payments: 'shop.payments',
+  inventory: 'shop.inventory',
+  sagaAudit: 'shop.saga-audit',
+} as const;
+
+export type Source = (typeof Sources)[keyof typeof Sources];
+
+/** Upper bounds that keep every value representable and every event far below EventBridge's 256 KiB. */
+export const Limits = {
+  idLength: 64,
+  // 99, not 100: reserving an order is one DynamoDB transaction of one update per line plus the reservation
+  // record, and TransactWriteItems takes at most 100 actions.
+  maxLines: 99,
+  maxQuantity: 10_000,
+  maxUnitPriceCents: 100_000_000,
+} as const;
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** An identifier: non-empty, bounded, printable ASCII with no separators that could forge a table key. */
+export const Id = z
+  .string()
+  .min(1)
+  .max(Limits.idLength)
+  .regex(
+    ID_PATTERN,
+    'must start with a letter or digit and contain only letters, digits, ".", "_", ":" and "-"',
+  );
+
+/** The saga id: every event of one order carries it. */
+export const OrderId = Id;
+
+/** A stock-keeping unit. */
+export const Sku = Id;
+
+/** An ISO-8601 instant with a UTC designator or an offset. */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/** Active ISO-4217 currency codes. */
+export const CURRENCIES = [
+  'AED',
+  'AFN',
+  'ALL',
+  'AMD',
+  'AOA',
+  'ARS',
+  'AUD',
+  'AWG',
+  'AZN',
+  'BAM',
+  'BBD',
+  'BDT',
+  'BGN',
+  'BHD',
+  'BIF',
+  'BMD',
+  'BND',
+  'BOB',
+  'BRL',
+  'BSD',
+  'BTN',
+  'BWP',
+  'BYN',
+  'BZD',
+  'CAD',
+  'CDF',
+  'CHF',
+  'CLP',
+  'CNY',
+  'COP',
+  'CRC',
+  'CUP',
+  'CVE',
+  'CZK',
+  'DJF',
+  'DKK',
+  'DOP',
+  'DZD',
+  'EGP',
+  'ERN',
+  'ETB',
+  'EUR',
+  'FJD',
+  'FKP',
+  'GBP',
+  'GEL',
+  'GHS',
+  'GIP',
+  'GMD',
+  'GNF',
+  'GTQ',
+  'GYD',
+  'HKD',
+  'HNL',
+  'HTG',
+  'HUF',
+  'IDR',
+  'ILS',
+  'INR',
+  'IQD',
+  'IRR',
+  'ISK',
+  'JMD',
+  'JOD',
+  'JPY',
+  'KES',
+  'KGS',
+  'KHR',
+  'KMF',
+  'KPW',
+  'KRW',
+  'KWD',
+  'KYD',
+  'KZT',
+  'LAK',
+  'LBP',
+  'LKR',
+  'LRD',
+  'LSL',
+  'LYD',
+  'MAD',
+  'MDL',
+  'MGA',
+  'MKD',
+  'MMK',
+  'MNT',
+  'MOP',
+  'MRU',
+  'MUR',
+  'MVR',
+  'MWK',
+  'MXN',
+  'MYR',
+  'MZN',
+  'NAD',
+  'NGN',
+  'NIO',
+  'NOK',
+  'NPR',
+  'NZD',
+  'OMR',
+  'PAB',
+  'PEN',
+  'PGK',
+  'PHP',
+  'PKR',
+  'PLN',
+  'PYG',
+  'QAR',
+  'RON',
+  'RSD',
+  'RUB',
+  'RWF',
+  'SAR',
+  'SBD',
+  'SCR',
+  'SDG',
+  'SEK',
+  'SGD',
+  'SHP',
+  'SLE',
+  'SOS',
+  'SRD',
+  'SSP',
+  'STN',
+  'SVC',
+  'SYP',
+  'SZL',
+  'THB',
+  'TJS',
+  'TMT',
+  'TND',
+  'TOP',
+  'TRY',
+  'TTD',
+  'TWD',
+  'TZS',
+  'UAH',
+  'UGX',
+  'USD',
+  'UYU',
+  'UZS',
+  'VES',
+  'VND',
+  'VUV',
+  'WST',
+  'XAF',
+  'XCD',
+  'XCG',
+  'XOF',
+  'XPF',
+  'YER',
+  'ZAR',
+  'ZMW',
+  'ZWG',
+] as const;
+
+/** An ISO-4217 currency code. */
+export const Currency = z.enum(CURRENCIES);
+export type Currency = z.infer<typeof Currency>;
+
+/** An amount of money in integer minor units (cents): never a float. */
+export const AmountCents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** A quantity of one SKU. */
+export const Quantity = z.number().int().positive().max(Limits.maxQuantity);
+
+/** One line of an order, as the customer placed it. */
+export const OrderLine = z.strictObject({
+  sku: Sku,
+  description: z.string().min(1).max(200).optional(),
+  quantity: Quantity,
+  unitPriceCents: z.number().int().nonnegative().max(Limits.maxUnitPriceCents),
+});
+export type OrderLine = z.infer<typeof OrderLine>;
+
+/** The lines of an order: at least one, at most 99, each SKU at most once. */
+export const OrderLines = z
+  .array(OrderLine)
+  .min(1)
+  .max(Limits.maxLines)
+  .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, {
+    message: 'each sku may appear on one line only',
+  });
+
+/** A quantity of stock for one SKU (what inventory reserves and releases). */
+export const StockLine = z.strictObject({ sku: Sku, quantity: Quantity });
+export type StockLine = z.infer<typeof StockLine>;
+
+/** The total of order lines in minor units. */
+export const totalOf = (lines: readonly OrderLine[]): number =>
+  lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+
+/** Fields every event's detail carries. */
+export const SagaFields = { orderId: OrderId, occurredAt: Timestamp };
+
+/** Declares one event of the contract: its producer, its name, and the schema of its detail. */
+export const defineEvent = <const S extends Source, const T extends string, D extends z.ZodType>(event: {
+  source: S;
+  detailType: T;
+  detail: D;
+  description: string;
+}) => event;
+
+/** What every declared event looks like to generic code (publisher, catalogue, registry). */
+export type EventDefinition = {
+  source: Source;
+  detailType: string;
+  detail: z.ZodType<{ orderId: string; occurredAt: string }>;
+  description: string;
+};

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineEvent, Limits, SagaFields, Sku, Sources } from './common.js';
+
+/** Why a reservation was refused. */
+export const ReservationFailureReason = z.enum(['OUT_OF_STOCK', 'UNKNOWN_SKU']);
+export type ReservationFailureReason = z.infer<typeof ReservationFailureReason>;
+
+/** A line could not be reserved; nothing of the order was reserved. */
+export const InventoryReservationFailed = defineEvent({
+  source: Sources.inventory,
+  detailType: 'InventoryReservationFailed',
+  description:
+    'A line could not be reserved (reason, skus); nothing was reserved. Consumed by order (cancel).',
+  detail: z.strictObject({
+    ...SagaFields,
+    reason: ReservationFailureReason,
+    skus: z.array(Sku).min(1).max(Limits.maxLines),
+  }),
+});
+export type InventoryReservationFailed = z.infer<typeof InventoryReservationFailed.detail>;

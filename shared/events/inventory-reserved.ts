@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { defineEvent, Limits, SagaFields, Sources, StockLine } from './common.js';
+
+/** Every line of the order was reserved, in one transaction. */
+export const InventoryReserved = defineEvent({
+  source: Sources.inventory,
+  detailType: 'InventoryReserved',
+  description: 'Every line was reserved, atomically. Consumed by order (confirm).',
+  detail: z.strictObject({ ...SagaFields, items: z.array(StockLine).min(1).max(Limits.maxLines) }),
+});
+export type InventoryReserved = z.infer<typeof InventoryReserved.detail>;

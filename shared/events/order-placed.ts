@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import {
+  AmountCents,
+  Currency,
+  defineEvent,
+  Id,
+  OrderLines,
+  SagaFields,
+  Sources,
+  totalOf,
+} from './common.js';
+
+/** A reference to a card held by the payment provider. Never card data: only the opaque token. */
+export const PaymentToken = z
+  .string()
+  .regex(/^tok_[a-z0-9_]{1,60}$/, 'must be a payment-provider token such as "tok_visa"');
+
+/** Where the order ships: an ISO 3166-1 alpha-2 country code. */
+export const ShipTo = z.strictObject({
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
+});
+
+/** A customer checked out. Starts the saga. */
+export const OrderPlaced = defineEvent({
+  source: Sources.orders,
+  detailType: 'OrderPlaced',
+  description:
+    'A customer checked out; starts the saga. Consumed by order (record or reject) and payment (charge).',
+  detail: z
+    .strictObject({
+      ...SagaFields,
+      customerId: Id,
+      items: OrderLines,
+      currency: Currency,
+      amountCents: AmountCents,
+      paymentToken: PaymentToken,
+      shipTo: ShipTo,
+    })
+    .refine((order) => order.amountCents === totalOf(order.items), {
+      message: 'must equal the sum of quantity × unitPriceCents over the items',
+      path: ['amountCents'],
+    }),
+});
+export type OrderPlaced = z.infer<typeof OrderPlaced.detail>;

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { defineEvent, SagaFields, Sources } from './common.js';
+
+/** Why a charge was refused. Transient gateway errors are retried and never become a PaymentFailed. */
+export const PaymentFailureReason = z.enum(['CARD_DECLINED', 'INSUFFICIENT_FUNDS']);
+export type PaymentFailureReason = z.infer<typeof PaymentFailureReason>;
+
+/** The charge was declined. */
+export const PaymentFailed = defineEvent({
+  source: Sources.payments,
+  detailType: 'PaymentFailed',
+  description: 'The charge was declined. Consumed by order (cancel).',
+  detail: z.strictObject({ ...SagaFields, reason: PaymentFailureReason }),
+});
+export type PaymentFailed = z.infer<typeof PaymentFailed.detail>;

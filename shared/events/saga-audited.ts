@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineEvent, SagaFields, Sources } from './common.js';
+
+/** How a saga ended, as the order service recorded it. */
+export const SagaOutcome = z.enum(['CONFIRMED', 'CANCELLED']);
+export type SagaOutcome = z.infer<typeof SagaOutcome>;
+
+/** What the audit can find wrong with a saga's end state. */
+export const AuditFinding = z.enum([
+  'ORDER_NOT_FOUND',
+  'ORDER_STATUS_MISMATCH',
+  'PAYMENT_NOT_CHARGED',
+  'PAYMENT_NOT_REFUNDED',
+  'PAYMENT_NOT_SETTLED',
+  'RESERVATION_MISSING',
+  'RESERVATION_NOT_RELEASED',
+  'RESERVATION_NOT_SETTLED',
+]);
+export type AuditFinding = z.infer<typeof AuditFinding>;
+
+/** The audit workflow's verdict on one saga's end state. */
+export const SagaAudited = defineEvent({
+  source: Sources.sagaAudit,
+  detailType: 'SagaAudited',
+  description: 'The audit reached a verdict (outcome, consistent, findings). For operators and alarms.',
+  detail: z.strictObject({
+    ...SagaFields,
+    outcome: SagaOutcome,
+    consistent: z.boolean(),
+    findings: z.array(AuditFinding).max(AuditFinding.options.length),
+  }),
+});
+export type SagaAudited = z.infer<typeof SagaAudited.detail>;

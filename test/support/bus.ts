@@ -1,0 +1,33 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LOCAL_AWS } from '../../infra/local/dynamodb.js';
+import type { EventEnvelope } from '../../infra/local/eventbridge/put-events.js';
+import { startEventBridgeServer } from '../../infra/local/eventbridge/server.js';
+
+export const TEST_BUS = 'test-bus';
+
+/**
+ * The local EventBridge endpoint with no rules: it validates PutEvents exactly as the runtime does and
+ * records every accepted event, so handler tests see what a service really published.
+ */
+export const startTestBus = async () => {
+  const events: EventEnvelope[] = [];
+  const server = await startEventBridgeServer({
+    busName: TEST_BUS,
+    rules: [],
+    account: '000000000000',
+    region: LOCAL_AWS.region,
+    onEvents: (accepted) => events.push(...accepted),
+  });
+  const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: server.url });
+  return {
+    client,
+    events,
+    /** The details published with the given detail-type, in arrival order. */
+    published: (detailType: string) =>
+      events.filter((e) => e['detail-type'] === detailType).map((e) => e.detail),
+    close: async () => {
+      client.destroy();
+      await server.close();
+    },
+  };
+};

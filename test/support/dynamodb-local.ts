@@ -1,0 +1,1 @@
+export { startDynamoDbLocal } from '../../infra/local/dynamodb.js';
