@@ -127,8 +127,9 @@ const validateAnythingBut = (value: unknown, at: string): void => {
   if (Array.isArray(value)) {
     const allStrings = value.every((v) => typeof v === 'string');
     const allNumbers = value.every((v) => typeof v === 'number');
-    if (value.length === 0 || !(allStrings || allNumbers)) {
-      fail(`Inside anything-but list, all values must be strings or all numbers (at "${at}")`);
+    if (value.length === 0) fail(`Empty arrays are not allowed in anything-but (at "${at}")`);
+    if (!(allStrings || allNumbers)) {
+      fail(`Inside anything-but list, either all values are strings or all are numbers (at "${at}")`);
     }
     if (allNumbers) for (const v of value) requireFinite(v as number, at);
     return;

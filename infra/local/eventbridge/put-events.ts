@@ -52,7 +52,7 @@ const utf8 = (text: unknown) => (typeof text === 'string' ? Buffer.byteLength(te
  * `Source`, `DetailType`, `Detail` and each of `Resources`.
  */
 export const entrySize = (entry: PutEventsRequestEntry): number =>
-  (entry.Time !== undefined && entry.Time !== null ? 14 : 0) +
+  (entry.Time != null ? 14 : 0) +
   utf8(entry.Source) +
   utf8(entry.DetailType) +
   utf8(entry.Detail) +

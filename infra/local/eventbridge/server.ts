@@ -91,8 +91,9 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
 
   const busOf = (input: Input): string => {
     const name = busNameOf(input.EventBusName as string | undefined);
-    if (!buses.includes(name))
+    if (!buses.includes(name)) {
       throw new ApiError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    }
     return name;
   };
   const rulesOf = (bus: string) =>
@@ -102,11 +103,12 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
   const ruleOf = (name: unknown, input: Input): LocalRule => {
     const bus = busOf(input);
     const rule = rulesOf(bus).find((r) => r.name === name);
-    if (!rule)
+    if (!rule) {
       throw new ApiError(
         'ResourceNotFoundException',
         `Rule ${String(name)} does not exist on EventBus ${bus}.`,
       );
+    }
     return rule;
   };
   const describe = (rule: LocalRule) => ({
