@@ -7,7 +7,10 @@ import type { EventDefinition } from './common.js';
  * equals its lines) cannot be said in JSON Schema; the zod schema remains the one that consumers enforce.
  */
 export const jsonSchemaOf = (event: EventDefinition): Record<string, unknown> => {
-  const { $schema: _, ...detail } = z.toJSONSchema(event.detail, { target: 'draft-4', unrepresentable: 'any' });
+  const { $schema: _, ...detail } = z.toJSONSchema(event.detail, {
+    target: 'draft-4',
+    unrepresentable: 'any',
+  });
   return {
     $schema: 'http://json-schema.org/draft-04/schema#',
     title: event.detailType,
@@ -23,7 +26,8 @@ export const jsonSchemaOf = (event: EventDefinition): Record<string, unknown> =>
 };
 
 /** Where each event's JSON Schema document is checked in, relative to the repository root. */
-export const jsonSchemaPath = (event: EventDefinition) => `shared/events/json-schema/${event.detailType}.json`;
+export const jsonSchemaPath = (event: EventDefinition) =>
+  `shared/events/json-schema/${event.detailType}.json`;
 
 /** The document's text as checked in: stable key order, two-space indent, trailing newline. */
 export const jsonSchemaText = (event: EventDefinition) => `${JSON.stringify(jsonSchemaOf(event), null, 2)}\n`;

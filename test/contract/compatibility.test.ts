@@ -21,8 +21,12 @@ describe('schema compatibility with the published versions', () => {
   it('fails when a required field is removed', () => {
     const next = orderPlaced();
     delete next.properties.detail.properties.customerId;
-    next.properties.detail.required = next.properties.detail.required.filter((f: string) => f !== 'customerId');
-    expect(breakingChanges(orderPlaced(), next)).toContain('$.detail.customerId: required field removed or renamed');
+    next.properties.detail.required = next.properties.detail.required.filter(
+      (f: string) => f !== 'customerId',
+    );
+    expect(breakingChanges(orderPlaced(), next)).toContain(
+      '$.detail.customerId: required field removed or renamed',
+    );
   });
 
   it('fails when a required field is renamed', () => {
@@ -40,7 +44,9 @@ describe('schema compatibility with the published versions', () => {
   it('fails when a type narrows', () => {
     const next = orderPlaced();
     next.properties.detail.properties.customerId.type = 'integer';
-    expect(breakingChanges(orderPlaced(), next)).toContain('$.detail.customerId: type string narrowed to integer');
+    expect(breakingChanges(orderPlaced(), next)).toContain(
+      '$.detail.customerId: type string narrowed to integer',
+    );
   });
 
   it('fails when an enum loses a value or a bound tightens', () => {
@@ -48,7 +54,9 @@ describe('schema compatibility with the published versions', () => {
     next.properties.detail.properties.currency.enum = ['USD', 'EUR'];
     next.properties.detail.properties.items.maxItems = 10;
     const changes = breakingChanges(orderPlaced(), next);
-    expect(changes.some((change) => change.startsWith('$.detail.currency: enum no longer allows AED'))).toBe(true);
+    expect(changes.some((change) => change.startsWith('$.detail.currency: enum no longer allows AED'))).toBe(
+      true,
+    );
     expect(changes).toContain('$.detail.items: maxItems lowered to 10');
   });
 

@@ -28,7 +28,9 @@ export const breakingChanges = (before: Schema, after: Schema, path = '$'): stri
   for (const type of oldTypes) {
     // An integer field may widen to number; anything else that disappears narrows the type.
     if (!newTypes.has(type) && !(type === 'integer' && newTypes.has('number'))) {
-      changes.push(`${path}: type ${[...oldTypes].join('|')} narrowed to ${[...newTypes].join('|') || 'none'}`);
+      changes.push(
+        `${path}: type ${[...oldTypes].join('|')} narrowed to ${[...newTypes].join('|') || 'none'}`,
+      );
     }
   }
   if (before.enum) {
@@ -39,13 +41,16 @@ export const breakingChanges = (before: Schema, after: Schema, path = '$'): stri
   }
   for (const bound of LOWER_BOUNDS) {
     const [was, is] = [before[bound], after[bound]] as (number | undefined)[];
-    if (is !== undefined && (was === undefined || is > was)) changes.push(`${path}: ${bound} raised to ${is}`);
+    if (is !== undefined && (was === undefined || is > was))
+      changes.push(`${path}: ${bound} raised to ${is}`);
   }
   for (const bound of UPPER_BOUNDS) {
     const [was, is] = [before[bound], after[bound]] as (number | undefined)[];
-    if (is !== undefined && (was === undefined || is < was)) changes.push(`${path}: ${bound} lowered to ${is}`);
+    if (is !== undefined && (was === undefined || is < was))
+      changes.push(`${path}: ${bound} lowered to ${is}`);
   }
-  if (after.pattern !== undefined && after.pattern !== before.pattern) changes.push(`${path}: pattern changed`);
+  if (after.pattern !== undefined && after.pattern !== before.pattern)
+    changes.push(`${path}: pattern changed`);
   if (after.format !== undefined && after.format !== before.format) changes.push(`${path}: format changed`);
 
   const oldRequired = new Set(before.required ?? []);

@@ -5,15 +5,18 @@ import { eventByDetailType, OrderPlaced } from '../../shared/events/index.js';
 import { expectations, PAYLOAD_DIR, payloadFiles, readPayload, seedStock } from '../support/payloads.js';
 
 describe('test payloads', () => {
-  it.each(payloadFiles())('%s is a put-events entries file whose every event satisfies the contract', (file) => {
-    const entries = readPayload(file);
-    expect(entries.length).toBeGreaterThan(0);
-    for (const entry of entries) {
-      const definition = eventByDetailType(entry.DetailType);
-      expect(definition?.source).toBe(entry.Source);
-      expect(() => definition?.detail.parse(JSON.parse(entry.Detail))).not.toThrow();
-    }
-  });
+  it.each(payloadFiles())(
+    '%s is a put-events entries file whose every event satisfies the contract',
+    (file) => {
+      const entries = readPayload(file);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries) {
+        const definition = eventByDetailType(entry.DetailType);
+        expect(definition?.source).toBe(entry.Source);
+        expect(() => definition?.detail.parse(JSON.parse(entry.Detail))).not.toThrow();
+      }
+    },
+  );
 
   it('has an expected outcome for every payload, naming the payload’s own order', () => {
     const expected = expectations();
@@ -32,7 +35,9 @@ describe('test payloads', () => {
   it('keeps the reference sample’s seven orders with their ids and totals', () => {
     const totals = Object.fromEntries(
       [1, 2, 3, 4, 5, 6, 7].map((n) => {
-        const detail = OrderPlaced.detail.parse(JSON.parse(readPayload(`scenario-${n}.json`)[0]?.Detail ?? ''));
+        const detail = OrderPlaced.detail.parse(
+          JSON.parse(readPayload(`scenario-${n}.json`)[0]?.Detail ?? ''),
+        );
         return [detail.orderId, detail.amountCents];
       }),
     );

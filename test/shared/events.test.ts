@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { catalogue, eventByDetailType, Limits, OrderCancelled, OrderPlaced } from '../../shared/events/index.js';
+import {
+  catalogue,
+  eventByDetailType,
+  Limits,
+  OrderCancelled,
+  OrderPlaced,
+} from '../../shared/events/index.js';
 import placed from '../events/order-placed.json' with { type: 'json' };
 
 type Order = typeof placed;
@@ -35,18 +41,36 @@ describe('the OrderPlaced schema', () => {
     ['a zero quantity', order((o) => (o.items[0]!.quantity = 0)), 'items.0.quantity'],
     ['a fractional quantity', order((o) => (o.items[0]!.quantity = 1.5)), 'items.0.quantity'],
     ['a negative price', order((o) => (o.items[0]!.unitPriceCents = -1)), 'items.0.unitPriceCents'],
-    ['a price in dollars rather than cents', order((o) => (o.items[0]!.unitPriceCents = 12.5)), 'items.0.unitPriceCents'],
+    [
+      'a price in dollars rather than cents',
+      order((o) => (o.items[0]!.unitPriceCents = 12.5)),
+      'items.0.unitPriceCents',
+    ],
     ['no lines', withLines([]), 'items'],
-    ['more lines than one transaction can reserve', withLines(Array.from({ length: 100 }, (_, i) => line(`S${i}`))), 'items'],
+    [
+      'more lines than one transaction can reserve',
+      withLines(Array.from({ length: 100 }, (_, i) => line(`S${i}`))),
+      'items',
+    ],
     ['the same SKU on two lines', withLines([line('A'), line('A')]), 'items'],
-    ['a field the contract does not know', order((o) => Object.assign(o, { cardNumber: '4111111111111111' })), ''],
-    ['a payment token that is not a token', order((o) => (o.paymentToken = '4111 1111 1111 1111')), 'paymentToken'],
+    [
+      'a field the contract does not know',
+      order((o) => Object.assign(o, { cardNumber: '4111111111111111' })),
+      '',
+    ],
+    [
+      'a payment token that is not a token',
+      order((o) => (o.paymentToken = '4111 1111 1111 1111')),
+      'paymentToken',
+    ],
   ])('refuses %s', (_case, detail, path) => {
     expect(refusal(detail)?.split(',')).toContain(path);
   });
 
   it(`accepts ${Limits.maxLines} lines, the most one reservation transaction takes`, () => {
-    expect(refusal(withLines(Array.from({ length: Limits.maxLines }, (_, i) => line(`S${i}`))))).toBeUndefined();
+    expect(
+      refusal(withLines(Array.from({ length: Limits.maxLines }, (_, i) => line(`S${i}`)))),
+    ).toBeUndefined();
   });
 });
 
@@ -62,8 +86,9 @@ describe('the catalogue', () => {
   });
 
   it('closes the cancellation reasons', () => {
-    expect(OrderCancelled.detail.safeParse({ orderId: 'o', occurredAt: '2026-11-26T09:00:00Z', reason: 'BORED' }).success).toBe(
-      false,
-    );
+    expect(
+      OrderCancelled.detail.safeParse({ orderId: 'o', occurredAt: '2026-11-26T09:00:00Z', reason: 'BORED' })
+        .success,
+    ).toBe(false);
   });
 });

@@ -1,4 +1,8 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+} from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { InventoryReleased, OrderCancelled, PaymentProcessed } from '../../shared/events/index.js';
 import { createPublisher, emit, InvalidOutgoingEventError, PublishError } from '../../shared/publisher.js';
@@ -22,7 +26,12 @@ const recordingClient = (answers: ((entries: number) => Partial<PutEventsCommand
 };
 
 const cancelled = (orderId: string) =>
-  emit(OrderCancelled, { orderId, occurredAt: '2026-11-26T09:00:00Z', reason: 'PAYMENT_FAILED', cause: 'CARD_DECLINED' });
+  emit(OrderCancelled, {
+    orderId,
+    occurredAt: '2026-11-26T09:00:00Z',
+    reason: 'PAYMENT_FAILED',
+    cause: 'CARD_DECLINED',
+  });
 
 const publisherFor = (client: EventBridgeClient, source = OrderCancelled.source) =>
   createPublisher({ client, eventBusName: 'bus', source, sleep: async () => {} });
@@ -65,7 +74,10 @@ describe('the publisher', () => {
       Array.from({ length: 10 }, (_, i) => released(`o-${i}`)),
     );
     for (const request of requests) {
-      const bytes = (request.Entries ?? []).reduce((sum, e) => sum + Buffer.byteLength(`${e.Source}${e.DetailType}${e.Detail}`), 0);
+      const bytes = (request.Entries ?? []).reduce(
+        (sum, e) => sum + Buffer.byteLength(`${e.Source}${e.DetailType}${e.Detail}`),
+        0,
+      );
       expect(bytes).toBeLessThanOrEqual(256 * 1024);
     }
     expect(requests.flatMap((request) => request.Entries ?? [])).toHaveLength(10);
@@ -84,7 +96,10 @@ describe('the publisher', () => {
   });
 
   it('throws, naming the event and the error code, when an entry is still refused after every attempt', async () => {
-    const refuse = () => ({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
+    const refuse = () => ({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
+    });
     const { client, requests } = recordingClient([refuse, refuse, refuse, refuse]);
     const publishing = publisherFor(client).publish([cancelled('o-9')]);
     await expect(publishing).rejects.toThrow(PublishError);
@@ -93,7 +108,9 @@ describe('the publisher', () => {
   });
 
   it('lets a failed request fail the caller, so the handler is retried', async () => {
-    const client = { send: async () => Promise.reject(new Error('socket hang up')) } as unknown as EventBridgeClient;
+    const client = {
+      send: async () => Promise.reject(new Error('socket hang up')),
+    } as unknown as EventBridgeClient;
     await expect(publisherFor(client).publish([cancelled('o-1')])).rejects.toThrow('socket hang up');
   });
 

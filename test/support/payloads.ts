@@ -16,7 +16,12 @@ export const payloadFiles = (): string[] =>
 export const readPayload = (file: string): PayloadEntry[] =>
   JSON.parse(readFileSync(join(PAYLOAD_DIR, file), 'utf8')) as PayloadEntry[];
 
-export type Expectation = { orderId: string; outcome: 'CONFIRMED' | 'CANCELLED'; reason?: string; cause?: string };
+export type Expectation = {
+  orderId: string;
+  outcome: 'CONFIRMED' | 'CANCELLED';
+  reason?: string;
+  cause?: string;
+};
 
 /** What each payload's saga must end in, by file name. */
 export const expectations = (): Record<string, Expectation> =>
