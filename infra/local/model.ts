@@ -1,0 +1,84 @@
+/**
+ * The local runtime's view of the synthesized stack: what `loadTemplate` reads out of `cdk.out`, with
+ * every intrinsic the runtime needs (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) resolved to local names and ARNs.
+ * Nothing here is written by hand: change the CDK app, synthesize, and the local run follows.
+ */
+
+export type LocalTable = {
+  logicalId: string;
+  tableName: string;
+  partitionKey: string;
+  sortKey?: string;
+  attributeTypes: Record<string, 'S' | 'N' | 'B'>;
+  globalSecondaryIndexes: { indexName: string; partitionKey: string; sortKey?: string }[];
+  timeToLiveAttribute?: string;
+  streamViewType?: string;
+};
+
+export type LocalFunction = {
+  logicalId: string;
+  functionName: string;
+  arn: string;
+  /** Absolute path of the synthesized asset directory (the bundle that would be deployed). */
+  assetDir: string;
+  /** `file.export`, as in the template (`index.handler`). */
+  handler: string;
+  runtime: string;
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Lambda's asynchronous invocation settings (AWS::Lambda::EventInvokeConfig); AWS defaults when absent. */
+  async: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailureArn?: string };
+};
+
+export type LocalQueue = { logicalId: string; queueName: string; arn: string; url: string };
+
+export type LocalTarget = {
+  id: string;
+  arn: string;
+  kind: 'lambda' | 'states' | 'sqs' | 'unknown';
+  /** EventBridge's delivery retries (AWS defaults: 185 attempts, 24 h) */
+  retryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
+  deadLetterArn?: string;
+  input?: string;
+  inputPath?: string;
+  inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
+};
+
+export type LocalRule = {
+  logicalId: string;
+  name: string;
+  eventBusName: string;
+  eventPattern?: unknown;
+  scheduleExpression?: string;
+  state: 'ENABLED' | 'DISABLED';
+  targets: LocalTarget[];
+};
+
+export type LocalStateMachine = {
+  logicalId: string;
+  name: string;
+  arn: string;
+  type: 'EXPRESS' | 'STANDARD';
+  /** The Amazon States Language definition, with its substitutions resolved. */
+  definition: Record<string, unknown>;
+};
+
+export type LocalApp = {
+  stackName: string;
+  account: string;
+  region: string;
+  /** The stack's custom bus (the one whose name is not `default`). */
+  bus: { name: string; arn: string };
+  tables: LocalTable[];
+  functions: LocalFunction[];
+  queues: LocalQueue[];
+  rules: LocalRule[];
+  stateMachines: LocalStateMachine[];
+  /** Stack outputs, resolved. */
+  outputs: Record<string, string>;
+};
+
+/** The account and region the local runtime pretends to be. */
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
