@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventByDetailType, OrderPlaced } from '../../shared/events/index.js';
-import { expectations, PAYLOAD_DIR, payloadFiles, readPayload, seedStock } from '../support/payloads.js';
+import { expectations, PAYLOAD_DIR, payloadFiles, readPayload, scenarioStock } from '../support/payloads.js';
 
 describe('test payloads', () => {
   it.each(payloadFiles())(
@@ -53,7 +53,7 @@ describe('test payloads', () => {
   });
 
   it('stocks every SKU that an order expected to succeed asks for', () => {
-    const stock = seedStock();
+    const stock = scenarioStock();
     for (const [file, expected] of Object.entries(expectations())) {
       if (expected.outcome !== 'CONFIRMED') continue;
       const detail = OrderPlaced.detail.parse(JSON.parse(readPayload(file)[0]?.Detail ?? ''));

@@ -28,5 +28,5 @@ export const expectations = (): Record<string, Expectation> =>
   JSON.parse(readFileSync(join(SCENARIO_DIR, 'expected.json'), 'utf8')) as Record<string, Expectation>;
 
 /** The stock the demo and the end-to-end tests start from. */
-export const seedStock = (): Record<string, number> =>
+export const scenarioStock = (): Record<string, number> =>
   JSON.parse(readFileSync(join(SCENARIO_DIR, 'stock.json'), 'utf8')) as Record<string, number>;

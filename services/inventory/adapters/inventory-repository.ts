@@ -1,0 +1,295 @@
+/**
+ * The inventory table (see infra/tables.ts: partition key `pk`): stock items `SKU#<sku>` with
+ * `available`, and one reservation item `RESERVATION#<orderId>` per order. Both kinds share the table so
+ * that a reservation and the stock it takes commit in one transaction. Every write is conditional on the
+ * state its decision was based on; a write that finds something else reports `stale`, and the caller
+ * reloads and decides again.
+ */
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ReservationFailureReason, StockLine } from '../../../shared/events/index.js';
+import type {
+  CancelledReservation,
+  FailedReservation,
+  LineShortfall,
+  ReleasedReservation,
+  Reservation,
+  ReservedReservation,
+} from '../domain/inventory.js';
+
+/** The key of a SKU's stock item. */
+export const stockKey = (sku: string) => ({ pk: `SKU#${sku}` });
+
+/** The key of an order's reservation item. */
+export const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}` });
+
+/** What became of an attempt to reserve an order's stock. */
+export type ReserveResult =
+  | { status: 'reserved' }
+  /** Some line could not be served; nothing was reserved. */
+  | { status: 'refused'; shortfall: LineShortfall[] }
+  /** The order already has a reservation or a tombstone: reload and decide again. */
+  | { status: 'stale' };
+
+/** A conditional write either commits, or finds the reservation no longer as its decision saw it. */
+export type WriteResult = 'committed' | 'stale';
+
+/** The inventory service's port to its table. */
+export type InventoryRepository = {
+  /** The order's reservation (strongly consistent), or undefined when inventory never heard of the order. */
+  load(orderId: string): Promise<Reservation | undefined>;
+  /** Takes every line's quantity from stock and records the reservation, all in one transaction, or nothing. */
+  reserve(reservation: ReservedReservation): Promise<ReserveResult>;
+  /** Records a refused reservation, unless the order already has one. */
+  recordFailure(reservation: FailedReservation): Promise<WriteResult>;
+  /** Gives every line back to stock and marks the reservation RELEASED, in one transaction, if still RESERVED. */
+  release(reservation: ReleasedReservation): Promise<WriteResult>;
+  /** Leaves a tombstone for an order cancelled before any reservation, unless it already has one. */
+  recordTombstone(reservation: CancelledReservation): Promise<WriteResult>;
+};
+
+export type InventoryRepositoryOptions = {
+  documentClient: DynamoDBDocumentClient;
+  tableName: string;
+  /** Attempts of a transaction that DynamoDB cancels because another one holds an item (TransactionConflict). */
+  maxConflictAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/** A transaction kept conflicting with others on the same items; the delivery is retried as a whole. */
+export class TransactionContentionError extends Error {
+  override name = 'TransactionContentionError';
+}
+
+const StoredReservation = z.discriminatedUnion('status', [
+  z.object({
+    orderId: z.string(),
+    status: z.literal('RESERVED'),
+    items: z.array(StockLine),
+    reservedAt: z.string(),
+  }),
+  z.object({
+    orderId: z.string(),
+    status: z.literal('RELEASED'),
+    items: z.array(StockLine),
+    reservedAt: z.string(),
+    releasedAt: z.string(),
+  }),
+  z.object({
+    orderId: z.string(),
+    status: z.literal('FAILED'),
+    items: z.array(StockLine),
+    reason: ReservationFailureReason,
+    skus: z.array(z.string()),
+    failedAt: z.string(),
+  }),
+  z.object({ orderId: z.string(), status: z.literal('CANCELLED'), cancelledAt: z.string() }),
+]);
+
+type CancellationReason = { Code?: string; Item?: Record<string, unknown> };
+
+/** The cancellation reasons of a TransactionCanceledException (one per action, in request order), if it is one. */
+const cancellationReasonsOf = (error: unknown): CancellationReason[] | undefined =>
+  (error as { name?: unknown } | null)?.name === 'TransactionCanceledException'
+    ? ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [])
+    : undefined;
+
+const isConditionFailure = (error: unknown) =>
+  (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+
+/** A number attribute of an item returned with a cancellation reason, which the SDK leaves marshalled. */
+const numberAttribute = (value: unknown): number | undefined => {
+  if (typeof value === 'number') return value;
+  const n = (value as { N?: unknown } | undefined)?.N;
+  return typeof n === 'string' ? Number(n) : undefined;
+};
+
+/** The DynamoDB repository of the inventory service. */
+export const createInventoryRepository = ({
+  documentClient,
+  tableName,
+  maxConflictAttempts = 5,
+  sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+}: InventoryRepositoryOptions): InventoryRepository => {
+  /**
+   * Runs a transaction. Resolves undefined when it committed, or with the cancellation reasons when a
+   * condition failed. Retries with backoff while it only conflicts with concurrent transactions.
+   */
+  const transact = async (
+    items: NonNullable<TransactWriteCommandInput['TransactItems']>,
+  ): Promise<CancellationReason[] | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+        return undefined;
+      } catch (error) {
+        const reasons = cancellationReasonsOf(error);
+        if (reasons === undefined) throw error;
+        const codes = reasons.map((reason) => reason.Code ?? 'None');
+        if (codes.every((code) => code === 'None' || code === 'ConditionalCheckFailed')) return reasons;
+        // Only a conflict with a concurrent transaction is worth another go here; the conditions that
+        // failed alongside it are evaluated again. Anything else (throttling, validation) fails the call.
+        if (
+          !codes.every((code) => ['None', 'ConditionalCheckFailed', 'TransactionConflict'].includes(code))
+        ) {
+          throw error;
+        }
+        if (attempt >= maxConflictAttempts) {
+          throw new TransactionContentionError(
+            `Transaction on ${tableName} still conflicted after ${attempt} attempts`,
+            { cause: error },
+          );
+        }
+        await sleep(Math.random() * 25 * 2 ** (attempt - 1));
+      }
+    }
+  };
+
+  const putIfAbsent = async (item: Reservation): Promise<WriteResult> => {
+    try {
+      await documentClient.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...reservationKey(item.orderId), ...item },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'committed';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'stale';
+      throw error;
+    }
+  };
+
+  return {
+    async load(orderId) {
+      const { Item } = await documentClient.send(
+        new GetCommand({ TableName: tableName, Key: reservationKey(orderId), ConsistentRead: true }),
+      );
+      return Item === undefined ? undefined : StoredReservation.parse(Item);
+    },
+
+    async reserve(reservation) {
+      // One transaction for the whole order: the reservation record plus one conditional update per SKU.
+      // TransactWriteItems takes at most 100 actions, which is why the contract caps an order at 99 lines
+      // (Limits.maxLines): 99 SKU updates + this Put always fit, so an order never needs two transactions
+      // and is never half-reserved. Lines arrive merged by SKU (stockLinesOf): an item may appear once only.
+      const reasons = await transact([
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...reservationKey(reservation.orderId), ...reservation },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...reservation.items.map(({ sku, quantity }) => ({
+          Update: {
+            TableName: tableName,
+            Key: stockKey(sku),
+            UpdateExpression: 'SET available = available - :quantity',
+            ConditionExpression: 'attribute_exists(pk) AND available >= :quantity',
+            ExpressionAttributeValues: { ':quantity': quantity },
+            // The stock as the failed condition saw it: absent (unknown SKU) or too low (out of stock).
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+          },
+        })),
+      ]);
+      if (reasons === undefined) return { status: 'reserved' };
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'stale' };
+      const shortfall = reservation.items.flatMap(({ sku, quantity }, index): LineShortfall[] => {
+        const reason = reasons[index + 1];
+        if (reason?.Code !== 'ConditionalCheckFailed') return [];
+        const available =
+          reason.Item === undefined ? undefined : (numberAttribute(reason.Item.available) ?? 0);
+        return [{ sku, requested: quantity, available }];
+      });
+      return { status: 'refused', shortfall };
+    },
+
+    recordFailure: putIfAbsent,
+
+    async release(reservation) {
+      // Same bound as reserve: at most 99 SKUs + the reservation update in one transaction.
+      const reasons = await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: reservationKey(reservation.orderId),
+            UpdateExpression: 'SET #status = :released, releasedAt = :releasedAt',
+            ConditionExpression: '#status = :reserved',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':released': 'RELEASED',
+              ':reserved': 'RESERVED',
+              ':releasedAt': reservation.releasedAt,
+            },
+          },
+        },
+        // A compensation never fails for business reasons: ADD gives the stock back unconditionally.
+        ...reservation.items.map(({ sku, quantity }) => ({
+          Update: {
+            TableName: tableName,
+            Key: stockKey(sku),
+            UpdateExpression: 'ADD available :quantity SET sku = if_not_exists(sku, :sku)',
+            ExpressionAttributeValues: { ':quantity': quantity, ':sku': sku },
+          },
+        })),
+      ]);
+      return reasons === undefined ? 'committed' : 'stale';
+    },
+
+    recordTombstone: putIfAbsent,
+  };
+};
+
+/** Sets the available stock of each SKU (creating the SKU), for tests, the demo and chaos runs. */
+export const seedStock = async (
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  stock: Readonly<Record<string, number>>,
+): Promise<void> => {
+  const puts = Object.entries(stock).map(([sku, available]) => ({
+    PutRequest: { Item: { ...stockKey(sku), sku, available } },
+  }));
+  for (let start = 0; start < puts.length; start += 25) {
+    let pending: typeof puts | undefined = puts.slice(start, start + 25);
+    while (pending !== undefined && pending.length > 0) {
+      const { UnprocessedItems } = await documentClient.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: pending } }),
+      );
+      pending = UnprocessedItems?.[tableName] as typeof puts | undefined;
+    }
+  }
+};
+
+/** The available stock of the given SKUs (strongly consistent); a SKU that does not exist is left out. */
+export const readStock = async (
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  skus: readonly string[],
+): Promise<Record<string, number>> => {
+  const stock: Record<string, number> = {};
+  const unique = [...new Set(skus)];
+  for (let start = 0; start < unique.length; start += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map(stockKey);
+    while (keys !== undefined && keys.length > 0) {
+      const response: BatchGetCommandOutput = await documentClient.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of response.Responses?.[tableName] ?? []) {
+        stock[String(item.pk).slice('SKU#'.length)] = Number(item.available);
+      }
+      keys = response.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return stock;
+};

@@ -1,0 +1,15 @@
+import { OrderCancelled } from '../../../shared/events/index.js';
+import { createConsumer } from '../../../shared/lambda.js';
+import { releaseStock } from '../inventory-service.js';
+import { type Deps, defaultDeps } from './deps.js';
+
+/** OrderCancelled -> release the order's reservation (InventoryReleased), or leave a tombstone. */
+export const makeHandler = (deps: Deps) =>
+  createConsumer({
+    consumes: OrderCancelled,
+    logger: deps.logger,
+    persistenceStore: deps.persistenceStore,
+    handle: (detail) => releaseStock(deps, detail),
+  });
+
+export const handler = makeHandler(defaultDeps());

@@ -1,0 +1,15 @@
+import { PaymentProcessed } from '../../../shared/events/index.js';
+import { createConsumer } from '../../../shared/lambda.js';
+import { reserveStock } from '../inventory-service.js';
+import { type Deps, defaultDeps } from './deps.js';
+
+/** PaymentProcessed -> reserve every line of the order, or none (InventoryReserved / InventoryReservationFailed). */
+export const makeHandler = (deps: Deps) =>
+  createConsumer({
+    consumes: PaymentProcessed,
+    logger: deps.logger,
+    persistenceStore: deps.persistenceStore,
+    handle: (detail) => reserveStock(deps, detail),
+  });
+
+export const handler = makeHandler(defaultDeps());
