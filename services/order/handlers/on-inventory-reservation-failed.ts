@@ -1,0 +1,18 @@
+import { InventoryReservationFailed } from '../../../shared/events/index.js';
+import { createConsumer } from '../../../shared/lambda.js';
+import { applyFact } from '../order-service.js';
+import { type Deps, defaultDeps } from './deps.js';
+
+/** Cancels the order with OUT_OF_STOCK once the order is known. */
+export const makeHandler = (deps: Deps) =>
+  createConsumer({
+    consumes: InventoryReservationFailed,
+    logger: deps.logger,
+    persistenceStore: deps.persistenceStore,
+    handle: async (detail) => {
+      await applyFact(deps, { type: InventoryReservationFailed.detailType, detail });
+    },
+  });
+
+/** The Lambda entry point, wired to the function's environment. */
+export const handler = makeHandler(defaultDeps());

@@ -1,0 +1,18 @@
+import { InventoryReserved } from '../../../shared/events/index.js';
+import { createConsumer } from '../../../shared/lambda.js';
+import { applyFact } from '../order-service.js';
+import { type Deps, defaultDeps } from './deps.js';
+
+/** Confirms the order once the order is known and its stock is reserved. */
+export const makeHandler = (deps: Deps) =>
+  createConsumer({
+    consumes: InventoryReserved,
+    logger: deps.logger,
+    persistenceStore: deps.persistenceStore,
+    handle: async (detail) => {
+      await applyFact(deps, { type: InventoryReserved.detailType, detail });
+    },
+  });
+
+/** The Lambda entry point, wired to the function's environment. */
+export const handler = makeHandler(defaultDeps());

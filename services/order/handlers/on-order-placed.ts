@@ -1,0 +1,18 @@
+import { OrderPlaced } from '../../../shared/events/index.js';
+import { createConsumer } from '../../../shared/lambda.js';
+import { applyFact } from '../order-service.js';
+import { type Deps, defaultDeps } from './deps.js';
+
+/** Records the order: PENDING, or CANCELLED at once when it is rejected (or its outcome is already known). */
+export const makeHandler = (deps: Deps) =>
+  createConsumer({
+    consumes: OrderPlaced,
+    logger: deps.logger,
+    persistenceStore: deps.persistenceStore,
+    handle: async (detail) => {
+      await applyFact(deps, { type: OrderPlaced.detailType, detail });
+    },
+  });
+
+/** The Lambda entry point, wired to the function's environment. */
+export const handler = makeHandler(defaultDeps());

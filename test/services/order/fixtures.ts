@@ -1,0 +1,86 @@
+/** The order service's test fixtures: the JSON events under test/events/order/, cloned and typed. */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import {
+  type AnyEventDefinition,
+  InventoryReservationFailed,
+  InventoryReserved,
+  OrderPlaced,
+  PaymentFailed,
+} from '../../../shared/events/index.js';
+import inventoryReservationFailedEvent from '../../events/order/inventory-reservation-failed.json' with {
+  type: 'json',
+};
+import inventoryReservedEvent from '../../events/order/inventory-reserved.json' with { type: 'json' };
+import orderPlacedEvent from '../../events/order/order-placed.json' with { type: 'json' };
+import paymentFailedEvent from '../../events/order/payment-failed.json' with { type: 'json' };
+import scheduledSweepEvent from '../../events/order/scheduled-sweep.json' with { type: 'json' };
+
+/** An EventBridge event as a Lambda target receives it. */
+export type EventBridgeEvent = typeof orderPlacedEvent & { detail: Record<string, unknown> };
+
+const fixtureOf = new Map<AnyEventDefinition, EventBridgeEvent>([
+  [OrderPlaced, orderPlacedEvent],
+  [PaymentFailed, paymentFailedEvent],
+  [InventoryReserved, inventoryReservedEvent],
+  [InventoryReservationFailed, inventoryReservationFailedEvent],
+] as [AnyEventDefinition, EventBridgeEvent][]);
+
+/**
+ * A clone of the event's fixture for the given order, with a fresh delivery id and any detail fields
+ * overridden. Not validated: tests use it to build invalid events too.
+ */
+export const eventOf = (
+  definition: AnyEventDefinition,
+  orderId: string,
+  overrides: Record<string, unknown> = {},
+): EventBridgeEvent => {
+  const fixture = fixtureOf.get(definition);
+  if (!fixture) throw new Error(`No fixture for ${definition.detailType}`);
+  const event = structuredClone(fixture);
+  return { ...event, id: randomUUID(), detail: { ...event.detail, orderId, ...overrides } };
+};
+
+/** The fixture's detail for the given order, parsed with its contract schema (so typed and known valid). */
+export const detailOf = <E extends AnyEventDefinition>(
+  definition: E,
+  orderId: string,
+  overrides: Record<string, unknown> = {},
+) =>
+  definition.detail.parse(eventOf(definition, orderId, overrides).detail) as ReturnType<E['detail']['parse']>;
+
+/** The schedule's event that triggers the deadline sweep (its content is not read). */
+export const scheduledEvent = () => structuredClone(scheduledSweepEvent);
+
+/** A country the order service does not ship to. */
+export const UNSERVED_COUNTRY = 'AQ';
+
+/** A unique order id, so tests sharing a table never share an order. */
+export const newOrderId = (label = 'order') => `${label}-${randomUUID().slice(0, 8)}`;
+
+/** A Lambda context, as the runtime passes one (idempotency reads the remaining time from it). */
+export const lambdaContext = (functionName = 'order-test'): Context => ({
+  callbackWaitsForEmptyEventLoop: true,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+  memoryLimitInMB: '256',
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: '2025/01/01/[$LATEST]0123456789abcdef',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+/** A clock the test moves by hand. */
+export const manualClock = (start = new Date('2025-01-01T00:00:00.000Z')) => {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advance: (seconds: number) => {
+      current += seconds * 1000;
+    },
+  };
+};
