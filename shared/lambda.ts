@@ -121,7 +121,7 @@ const zodIssues = (error: unknown): { path: string; message: string }[] => {
   if (!Array.isArray(zodError.issues))
     return [{ path: '(event)', message: String((error as Error).message) }];
   return zodError.issues.map((issue) => ({
-    path: ['detail', ...issue.path].map(String).join('.'),
+    path: issue.path.map(String).join('.'),
     message: issue.message,
   }));
 };

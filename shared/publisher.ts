@@ -3,22 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { z } from 'zod';
-import type { AnyEventDefinition, Source } from './events/index.js';
-
-/** An event a service wants to publish: which event of the contract, and its detail. */
-export type OutgoingEvent = {
-  [K in AnyEventDefinition['detailType']]: {
-    definition: Extract<AnyEventDefinition, { detailType: K }>;
-    detail: z.input<Extract<AnyEventDefinition, { detailType: K }>['detail']>;
-  };
-}[AnyEventDefinition['detailType']];
-
-/** Pairs an event of the contract with its detail, type-checked against the event's schema. */
-export const emit = <E extends AnyEventDefinition>(
-  definition: E,
-  detail: z.input<E['detail']>,
-): OutgoingEvent => ({ definition, detail }) as OutgoingEvent;
+import type { OutgoingEvent, Source } from './events/index.js';
 
 /** EventBridge's limits on one PutEvents request. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;

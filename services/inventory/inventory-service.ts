@@ -6,8 +6,8 @@
  * them from the stored state.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { OrderCancelled, PaymentProcessed } from '../../shared/events/index.js';
-import type { OutgoingEvent, Publisher } from '../../shared/publisher.js';
+import type { OrderCancelled, OutgoingEvent, PaymentProcessed } from '../../shared/events/index.js';
+import type { Publisher } from '../../shared/publisher.js';
 import type { InventoryRepository } from './adapters/inventory-repository.js';
 import { decideOrderCancelled, decidePaymentProcessed, refuseReservation } from './domain/inventory.js';
 

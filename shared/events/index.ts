@@ -21,6 +21,7 @@ export * from './inventory-reserved.js';
 export * from './order-cancelled.js';
 export * from './order-confirmed.js';
 export * from './order-placed.js';
+export * from './outgoing.js';
 export * from './payment-failed.js';
 export * from './payment-processed.js';
 export * from './payment-refunded.js';

@@ -4,8 +4,8 @@ import {
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
-import { InventoryReleased, OrderCancelled, PaymentProcessed } from '../../shared/events/index.js';
-import { createPublisher, emit, InvalidOutgoingEventError, PublishError } from '../../shared/publisher.js';
+import { emit, InventoryReleased, OrderCancelled, PaymentProcessed } from '../../shared/events/index.js';
+import { createPublisher, InvalidOutgoingEventError, PublishError } from '../../shared/publisher.js';
 
 /** A unit test of the publisher alone: the EventBridge client is a recorder whose answers the test scripts. */
 const recordingClient = (answers: ((entries: number) => Partial<PutEventsCommandOutput>)[] = []) => {

@@ -9,6 +9,9 @@
  * Every other combination changes nothing and re-publishes, from the stored state, what that state
  * already announced, so a retry after a failed publish sends the same events again.
  */
+
+// Type only: the publisher's module loads the AWS SDK, which the domain must not.
+import type { OutgoingEvent } from '../../../shared/events/index.js';
 import {
   InventoryReleased,
   InventoryReservationFailed,
@@ -19,8 +22,6 @@ import {
   type ReservationFailureReason,
   type StockLine,
 } from '../../../shared/events/index.js';
-// Type only: the publisher's module loads the AWS SDK, which the domain must not.
-import type { OutgoingEvent } from '../../../shared/publisher.js';
 
 /** Stock is held for the order. */
 export type ReservedReservation = {

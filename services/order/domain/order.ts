@@ -2,6 +2,9 @@
  * The order's decision: its status as a function of the set of facts the order service has received.
  * Pure: no I/O, no clock (the time is passed in), nothing from AWS.
  */
+
+// Type-only: the publisher module itself talks to EventBridge, the domain only names what to publish.
+import type { OutgoingEvent } from '../../../shared/events/index.js';
 import {
   type CancellationCause,
   type CancellationReason,
@@ -15,8 +18,6 @@ import {
   type ReservationFailureReason,
   type StockLine,
 } from '../../../shared/events/index.js';
-// Type-only: the publisher module itself talks to EventBridge, the domain only names what to publish.
-import type { OutgoingEvent } from '../../../shared/publisher.js';
 
 /** The countries the order service ships to (ISO 3166-1 alpha-2). An order to any other is rejected. */
 export const SERVED_COUNTRIES: ReadonlySet<string> = new Set([

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import type { OrderCancelled, OrderLine, PaymentProcessed } from '../../../shared/events/index.js';
-import type { OutgoingEvent, Publisher } from '../../../shared/publisher.js';
+import type {
+  OrderCancelled,
+  OrderLine,
+  OutgoingEvent,
+  PaymentProcessed,
+} from '../../../shared/events/index.js';
+import type { Publisher } from '../../../shared/publisher.js';
 import orderCancelledEvent from '../../events/inventory/order-cancelled.json' with { type: 'json' };
 import paymentProcessedEvent from '../../events/inventory/payment-processed.json' with { type: 'json' };
 

@@ -8,6 +8,7 @@ import {
   refuseReservation,
   reserveFrom,
 } from '../../../../services/inventory/domain/inventory.js';
+import type { OutgoingEvent } from '../../../../shared/events/index.js';
 import {
   InventoryReleased,
   InventoryReservationFailed,
@@ -15,7 +16,6 @@ import {
   type OrderLine,
   type StockLine,
 } from '../../../../shared/events/index.js';
-import type { OutgoingEvent } from '../../../../shared/publisher.js';
 
 /**
  * The inventory of one saga, in memory, driven by the domain's decisions exactly as the service drives

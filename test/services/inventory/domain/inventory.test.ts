@@ -12,12 +12,12 @@ import {
   reserveFrom,
   stockLinesOf,
 } from '../../../../services/inventory/domain/inventory.js';
+import type { OutgoingEvent } from '../../../../shared/events/index.js';
 import {
   InventoryReleased,
   InventoryReservationFailed,
   InventoryReserved,
 } from '../../../../shared/events/index.js';
-import type { OutgoingEvent } from '../../../../shared/publisher.js';
 import { line } from '../support.js';
 
 const AT = '2025-01-02T03:04:05.000Z';

@@ -8,6 +8,7 @@ import {
   type OrderFact,
   SERVED_COUNTRIES,
 } from '../../../../services/order/domain/order.js';
+import type { OutgoingEvent } from '../../../../shared/events/index.js';
 import {
   InventoryReservationFailed,
   InventoryReserved,
@@ -18,7 +19,6 @@ import {
   ReservationFailureReason,
   totalOf,
 } from '../../../../shared/events/index.js';
-import type { OutgoingEvent } from '../../../../shared/publisher.js';
 import { UNSERVED_COUNTRY } from '../fixtures.js';
 
 const ORDER_ID = 'order-prop';

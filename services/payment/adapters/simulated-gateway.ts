@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PaymentFailureReason } from '../../../shared/events/index.js';
+import {
+  type ChargeResult,
+  GatewayUnavailableError,
+  IdempotencyKeyReusedError,
+  type PaymentGateway,
+} from './payment-gateway.js';
+import { isConditionalCheckFailed } from './payment-repository.js';
+import { behaviourOf } from './test-tokens.js';
+
+/**
+ * One entry of the simulated provider's ledger: everything it knows about one idempotency key.
+ * The counters are what tests and chaos runs check: `chargesCreated` is how many calls actually created a
+ * charge (the provider's promise is that it never exceeds 1), `refundsCreated` how many refunded one.
+ */
+export type LedgerEntry = {
+  idempotencyKey: string;
+  amountCents: number;
+  currency: string;
+  /** Calls to charge with this key, transient failures included. */
+  chargeAttempts: number;
+  /** Calls to refund that found a charge not yet refunded, transient failures included. */
+  refundAttempts: number;
+  chargesCreated: number;
+  refundsCreated: number;
+  outcome?: 'CHARGED' | 'DECLINED';
+  paymentId?: string;
+  reason?: PaymentFailureReason;
+  chargedAt?: string;
+  refundedAt?: string;
+};
+
+/** The simulated provider: the port, plus a read of its ledger for tests and chaos checks. */
+export type SimulatedGateway = PaymentGateway & {
+  /** The ledger entry of a key, read strongly consistent; undefined when charge was never called with it. */
+  ledgerEntry(idempotencyKey: string): Promise<LedgerEntry | undefined>;
+};
+
+export type SimulatedGatewayOptions = {
+  documentClient: DynamoDBDocumentClient;
+  /** The provider's own table (`TableSpecs.paymentGateway`: partition key `idempotencyKey`). */
+  tableName: string;
+  newPaymentId?: () => string;
+  now?: () => Date;
+};
+
+/** Stored with the entry (never returned by `ledgerEntry`): the provider needs it to know the refund behaviour. */
+type StoredEntry = LedgerEntry & { token: string };
+
+/**
+ * A payment provider simulated in its own DynamoDB table, behaving as the test tokens say (see
+ * `test-tokens.ts`). Idempotent by key with conditional writes: the write that records a charge only
+ * succeeds if no outcome is recorded yet, so concurrent calls with one key create at most one charge, and
+ * every later call answers the recorded outcome. The transient-failure counters are atomic (`ADD`) in the
+ * entry, so "fails N times" holds across Lambda instances.
+ */
+export const createSimulatedGateway = ({
+  documentClient,
+  tableName,
+  newPaymentId = () => `pay_${randomUUID().replaceAll('-', '')}`,
+  now = () => new Date(),
+}: SimulatedGatewayOptions): SimulatedGateway => {
+  const read = async (idempotencyKey: string) => {
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: tableName, Key: { idempotencyKey }, ConsistentRead: true }),
+    );
+    return Item as StoredEntry | undefined;
+  };
+
+  const recorded = (entry: StoredEntry): ChargeResult =>
+    entry.outcome === 'CHARGED'
+      ? { outcome: 'CHARGED', paymentId: entry.paymentId as string }
+      : { outcome: 'DECLINED', reason: entry.reason as PaymentFailureReason };
+
+  return {
+    async charge({ idempotencyKey, amountCents, currency, token }) {
+      const { Attributes } = await documentClient.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { idempotencyKey },
+          UpdateExpression:
+            'SET #token = if_not_exists(#token, :token), amountCents = if_not_exists(amountCents, :amountCents), ' +
+            'currency = if_not_exists(currency, :currency) ' +
+            'ADD chargeAttempts :one, refundAttempts :zero, chargesCreated :zero, refundsCreated :zero',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: {
+            ':token': token,
+            ':amountCents': amountCents,
+            ':currency': currency,
+            ':one': 1,
+            ':zero': 0,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const entry = Attributes as StoredEntry;
+      if (entry.token !== token || entry.amountCents !== amountCents || entry.currency !== currency) {
+        throw new IdempotencyKeyReusedError(idempotencyKey);
+      }
+      if (entry.outcome !== undefined) return recorded(entry);
+
+      const behaviour = behaviourOf(token);
+      if (entry.chargeAttempts <= behaviour.chargeFails) {
+        throw new GatewayUnavailableError(
+          `Payment provider unavailable (simulated): charge attempt ${entry.chargeAttempts} of key ${idempotencyKey}`,
+        );
+      }
+      const result: ChargeResult =
+        behaviour.answer.outcome === 'CHARGE'
+          ? { outcome: 'CHARGED', paymentId: newPaymentId() }
+          : { outcome: 'DECLINED', reason: behaviour.answer.reason };
+      try {
+        await documentClient.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { idempotencyKey },
+            ...(result.outcome === 'CHARGED'
+              ? {
+                  UpdateExpression:
+                    'SET outcome = :outcome, paymentId = :paymentId, chargedAt = :at ADD chargesCreated :one',
+                  ExpressionAttributeValues: {
+                    ':outcome': result.outcome,
+                    ':paymentId': result.paymentId,
+                    ':at': now().toISOString(),
+                    ':one': 1,
+                  },
+                }
+              : {
+                  UpdateExpression: 'SET outcome = :outcome, reason = :reason',
+                  ExpressionAttributeValues: { ':outcome': result.outcome, ':reason': result.reason },
+                }),
+            ConditionExpression: 'attribute_not_exists(outcome)',
+          }),
+        );
+        return result;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        // A concurrent call with the same key recorded its outcome first: that outcome is the answer.
+        return recorded((await read(idempotencyKey)) as StoredEntry);
+      }
+    },
+
+    async refund({ idempotencyKey }) {
+      const entry = await read(idempotencyKey);
+      if (entry?.outcome !== 'CHARGED') return { outcome: 'NOTHING_TO_REFUND' };
+      const refunded = {
+        outcome: 'REFUNDED',
+        paymentId: entry.paymentId as string,
+        amountCents: entry.amountCents,
+      } as const;
+      if (entry.refundedAt !== undefined) return refunded;
+
+      const { Attributes } = await documentClient.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { idempotencyKey },
+          UpdateExpression: 'ADD refundAttempts :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const attempts = (Attributes as { refundAttempts: number }).refundAttempts;
+      if (attempts <= behaviourOf(entry.token).refundFails) {
+        throw new GatewayUnavailableError(
+          `Payment provider unavailable (simulated): refund attempt ${attempts} of key ${idempotencyKey}`,
+        );
+      }
+      try {
+        await documentClient.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { idempotencyKey },
+            UpdateExpression: 'SET refundedAt = :at ADD refundsCreated :one',
+            ConditionExpression: 'outcome = :charged AND attribute_not_exists(refundedAt)',
+            ExpressionAttributeValues: { ':at': now().toISOString(), ':one': 1, ':charged': 'CHARGED' },
+          }),
+        );
+      } catch (error) {
+        // A concurrent refund of the same charge got there first: the charge is refunded either way.
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+      return refunded;
+    },
+
+    async ledgerEntry(idempotencyKey) {
+      const entry = await read(idempotencyKey);
+      if (entry === undefined) return undefined;
+      const { token: _token, ...ledger } = entry;
+      return ledger;
+    },
+  };
+};

@@ -1,0 +1,73 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient, eventBridgeClient } from '../../../shared/clients.js';
+import { EnvNames, requireEnv } from '../../../shared/config.js';
+import { Sources } from '../../../shared/events/index.js';
+import { createLogger, defaultPersistenceStore } from '../../../shared/lambda.js';
+import { createPublisher } from '../../../shared/publisher.js';
+import { createPaymentRepository } from '../adapters/payment-repository.js';
+import { createSimulatedGateway } from '../adapters/simulated-gateway.js';
+import type { PaymentServiceDeps } from '../payment-service.js';
+
+/** What a payment handler needs: the use cases' ports, plus the idempotency store of its consumer. */
+export type Deps = PaymentServiceDeps & { persistenceStore: BasePersistenceLayer };
+
+export const SERVICE_NAME = 'payment';
+
+/** Where the payment service's dependencies live: clients, the bus, the two tables and the idempotency store. */
+export type DepsOptions = {
+  documentClient: DynamoDBDocumentClient;
+  eventBridgeClient: EventBridgeClient;
+  eventBusName: string;
+  paymentsTable: string;
+  paymentGatewayTable: string;
+  persistenceStore: BasePersistenceLayer;
+  logger?: Logger;
+  now?: () => Date;
+};
+
+/** Builds the handlers' dependencies from clients and table names. */
+export const createDeps = (options: DepsOptions): Deps => ({
+  repository: createPaymentRepository({
+    documentClient: options.documentClient,
+    tableName: options.paymentsTable,
+  }),
+  gateway: createSimulatedGateway({
+    documentClient: options.documentClient,
+    tableName: options.paymentGatewayTable,
+  }),
+  publisher: createPublisher({
+    client: options.eventBridgeClient,
+    eventBusName: options.eventBusName,
+    source: Sources.payments,
+  }),
+  logger: options.logger ?? createLogger(SERVICE_NAME),
+  persistenceStore: options.persistenceStore,
+  ...(options.now ? { now: options.now } : {}),
+});
+
+/** The real dependencies: the default clients, and the bus and tables the function's environment names. */
+export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): Deps =>
+  createDeps({
+    documentClient,
+    eventBridgeClient,
+    eventBusName: requireEnv(EnvNames.eventBusName, env),
+    paymentsTable: requireEnv(EnvNames.paymentsTable, env),
+    paymentGatewayTable: requireEnv(EnvNames.paymentGatewayTable, env),
+    persistenceStore: defaultPersistenceStore(),
+  });
+
+/**
+ * A Lambda entry whose real handler is built on its first invocation and kept for the warm instance.
+ * Building it at import would read the environment at import, so merely importing `makeHandler` (tests,
+ * the local runtime's loader) would fail on a missing variable.
+ */
+export const onFirstInvocation = <A extends unknown[], R>(build: () => (...args: A) => R) => {
+  let built: ((...args: A) => R) | undefined;
+  return (...args: A): R => {
+    built ??= build();
+    return built(...args);
+  };
+};

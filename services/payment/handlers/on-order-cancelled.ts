@@ -1,0 +1,16 @@
+import { OrderCancelled } from '../../../shared/events/index.js';
+import { createConsumer } from '../../../shared/lambda.js';
+import { refundPayment } from '../payment-service.js';
+import { type Deps, defaultDeps, onFirstInvocation } from './deps.js';
+
+/** OrderCancelled -> refund the charge (PaymentRefunded), or leave a tombstone if nothing was charged yet. */
+export const makeHandler = (deps: Deps) =>
+  createConsumer({
+    consumes: OrderCancelled,
+    logger: deps.logger,
+    persistenceStore: deps.persistenceStore,
+    handle: (cancellation) => refundPayment(deps, cancellation),
+  });
+
+/** The Lambda entry, with the real dependencies of the function's environment. */
+export const handler = onFirstInvocation(() => makeHandler(defaultDeps()));

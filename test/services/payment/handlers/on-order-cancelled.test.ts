@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GatewayUnavailableError } from '../../../../services/payment/adapters/payment-gateway.js';
+import { PaymentRefunded } from '../../../../shared/events/index.js';
+import { InvalidEventError } from '../../../../shared/lambda.js';
+import { orderCancelledDelivery, orderPlacedDelivery } from '../support/fixtures.js';
+import { failFirstPutEvents, type PaymentHarness, startPaymentHarness } from '../support/harness.js';
+
+describe('payment on OrderCancelled', () => {
+  let harness: PaymentHarness;
+
+  beforeAll(async () => {
+    harness = await startPaymentHarness();
+  });
+  afterAll(() => harness.close());
+  beforeEach(() => harness.logger.clear());
+
+  it('refunds a charge when the order is cancelled and publishes PaymentRefunded', async () => {
+    const order = orderPlacedDelivery();
+    await harness.deliverOrderPlaced(order);
+
+    await harness.deliverOrderCancelled(orderCancelledDelivery(order.detail.orderId));
+
+    const stored = await harness.payments.get(order.detail.orderId);
+    expect(stored).toMatchObject({ status: 'REFUNDED', amountCents: 3399, currency: 'EUR' });
+    expect(harness.published(PaymentRefunded, order.detail.orderId)).toEqual([
+      {
+        orderId: order.detail.orderId,
+        occurredAt: stored?.status === 'REFUNDED' && stored.refundedAt,
+        paymentId: stored?.status === 'REFUNDED' && stored.paymentId,
+        amountCents: 3399,
+        currency: 'EUR',
+      },
+    ]);
+    expect(await harness.gateway.ledgerEntry(order.detail.orderId)).toMatchObject({
+      chargesCreated: 1,
+      refundsCreated: 1,
+    });
+  });
+
+  it('leaves a tombstone when the cancellation comes before the order, publishing nothing', async () => {
+    const cancellation = orderCancelledDelivery(orderPlacedDelivery().detail.orderId);
+
+    await harness.deliverOrderCancelled(cancellation);
+
+    expect(await harness.payments.get(cancellation.detail.orderId)).toEqual({
+      orderId: cancellation.detail.orderId,
+      status: 'CANCELLED',
+      cancelReason: 'DEADLINE_EXCEEDED',
+      cancelledAt: expect.any(String),
+    });
+    expect(harness.published(PaymentRefunded, cancellation.detail.orderId)).toEqual([]);
+  });
+
+  it('does nothing for a declined payment', async () => {
+    const order = orderPlacedDelivery({ paymentToken: 'tok_declined' });
+    await harness.deliverOrderPlaced(order);
+
+    await harness.deliverOrderCancelled(
+      orderCancelledDelivery(order.detail.orderId, { reason: 'PAYMENT_FAILED', cause: 'CARD_DECLINED' }),
+    );
+
+    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'DECLINED' });
+    expect(harness.published(PaymentRefunded, order.detail.orderId)).toEqual([]);
+  });
+
+  it('needs N+1 deliveries to refund when the provider fails the refund N times', async () => {
+    const order = orderPlacedDelivery({ paymentToken: 'tok_visa_refund_fails_2' });
+    await harness.deliverOrderPlaced(order);
+    const cancellation = orderCancelledDelivery(order.detail.orderId);
+
+    await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow(GatewayUnavailableError);
+    await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow(GatewayUnavailableError);
+    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
+    await harness.deliverOrderCancelled(cancellation);
+
+    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'REFUNDED' });
+    expect(await harness.gateway.ledgerEntry(order.detail.orderId)).toMatchObject({
+      refundAttempts: 3,
+      refundsCreated: 1,
+    });
+    expect(harness.published(PaymentRefunded, order.detail.orderId)).toHaveLength(1);
+  });
+
+  it('fails when publishing fails after the refund, and its retry publishes the stored refund exactly', async () => {
+    const order = orderPlacedDelivery();
+    await harness.deliverOrderPlaced(order);
+    const cancellation = orderCancelledDelivery(order.detail.orderId);
+    const removeFault = failFirstPutEvents(harness.eventBridgeClient);
+    try {
+      await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow('Injected fault');
+      const committed = await harness.payments.get(order.detail.orderId);
+      if (committed?.status !== 'REFUNDED') throw new Error('expected a committed refund');
+
+      await harness.deliverOrderCancelled(cancellation);
+
+      expect(harness.published(PaymentRefunded, order.detail.orderId)).toEqual([
+        {
+          orderId: committed.orderId,
+          occurredAt: committed.refundedAt,
+          paymentId: committed.paymentId,
+          amountCents: committed.amountCents,
+          currency: committed.currency,
+        },
+      ]);
+      expect(await harness.gateway.ledgerEntry(order.detail.orderId)).toMatchObject({ refundsCreated: 1 });
+    } finally {
+      removeFault();
+    }
+  });
+
+  it('refuses an invalid OrderCancelled: no table changes, one error logged, InvalidEventError', async () => {
+    const order = orderPlacedDelivery();
+    await harness.deliverOrderPlaced(order);
+    const cancellation = orderCancelledDelivery(order.detail.orderId);
+    (cancellation.detail as { reason: string }).reason = 'CHANGED_MY_MIND';
+    const before = await harness.itemCounts();
+
+    await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow(InvalidEventError);
+
+    expect(await harness.itemCounts()).toEqual(before);
+    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
+    expect(harness.logger.linesAt('ERROR')).toHaveLength(1);
+  });
+});
