@@ -28,7 +28,19 @@ export type LocalFunction = {
   timeoutSeconds: number;
   memoryMb: number;
   /** Lambda's asynchronous invocation settings (AWS::Lambda::EventInvokeConfig); AWS defaults when absent. */
-  async: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailureArn?: string };
+  async: {
+    maximumRetryAttempts: number;
+    maximumEventAgeInSeconds: number;
+    onFailureArn?: string;
+    /** The on-success destination, when the function declares one. */
+    onSuccessArn?: string;
+    /** The function's own dead-letter queue (its `DeadLetterConfig`), which also receives failed async events. */
+    deadLetterArn?: string;
+  };
+  /** `ReservedConcurrentExecutions`: the most instances of the function that may run at once. */
+  reservedConcurrency?: number;
+  /** Inline code (`Code.ZipFile`), run as the CommonJS module `index.js`; `assetDir` is then `cdk.out` itself. */
+  inlineCode?: string;
 };
 
 export type LocalQueue = { logicalId: string; queueName: string; arn: string; url: string };

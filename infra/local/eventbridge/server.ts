@@ -31,6 +31,11 @@ export type EventBridgeServerOptions = {
   onEvents: (events: EventEnvelope[]) => void;
   account: string;
   region: string;
+  /**
+   * Operations of the local runtime itself, served as `X-Amz-Target: SagaLocal.<name>` with the JSON
+   * body as input and the resolved value as the JSON response (for a CLI in another process).
+   */
+  localOperations?: Record<string, (body: unknown) => Promise<unknown>>;
 };
 
 /** A running local EventBridge API. */
@@ -48,6 +53,7 @@ class ApiError extends Error {
 }
 
 const TARGET_PREFIX = 'AWSEvents.';
+const LOCAL_TARGET_PREFIX = 'SagaLocal.';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_PAGE = 100;
 
@@ -211,11 +217,28 @@ const send = (response: ServerResponse, status: number, body: unknown, errorType
   response.end(text);
 };
 
-const handle = async (request: IncomingMessage, response: ServerResponse, api: Record<string, Operation>) => {
+/** The operation an `X-Amz-Target` names: an EventBridge one, or a local one. */
+const operationOf = (
+  target: string,
+  api: Record<string, Operation>,
+  local: Record<string, (body: unknown) => Promise<unknown>>,
+): ((input: Input) => unknown) | undefined => {
+  const [prefix, table] = target.startsWith(LOCAL_TARGET_PREFIX)
+    ? [LOCAL_TARGET_PREFIX, local]
+    : [TARGET_PREFIX, api];
+  const name = target.startsWith(prefix) ? target.slice(prefix.length) : '';
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+};
+
+const handle = async (
+  request: IncomingMessage,
+  response: ServerResponse,
+  api: Record<string, Operation>,
+  local: Record<string, (body: unknown) => Promise<unknown>>,
+) => {
   try {
     const target = String(request.headers['x-amz-target'] ?? '');
-    const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-    const operation = Object.hasOwn(api, name) ? api[name] : undefined;
+    const operation = operationOf(target, api, local);
     if (request.method !== 'POST' || !operation) {
       throw new ApiError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target)'}`);
     }
@@ -229,7 +252,7 @@ const handle = async (request: IncomingMessage, response: ServerResponse, api: R
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new ApiError('SerializationException', 'Request body must be a JSON object.');
     }
-    send(response, 200, operation(input as Input));
+    send(response, 200, await operation(input as Input));
   } catch (error) {
     const apiError =
       error instanceof ApiError
@@ -256,7 +279,7 @@ export const startEventBridgeServer = async (
   const api = operations(options);
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
-    void handle(request, response, api);
+    void handle(request, response, api, options.localOperations ?? {});
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

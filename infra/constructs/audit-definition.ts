@@ -1,0 +1,332 @@
+/**
+ * The audit workflow's definition, in the Amazon States Language with JSONPath. Plain data with no CDK in
+ * it: the construct deploys it, and the local runtime (and its tests) run the very same document.
+ *
+ * The audit reads the end state of a saga from the three services' tables, decides whether it is
+ * consistent, records the verdict and publishes `SagaAudited`. It uses service integrations only.
+ */
+import { AuditFinding, SagaAudited, SagaOutcome } from '../../shared/events/index.js';
+
+/** Names in the definition that the stack substitutes (`${Name}`) with the deployed resources. */
+export const AuditSubstitution = {
+  ordersTable: 'OrdersTable',
+  paymentsTable: 'PaymentsTable',
+  inventoryTable: 'InventoryTable',
+  auditTable: 'AuditTable',
+  eventBusName: 'EventBusName',
+} as const;
+
+export type AuditSubstitutions = Record<(typeof AuditSubstitution)[keyof typeof AuditSubstitution], string>;
+
+/**
+ * A cancelled saga is audited as soon as `OrderCancelled` is out, while its compensations (a refund, a
+ * release) may still be on their way: the audit waits and reads again, at most this many times.
+ */
+export const AUDIT_MAX_WAITS = 5;
+/** How long each of those waits lasts. */
+export const AUDIT_WAIT_SECONDS = 2;
+
+/** The end states of each service that settle a saga, per outcome (DESIGN: the statuses of each table). */
+const Settled = {
+  order: { CONFIRMED: 'CONFIRMED', CANCELLED: 'CANCELLED' },
+  paymentCharged: 'CHARGED',
+  paymentCompensated: ['DECLINED', 'CANCELLED', 'REFUNDED'],
+  reservationLive: 'RESERVED',
+  reservationCompensated: ['CANCELLED', 'RELEASED', 'FAILED'],
+} as const;
+
+type State = Record<string, unknown>;
+type ChoiceRule = Record<string, unknown>;
+
+/** The execution's input, as the rules' input transformers give it. */
+export type AuditInput = { orderId: string; outcome: SagaOutcome };
+
+const sub = (name: string) => `\${${name}}`;
+const { CONFIRMED, CANCELLED } = SagaOutcome.enum;
+const F = AuditFinding.enum;
+
+// Transient failures of a service call (throttling, a 5xx) are retried; anything else fails the execution,
+// which its logs then show in full.
+const retry = (errors: string[]) => [
+  { ErrorEquals: errors, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
+];
+
+/** Reads one item's `status`, consistently, into `resultPath`; an absent item leaves `{}` there. */
+const readStatus = (table: string, key: Record<string, unknown>, resultPath: string, next: string): State => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::dynamodb:getItem',
+  Parameters: {
+    TableName: sub(table),
+    Key: key,
+    ConsistentRead: true,
+    // Only the status: nothing else of the order (addresses, lines) ends up in the execution's logs.
+    ProjectionExpression: '#status',
+    ExpressionAttributeNames: { '#status': 'status' },
+  },
+  ResultPath: resultPath,
+  Retry: retry(['States.TaskFailed']),
+  Next: next,
+});
+
+const status = (item: 'order' | 'payment' | 'reservation') => `$.${item}.Item.status.S`;
+const absent = (path: string): ChoiceRule => ({ Not: { Variable: path, IsPresent: true } });
+const is = (path: string, value: string): ChoiceRule => ({ Variable: path, StringEquals: value });
+const isNot = (path: string, value: string): ChoiceRule => ({ Not: is(path, value) });
+const isOneOf = (path: string, values: readonly string[]): ChoiceRule => ({ Or: values.map((v) => is(path, v)) });
+
+/**
+ * A finding is appended to `$.verdict.text`, the findings as the inside of a JSON array (`"A","B"`): the
+ * JSONPath intrinsics can build strings but cannot append to an array.
+ */
+const findingState = (finding: AuditFinding, outcome: SagaOutcome) => `${outcome}: ${finding}`;
+const addFinding = (finding: AuditFinding, next: string): State => ({
+  Type: 'Pass',
+  Parameters: {
+    'text.$': `States.Format('{}{}"${finding}"', $.verdict.text, $.verdict.separator)`,
+    separator: ',',
+  },
+  ResultPath: '$.verdict',
+  Next: next,
+});
+
+type Result = AuditFinding | 'ok';
+type Rules = [ChoiceRule, Result][];
+
+/**
+ * One check of the verdict: its rules, in order, each leading to the finding it reveals or on to `next`,
+ * and the finding states it leads to. Rules are tried in order and the first match wins, so a rule that
+ * compares a status comes after the rule that saw it absent (a Choice fails on a path that does not exist).
+ */
+const check = (outcome: SagaOutcome, rules: Rules, otherwise: Result, next: string) => {
+  const target = (result: Result) => (result === 'ok' ? next : findingState(result, outcome));
+  const findings = new Set<AuditFinding>();
+  for (const result of [...rules.map(([, r]) => r), otherwise]) if (result !== 'ok') findings.add(result);
+  const choice: State = {
+    Type: 'Choice',
+    Choices: rules.map(([rule, result]) => ({ ...rule, Next: target(result) })),
+    Default: target(otherwise),
+  };
+  return [choice, [...findings].map((f) => [findingState(f, outcome), addFinding(f, next)] as const)] as const;
+};
+
+/** The three checks of one outcome (order, payment, reservation), chained, ending in `Decide`. */
+const checks = (
+  outcome: SagaOutcome,
+  order: Rules,
+  [paymentRules, paymentOtherwise]: [Rules, Result],
+  [reservationRules, reservationOtherwise]: [Rules, Result],
+): Record<string, State> => {
+  const names = {
+    order: `${outcome}: check the order`,
+    payment: `${outcome}: check the payment`,
+    reservation: `${outcome}: check the reservation`,
+  };
+  const steps = [
+    [names.order, check(outcome, order, 'ok', names.payment)],
+    [names.payment, check(outcome, paymentRules, paymentOtherwise, names.reservation)],
+    [names.reservation, check(outcome, reservationRules, reservationOtherwise, 'Decide')],
+  ] as const;
+  return Object.fromEntries(steps.flatMap(([name, [choice, findings]]) => [[name, choice], ...findings]));
+};
+
+const orderChecks = (expected: string): Rules => [
+  [{ Not: { Variable: '$.order.Item', IsPresent: true } }, F.ORDER_NOT_FOUND],
+  [absent(status('order')), F.ORDER_STATUS_MISMATCH],
+  [isNot(status('order'), expected), F.ORDER_STATUS_MISMATCH],
+];
+
+/**
+ * The audit's state machine definition. Its input is `{orderId, outcome}`; its output is the verdict
+ * `{orderId, outcome, consistent, findings, waits, auditedAt}`, which it also records and publishes.
+ *
+ * - CONFIRMED is consistent when the order is CONFIRMED, the payment CHARGED and the reservation RESERVED.
+ * - CANCELLED is consistent when the order is CANCELLED, the payment DECLINED, CANCELLED or REFUNDED, and the
+ *   reservation CANCELLED, RELEASED or FAILED. While a payment is still CHARGED or absent, or a reservation
+ *   RESERVED or absent, the compensations may be under way: it waits and reads again, a bounded number of
+ *   times, then judges what it sees.
+ */
+export const auditDefinition = () => ({
+  Comment: 'Audits an order saga once it ended: reads the three services, records and publishes a verdict.',
+  QueryLanguage: 'JSONPath',
+  StartAt: 'Start',
+  TimeoutSeconds: 120,
+  States: {
+    Start: {
+      Type: 'Pass',
+      Parameters: {
+        'orderId.$': '$.orderId',
+        'outcome.$': '$.outcome',
+        waits: 0,
+        verdict: { text: '', separator: '' },
+      },
+      Next: 'Read the order',
+    },
+    'Read the order': readStatus(
+      AuditSubstitution.ordersTable,
+      { orderId: { 'S.$': '$.orderId' } },
+      '$.order',
+      'Read the payment',
+    ),
+    'Read the payment': readStatus(
+      AuditSubstitution.paymentsTable,
+      { orderId: { 'S.$': '$.orderId' } },
+      '$.payment',
+      'Read the reservation',
+    ),
+    'Read the reservation': readStatus(
+      AuditSubstitution.inventoryTable,
+      { pk: { 'S.$': "States.Format('RESERVATION#{}', $.orderId)" } },
+      '$.reservation',
+      'Which outcome?',
+    ),
+    'Which outcome?': {
+      Type: 'Choice',
+      Choices: [
+        { ...is('$.outcome', CONFIRMED), Next: `${CONFIRMED}: check the order` },
+        { ...is('$.outcome', CANCELLED), Next: 'Are the compensations done?' },
+      ],
+      Default: 'Unknown outcome',
+    },
+    'Unknown outcome': {
+      Type: 'Fail',
+      Error: 'Audit.UnknownOutcome',
+      Cause: `The input's outcome must be one of ${SagaOutcome.options.join(', ')}`,
+    },
+    'Are the compensations done?': {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.waits', NumericGreaterThanEquals: AUDIT_MAX_WAITS, Next: `${CANCELLED}: check the order` },
+        { ...absent(status('payment')), Next: 'Wait for the compensations' },
+        { ...is(status('payment'), Settled.paymentCharged), Next: 'Wait for the compensations' },
+        { ...absent(status('reservation')), Next: 'Wait for the compensations' },
+        { ...is(status('reservation'), Settled.reservationLive), Next: 'Wait for the compensations' },
+      ],
+      Default: `${CANCELLED}: check the order`,
+    },
+    'Wait for the compensations': {
+      Type: 'Wait',
+      Seconds: AUDIT_WAIT_SECONDS,
+      Next: 'Count the wait',
+    },
+    'Count the wait': {
+      Type: 'Pass',
+      Parameters: {
+        'orderId.$': '$.orderId',
+        'outcome.$': '$.outcome',
+        'waits.$': 'States.MathAdd($.waits, 1)',
+        'verdict.$': '$.verdict',
+      },
+      Next: 'Read the order',
+    },
+    ...checks(
+      CONFIRMED,
+      orderChecks(Settled.order.CONFIRMED),
+      [
+        [
+          [absent(status('payment')), F.PAYMENT_NOT_CHARGED],
+          [is(status('payment'), Settled.paymentCharged), 'ok'],
+        ],
+        F.PAYMENT_NOT_CHARGED,
+      ],
+      [
+        [
+          [absent(status('reservation')), F.RESERVATION_MISSING],
+          [is(status('reservation'), Settled.reservationLive), 'ok'],
+        ],
+        F.RESERVATION_MISSING,
+      ],
+    ),
+    ...checks(
+      CANCELLED,
+      orderChecks(Settled.order.CANCELLED),
+      [
+        [
+          [absent(status('payment')), F.PAYMENT_NOT_SETTLED],
+          [is(status('payment'), Settled.paymentCharged), F.PAYMENT_NOT_REFUNDED],
+          [isOneOf(status('payment'), Settled.paymentCompensated), 'ok'],
+        ],
+        F.PAYMENT_NOT_SETTLED,
+      ],
+      [
+        [
+          [absent(status('reservation')), F.RESERVATION_NOT_SETTLED],
+          [is(status('reservation'), Settled.reservationLive), F.RESERVATION_NOT_RELEASED],
+          [isOneOf(status('reservation'), Settled.reservationCompensated), 'ok'],
+        ],
+        F.RESERVATION_NOT_SETTLED,
+      ],
+    ),
+    Decide: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.verdict.text', StringEquals: '', Next: 'Consistent' }],
+      Default: 'Inconsistent',
+    },
+    Consistent: { Type: 'Pass', Result: true, ResultPath: '$.verdict.consistent', Next: 'Compose the verdict' },
+    Inconsistent: { Type: 'Pass', Result: false, ResultPath: '$.verdict.consistent', Next: 'Compose the verdict' },
+    'Compose the verdict': {
+      Type: 'Pass',
+      Parameters: {
+        'orderId.$': '$.orderId',
+        'outcome.$': '$.outcome',
+        'consistent.$': '$.verdict.consistent',
+        'findings.$': "States.StringToJson(States.Format('[{}]', $.verdict.text))",
+        'waits.$': '$.waits',
+        'auditedAt.$': '$$.State.EnteredTime',
+      },
+      Next: 'Record the verdict',
+    },
+    'Record the verdict': {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::dynamodb:putItem',
+      Parameters: {
+        TableName: sub(AuditSubstitution.auditTable),
+        Item: {
+          orderId: { 'S.$': '$.orderId' },
+          outcome: { 'S.$': '$.outcome' },
+          consistent: { 'BOOL.$': '$.consistent' },
+          findings: { 'S.$': 'States.JsonToString($.findings)' },
+          waits: { 'N.$': "States.Format('{}', $.waits)" },
+          auditedAt: { 'S.$': '$.auditedAt' },
+        },
+      },
+      ResultPath: null,
+      Retry: retry(['States.TaskFailed']),
+      Next: `Publish ${SagaAudited.detailType}`,
+    },
+    [`Publish ${SagaAudited.detailType}`]: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::events:putEvents',
+      Parameters: {
+        Entries: [
+          {
+            EventBusName: sub(AuditSubstitution.eventBusName),
+            Source: SagaAudited.source,
+            DetailType: SagaAudited.detailType,
+            Detail: {
+              'orderId.$': '$.orderId',
+              'occurredAt.$': '$.auditedAt',
+              'outcome.$': '$.outcome',
+              'consistent.$': '$.consistent',
+              'findings.$': '$.findings',
+            },
+          },
+        ],
+      },
+      ResultPath: null,
+      Retry: retry(['EventBridge.FailedEntry', 'States.TaskFailed']),
+      End: true,
+    },
+  } satisfies Record<string, State>,
+});
+
+export type AuditDefinition = ReturnType<typeof auditDefinition>;
+
+/** The definition with the stack's `${Name}` placeholders replaced by actual names (tests, local runtime). */
+export const substitute = (definition: unknown, substitutions: AuditSubstitutions): unknown =>
+  JSON.parse(
+    JSON.stringify(definition).replace(/\$\{(\w+)\}/g, (placeholder, name: string) => {
+      const value = (substitutions as Record<string, string>)[name];
+      if (value === undefined) throw new Error(`No substitution for ${placeholder}`);
+      return JSON.stringify(value).slice(1, -1);
+    }),
+  );

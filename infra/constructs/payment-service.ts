@@ -1,0 +1,58 @@
+import { Construct } from 'constructs';
+import { EnvNames } from '../../shared/config.js';
+import { OrderCancelled, OrderPlaced, Sources } from '../../shared/events/index.js';
+import { TableSpecs } from '../tables.js';
+import { type DynamoDbAction, SagaFunction } from './saga-function.js';
+import { SagaTable } from './saga-table.js';
+import type { Service, ServiceProps } from './service.js';
+
+/** What the payment repository does: a consistent read, conditional puts (charge, tombstone), the refund update. */
+const PAYMENT_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** What the simulated gateway does with its ledger: reads, and atomic updates (charges, refunds, counters). */
+const GATEWAY_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/**
+ * The payment service: the payments table, the simulated gateway's ledger (an external system's state,
+ * kept in its own table), and one handler per event it reacts to, each with the rule that feeds it.
+ */
+export class PaymentService extends Construct implements Service {
+  readonly table: SagaTable;
+  readonly gatewayTable: SagaTable;
+  readonly tables: { payments: SagaTable; paymentGateway: SagaTable };
+  readonly functions: SagaFunction[] = [];
+
+  constructor(scope: Construct, id: string, { bus, idempotencyTable, removalPolicy }: ServiceProps) {
+    super(scope, id);
+    this.table = new SagaTable(this, 'PaymentsTable', { spec: TableSpecs.payments, removalPolicy });
+    this.gatewayTable = new SagaTable(this, 'PaymentGatewayTable', {
+      spec: TableSpecs.paymentGateway,
+      removalPolicy,
+    });
+    this.tables = { payments: this.table, paymentGateway: this.gatewayTable };
+
+    const handler = (id: string, file: string) => {
+      const fn = new SagaFunction(this, id, {
+        service: 'payment',
+        entry: `services/payment/handlers/${file}`,
+        bus,
+        source: Sources.payments,
+        idempotencyTable,
+        environment: {
+          [EnvNames.paymentsTable]: this.table.tableName,
+          [EnvNames.paymentGatewayTable]: this.gatewayTable.tableName,
+        },
+        removalPolicy,
+      });
+      fn.grantTable(this.table, PAYMENT_ACTIONS);
+      fn.grantTable(this.gatewayTable, GATEWAY_ACTIONS);
+      this.functions.push(fn);
+      return fn;
+    };
+
+    // Charges the card for a placed order.
+    handler('OnOrderPlaced', 'on-order-placed.ts').consume(OrderPlaced);
+    // Compensation: refunds the charge, or leaves a tombstone when the cancellation came first.
+    handler('OnOrderCancelled', 'on-order-cancelled.ts').consume(OrderCancelled);
+  }
+}

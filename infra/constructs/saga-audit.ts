@@ -1,0 +1,100 @@
+import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { OrderCancelled, OrderConfirmed, SagaOutcome, Sources } from '../../shared/events/index.js';
+import { TableSpecs } from '../tables.js';
+import { type AuditInput, AuditSubstitution, type AuditSubstitutions, auditDefinition } from './audit-definition.js';
+import type { SagaEventBus, Subscription } from './event-bus.js';
+import { SagaTable } from './saga-table.js';
+
+export type SagaAuditProps = {
+  bus: SagaEventBus;
+  /** The tables whose end state the audit reads. */
+  orders: SagaTable;
+  payments: SagaTable;
+  inventory: SagaTable;
+  removalPolicy: RemovalPolicy;
+};
+
+/** The events that end a saga, and the outcome each one starts the audit with. */
+const SagaEnds = [
+  [OrderConfirmed, SagaOutcome.enum.CONFIRMED],
+  [OrderCancelled, SagaOutcome.enum.CANCELLED],
+] as const;
+
+/**
+ * The saga audit: an Express state machine (JSONPath, service integrations only) started by the events
+ * that end a saga, which reads the three services' end state, records a verdict in the audit table and
+ * publishes `SagaAudited`. It coordinates nothing: it only checks that the choreography converged.
+ */
+export class SagaAudit extends Construct {
+  readonly table: SagaTable;
+  readonly stateMachine: sfn.StateMachine;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly subscriptions: Subscription[];
+
+  constructor(scope: Construct, id: string, props: SagaAuditProps) {
+    super(scope, id);
+    const { bus, orders, payments, inventory, removalPolicy } = props;
+    this.table = new SagaTable(this, 'AuditTable', { spec: TableSpecs.audit, removalPolicy });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: 'The saga audit: reads the services, records verdicts, publishes SagaAudited',
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [orders.tableArn, payments.tableArn, inventory.tableArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }),
+    );
+    bus.grantPutEvents(this.role, Sources.sagaAudit);
+
+    const substitutions: AuditSubstitutions = {
+      [AuditSubstitution.ordersTable]: orders.tableName,
+      [AuditSubstitution.paymentsTable]: payments.tableName,
+      [AuditSubstitution.inventoryTable]: inventory.tableName,
+      [AuditSubstitution.auditTable]: this.table.tableName,
+      [AuditSubstitution.eventBusName]: bus.eventBusName,
+    };
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      comment: 'Audits each order saga once it ended',
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(auditDefinition())),
+      definitionSubstitutions: substitutions,
+      role: this.role,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+
+    this.subscriptions = SagaEnds.map(([event, outcome]) =>
+      bus.subscribe(this, event, 'the saga audit', (delivery) => {
+        const input: Record<keyof AuditInput, unknown> = {
+          orderId: events.EventField.fromPath('$.detail.orderId'),
+          outcome,
+        };
+        return new targets.SfnStateMachine(this.stateMachine, {
+          ...delivery,
+          input: events.RuleTargetInput.fromObject(input),
+        });
+      }),
+    );
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by Step Functions for its logging and tracing: the CloudWatch Logs log-delivery actions ' +
+        '(CreateLogDelivery, PutResourcePolicy, ...) and X-Ray PutTraceSegments/PutTelemetryRecords do ' +
+        'not support resource-level permissions, so AWS requires Resource "*" for them.',
+    });
+  }
+}

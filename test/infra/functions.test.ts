@@ -1,0 +1,113 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EnvNames } from '../../shared/config.js';
+import { type Synthesis, sharedSynthesis, type Template } from './support/synth.js';
+import {
+  DEADLINE_SWEEP,
+  functionsByEntry,
+  Handlers,
+  onlyResourceOfType,
+  refOf,
+  resourcesOfType,
+  serviceOf,
+  tablesByName,
+} from './support/template.js';
+
+let synthesis: Synthesis;
+let template: Template;
+let functions: Map<string, string>;
+
+beforeAll(async () => {
+  synthesis = await sharedSynthesis();
+  template = JSON.parse(synthesis.templateText) as Template;
+  functions = functionsByEntry(template);
+});
+
+const fn = (entry: string) => template.Resources[functions.get(entry) as string];
+const environmentOf = (entry: string) =>
+  (fn(entry)?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+
+describe('the functions', () => {
+  it('are one per handler entry file, and no other', () => {
+    expect([...functions.keys()].sort()).toStrictEqual([...Handlers].sort());
+  });
+
+  it.each(Handlers)('%s runs on nodejs22.x, arm64, with explicit memory and timeout', (entry) => {
+    const properties = fn(entry)?.Properties;
+
+    expect(properties?.Runtime).toBe('nodejs22.x');
+    expect(properties?.Architectures).toStrictEqual(['arm64']);
+    expect(properties?.MemorySize).toBeTypeOf('number');
+    expect(properties?.Timeout).toBeTypeOf('number');
+  });
+
+  it.each(Handlers)('%s logs to a log group of its own, with a retention', (entry) => {
+    const logGroupId = refOf((fn(entry)?.Properties?.LoggingConfig as { LogGroup?: unknown })?.LogGroup);
+    const logGroup = template.Resources[logGroupId as string];
+
+    expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup?.Properties?.RetentionInDays).toBeTypeOf('number');
+    const sharing = resourcesOfType(template, 'AWS::Lambda::Function').filter(
+      ([, other]) => refOf((other.Properties?.LoggingConfig as { LogGroup?: unknown })?.LogGroup) === logGroupId,
+    );
+    expect(sharing).toHaveLength(1);
+  });
+
+  it.each(Handlers)('%s has source maps enabled and the Powertools environment of its service', (entry) => {
+    const environment = environmentOf(entry);
+
+    expect(environment.NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(environment.POWERTOOLS_SERVICE_NAME).toBe(serviceOf(entry));
+    expect(environment.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
+    expect(refOf(environment[EnvNames.eventBusName])).toBe(busId);
+  });
+
+  it.each(Handlers)("%s is given exactly its service's tables", (entry) => {
+    const tables = tablesByName(template);
+    const expected: Record<string, unknown> = {
+      order: {
+        [EnvNames.ordersTable]: tables.orders,
+        [EnvNames.orderDeadlineSeconds]: '900',
+      },
+      payment: { [EnvNames.paymentsTable]: tables.payments, [EnvNames.paymentGatewayTable]: tables.paymentGateway },
+      inventory: { [EnvNames.inventoryTable]: tables.inventory },
+    }[serviceOf(entry)] as Record<string, string>;
+    if (entry !== DEADLINE_SWEEP) expected[EnvNames.idempotencyTable] = tables.idempotency;
+
+    const tableVariables = Object.fromEntries(
+      Object.entries(environmentOf(entry))
+        .filter(([name]) => Object.values(EnvNames).includes(name as never) && name !== EnvNames.eventBusName)
+        .map(([name, value]) => [name, typeof value === 'string' ? value : refOf(value)]),
+    );
+    expect(tableVariables).toStrictEqual(expected);
+  });
+
+  it.each(Handlers)('%s retries an async invocation twice, then sends it to an encrypted DLQ', (entry) => {
+    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) => refOf(config.Properties?.FunctionName) === functions.get(entry),
+    );
+
+    expect(configs).toHaveLength(1);
+    const [, config] = configs[0] as [string, (typeof template.Resources)[string]];
+    expect(config.Properties?.MaximumRetryAttempts).toBe(2);
+    expect(config.Properties?.MaximumEventAgeInSeconds).toBeTypeOf('number');
+    const destination = (config.Properties?.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure
+      .Destination;
+    const queue = template.Resources[refOf(destination) as string];
+    expect(queue?.Type).toBe('AWS::SQS::Queue');
+    expect(queue?.Properties?.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it.each(Handlers)('%s is bundled into a minified ES module with a source map relative to the repository', (entry) => {
+    const key = (fn(entry)?.Properties?.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+    const asset = join(synthesis.outdir, `asset.${key}`);
+
+    expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
+    expect(fn(entry)?.Properties?.Handler).toBe('index.handler');
+    const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources).toContain(entry);
+    expect(map.sources.filter((source) => source.startsWith('..') || source.startsWith('/'))).toStrictEqual([]);
+  });
+});

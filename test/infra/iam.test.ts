@@ -1,0 +1,131 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Sources } from '../../shared/events/index.js';
+import type { TableName } from '../../infra/tables.js';
+import { sharedTemplate, type Template } from './support/synth.js';
+import {
+  actionsOf,
+  DEADLINE_SWEEP,
+  functionsByEntry,
+  Handlers,
+  onlyResourceOfType,
+  referencedIds,
+  refOf,
+  resourcesOf,
+  resourcesOfType,
+  Services,
+  type Statement,
+  serviceOf,
+  statementsOfRole,
+  tablesByName,
+} from './support/template.js';
+
+let template: Template;
+let functions: Map<string, string>;
+let tables: Record<TableName, string>;
+let busId: string;
+
+beforeAll(async () => {
+  template = await sharedTemplate();
+  functions = functionsByEntry(template);
+  tables = tablesByName(template);
+  [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
+});
+
+const roleOf = (entry: string) => refOf(template.Resources[functions.get(entry) as string]?.Properties?.Role);
+const statementsOf = (entry: string) => statementsOfRole(template, roleOf(entry) as string);
+const isDynamoDb = (statement: Statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:'));
+const isPutEvents = (statement: Statement) => actionsOf(statement).includes('events:PutEvents');
+const tableIds = (statements: Statement[]) =>
+  new Set(statements.flatMap((statement) => [...referencedIds(statement.Resource)]));
+
+describe("each function's role", () => {
+  it.each(Handlers)('%s: is assumed by Lambda and has no managed policy', (entry) => {
+    const role = template.Resources[roleOf(entry) as string];
+
+    expect(role?.Properties?.ManagedPolicyArns).toBeUndefined();
+    expect(JSON.stringify(role?.Properties?.AssumeRolePolicyDocument)).toContain('lambda.amazonaws.com');
+  });
+
+  it.each(Handlers)("%s: reaches exactly its own service's tables, and the idempotency table", (entry) => {
+    const owned = Services[serviceOf(entry)].tables.map((name) => tables[name]);
+    const expected = entry === DEADLINE_SWEEP ? owned : [...owned, tables.idempotency];
+
+    expect([...tableIds(statementsOf(entry).filter(isDynamoDb))].sort()).toStrictEqual(expected.sort());
+  });
+
+  it.each(Handlers)('%s: names the DynamoDB actions it uses, and never scans', (entry) => {
+    const actions = new Set(statementsOf(entry).filter(isDynamoDb).flatMap(actionsOf));
+    const allowed = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'];
+
+    expect([...actions].filter((action) => !allowed.map((a) => `dynamodb:${a}`).includes(action))).toStrictEqual(
+      [],
+    );
+    const queries = statementsOf(entry).filter((statement) => actionsOf(statement).includes('dynamodb:Query'));
+    // Only the deadline sweep queries, and only the sparse index of open orders.
+    expect(queries.map((statement) => JSON.stringify(statement.Resource))).toStrictEqual(
+      entry === DEADLINE_SWEEP ? [expect.stringContaining('/index/open-by-deadline')] : [],
+    );
+  });
+
+  it.each(Handlers)('%s: puts events on the saga bus only, and only with its own source', (entry) => {
+    const putEvents = statementsOf(entry).filter(isPutEvents);
+
+    expect(putEvents).toHaveLength(1);
+    const [statement] = putEvents as [Statement];
+    expect(actionsOf(statement)).toStrictEqual(['events:PutEvents']);
+    expect(resourcesOf(statement).map(refOf)).toStrictEqual([busId]);
+    expect(statement.Condition).toStrictEqual({
+      StringEquals: { 'events:source': Services[serviceOf(entry)].source },
+    });
+  });
+
+  it.each(Handlers)('%s: has no wildcard action and no wildcard resource', (entry) => {
+    for (const statement of statementsOf(entry)) {
+      expect(actionsOf(statement).filter((action) => action === '*' || action.endsWith(':*'))).toStrictEqual([]);
+      expect(resourcesOf(statement)).not.toContain('*');
+    }
+  });
+});
+
+describe("the audit workflow's role", () => {
+  let statements: Statement[];
+  beforeAll(() => {
+    const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+    statements = statementsOfRole(template, refOf(stateMachine.Properties?.RoleArn) as string);
+  });
+  const withAction = (action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
+
+  it('reads only the orders, payments and inventory tables, one item at a time', () => {
+    expect([...tableIds(withAction('dynamodb:GetItem'))].sort()).toStrictEqual(
+      [tables.orders, tables.payments, tables.inventory].sort(),
+    );
+  });
+
+  it('writes only the audit table', () => {
+    expect([...tableIds(withAction('dynamodb:PutItem'))]).toStrictEqual([tables.audit]);
+    const writes = statements.filter(isDynamoDb).flatMap(actionsOf);
+    expect(new Set(writes)).toStrictEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
+  });
+
+  it('puts events on the saga bus only, and only as the saga audit', () => {
+    const putEvents = withAction('events:PutEvents');
+
+    expect(putEvents).toHaveLength(1);
+    expect(resourcesOf(putEvents[0] as Statement).map(refOf)).toStrictEqual([busId]);
+    expect(putEvents[0]?.Condition).toStrictEqual({ StringEquals: { 'events:source': Sources.sagaAudit } });
+  });
+
+  it('uses Resource "*" only for the logging and tracing actions that require it', () => {
+    const unscoped = statements.filter((statement) => resourcesOf(statement).includes('*'));
+
+    for (const action of unscoped.flatMap(actionsOf)) expect(action).toMatch(/^(logs|xray):/);
+  });
+});
+
+describe('every role of the stack', () => {
+  it('has no statement allowing every action', () => {
+    for (const [roleId] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const statement of statementsOfRole(template, roleId)) expect(actionsOf(statement)).not.toContain('*');
+    }
+  });
+});

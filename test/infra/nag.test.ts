@@ -1,0 +1,47 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Synthesis, sharedSynthesis } from './support/synth.js';
+
+/** The findings the stack acknowledges, each reviewed: where it may appear. */
+const Reviewed: Record<string, RegExp> = {
+  // Every function pins nodejs22.x.
+  'AwsSolutions-L1': /^OrderSaga\/\w+\/On\w+\/Function$/,
+  // Dead-letter queues have no dead-letter queue of their own.
+  'AwsSolutions-SQS3': /^OrderSaga\/\w+(\/On\w+)?\/\w+(Dlq|Failures)$/,
+  // Step Functions logging and tracing actions have no resource-level permissions.
+  'AwsSolutions-IAM5[Resource::*]': /^OrderSaga\/Audit\/Role$/,
+};
+
+let synthesis: Synthesis;
+
+beforeAll(async () => {
+  synthesis = await sharedSynthesis();
+});
+
+describe('cdk-nag (AWS Solutions)', () => {
+  it('reports no finding that is not acknowledged', () => {
+    expect(synthesis.findings).toStrictEqual([]);
+  });
+
+  it('is acknowledged only where a reviewed reason applies, and each time with that reason written', () => {
+    expect(synthesis.acknowledgements.length).toBeGreaterThan(0);
+    for (const { path, rule, reason } of synthesis.acknowledgements) {
+      expect(Reviewed[rule], `${rule} is a reviewed acknowledgement`).toBeDefined();
+      expect(path).toMatch(Reviewed[rule] as RegExp);
+      expect(reason.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('does report a finding nobody acknowledged', () => {
+    const app = new App();
+    new sqs.Queue(new Stack(app, 'Unchecked'), 'Queue');
+
+    const report = new AwsSolutionsChecks().validateScope(app);
+
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual(
+      expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']),
+    );
+  });
+});

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAGA_BUS_NAME } from '../../infra/constructs/event-bus.js';
+import { type TableName, TableSpecs } from '../../infra/tables.js';
+import { EnvNames } from '../../shared/config.js';
+import { catalogue } from '../../shared/events/index.js';
+import { jsonSchemaText } from '../../shared/events/json-schema.js';
+import { sharedTemplate, synthesize, type Template } from './support/synth.js';
+import {
+  DEADLINE_SWEEP,
+  functionsByEntry,
+  onlyResourceOfType,
+  refOf,
+  resourcesOfType,
+  tablesByName,
+} from './support/template.js';
+
+let template: Template;
+
+beforeAll(async () => {
+  template = await sharedTemplate();
+});
+
+describe('the bus', () => {
+  it(`is the custom bus ${SAGA_BUS_NAME}`, () => {
+    const [, bus] = onlyResourceOfType(template, 'AWS::Events::EventBus');
+
+    expect(bus.Properties?.Name).toBe(SAGA_BUS_NAME);
+  });
+
+  it('archives every event of the account put on it, for replay', () => {
+    const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
+    const [, archive] = onlyResourceOfType(template, 'AWS::Events::Archive');
+
+    expect(refOf(archive.Properties?.SourceArn)).toBe(busId);
+    expect(archive.Properties?.EventPattern).toStrictEqual({ account: [{ Ref: 'AWS::AccountId' }] });
+    expect(archive.Properties?.RetentionDays).toBeGreaterThan(0);
+  });
+
+  it("accepts events from the stack's own account only", () => {
+    const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
+    const policies = resourcesOfType(template, 'AWS::Events::EventBusPolicy');
+
+    expect(policies).toHaveLength(1);
+    const [, policy] = policies[0] as [string, (typeof template.Resources)[string]];
+    expect(refOf(policy.Properties?.EventBusName)).toBe(busId);
+    expect(policy.Properties?.Statement).toMatchObject({
+      Effect: 'Allow',
+      Action: 'events:PutEvents',
+      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+    });
+  });
+});
+
+describe('the tables', () => {
+  it.each(Object.keys(TableSpecs) as TableName[])('%s: on-demand, point-in-time recovery, keys from its spec', (name) => {
+    const spec: (typeof TableSpecs)[TableName] = TableSpecs[name];
+    const table = template.Resources[tablesByName(template)[name]];
+    const properties = table?.Properties ?? {};
+
+    expect(table?.Type).toBe('AWS::DynamoDB::Table');
+    expect(properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(properties.PointInTimeRecoverySpecification).toStrictEqual({ PointInTimeRecoveryEnabled: true });
+    expect(properties.KeySchema).toStrictEqual([{ AttributeName: spec.partitionKey, KeyType: 'HASH' }]);
+    expect(table?.DeletionPolicy).toBe('Retain');
+    const ttl = 'timeToLiveAttribute' in spec ? { AttributeName: spec.timeToLiveAttribute, Enabled: true } : undefined;
+    expect(properties.TimeToLiveSpecification).toStrictEqual(ttl);
+    const indexes = 'globalSecondaryIndexes' in spec ? spec.globalSecondaryIndexes : [];
+    expect(properties.GlobalSecondaryIndexes ?? []).toStrictEqual(
+      indexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    );
+  });
+});
+
+describe('the schema registry', () => {
+  it('holds one draft-04 JSON Schema per event of the contract', () => {
+    const [registryId, registry] = onlyResourceOfType(template, 'AWS::EventSchemas::Registry');
+    const schemas = resourcesOfType(template, 'AWS::EventSchemas::Schema').map(([, schema]) => schema.Properties);
+
+    expect(registry.Properties?.RegistryName).toBe(SAGA_BUS_NAME);
+    expect(schemas).toHaveLength(catalogue.length);
+    for (const event of catalogue) {
+      expect(schemas).toContainEqual(
+        expect.objectContaining({
+          RegistryName: { 'Fn::GetAtt': [registryId, 'RegistryName'] },
+          SchemaName: `${event.source}@${event.detailType}`,
+          Type: 'JSONSchemaDraft4',
+          Content: jsonSchemaText(event),
+        }),
+      );
+    }
+  });
+});
+
+describe('the outputs', () => {
+  it('name the bus, every table, the audit state machine and every dead-letter queue', () => {
+    const outputs = template.Outputs ?? {};
+    const referenced = (type: string) =>
+      Object.values(outputs)
+        .map((output) => refOf(output.Value))
+        .filter((id) => template.Resources[id as string]?.Type === type);
+
+    expect(refOf(outputs.EventBusName?.Value)).toBe(onlyResourceOfType(template, 'AWS::Events::EventBus')[0]);
+    expect(outputs.EventBusArn).toBeDefined();
+    expect(Object.keys(tablesByName(template)).sort()).toStrictEqual(Object.keys(TableSpecs).sort());
+    expect(referenced('AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    expect(new Set(referenced('AWS::SQS::Queue'))).toStrictEqual(
+      new Set(resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id)),
+    );
+  });
+});
+
+describe('the context', () => {
+  // Without bundling (the functions' code does not matter here), so each of these takes seconds.
+  const outdirs: string[] = [];
+  const synthesizeWith = (context: Record<string, unknown>) => {
+    const outdir = mkdtempSync(join(tmpdir(), 'order-saga-context-'));
+    outdirs.push(outdir);
+    return JSON.parse(synthesize(outdir, { 'aws:cdk:bundling-stacks': [], ...context }).templateText) as Template;
+  };
+  afterAll(() => {
+    for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('destroys tables, queues and logs with the stack when removalPolicy is destroy, and takes the deadline', () => {
+    const destroyable = synthesizeWith({ removalPolicy: 'destroy', orderDeadlineSeconds: '60' });
+
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup']) {
+      for (const [id, resource] of resourcesOfType(destroyable, type)) expect(resource.DeletionPolicy, id).toBe('Delete');
+    }
+    const sweep = destroyable.Resources[functionsByEntry(destroyable).get(DEADLINE_SWEEP) as string];
+    const variables = (sweep?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables[EnvNames.orderDeadlineSeconds]).toBe('60');
+  }, 120_000);
+
+  it.each([
+    { removalPolicy: 'snapshot' },
+    { orderDeadlineSeconds: 'soon' },
+    { orderDeadlineSeconds: 0 },
+  ])('refuses %j', (context) => {
+    expect(() => synthesizeWith(context)).toThrow(/must be/);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Synthesizes the CDK app for the infrastructure tests.
+ *
+ * Bundling nine functions takes a while, so the test files share one synthesis: the first file to ask for it
+ * synthesizes, under a lock, into a directory named after the hash of everything the template is made from
+ * (infra, services, shared, cdk.json, the lock file); the others wait for it and read its result. The same
+ * sources therefore synthesize once, not once per file. The determinism test still synthesizes afresh
+ * and compares byte for byte, so a stale or wrong result could not go unnoticed.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { createApp, STACK_NAME } from '../../../infra/app.js';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CACHE = join(ROOT, 'node_modules', '.cache', 'order-saga-synth');
+
+/** A CloudFormation template, as parsed JSON. */
+export type Template = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown }>;
+  Outputs?: Record<string, { Value: unknown; Description?: string }>;
+  [key: string]: unknown;
+};
+
+/** A cdk-nag finding that no acknowledgement covers. */
+export type NagFinding = { rule: string; severity: string; description: string; resources: string[] };
+
+/** A rule acknowledged (suppressed) on a construct, with its written reason. */
+export type Acknowledgement = { path: string; rule: string; reason: string };
+
+export type Synthesis = {
+  /** The cloud assembly directory (assets included). */
+  outdir: string;
+  /** The stack's template exactly as written to disk. */
+  templateText: string;
+  findings: NagFinding[];
+  acknowledgements: Acknowledgement[];
+  /** Each function's bundle (`index.mjs`) size in bytes, by logical id. */
+  bundleBytes: Record<string, number>;
+  durationMs: number;
+};
+
+/** The context `cdk synth` gives the app: cdk.json's. */
+export const cdkJsonContext = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
+
+const ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
+
+/**
+ * Synthesizes the app into `outdir` with cdk.json's context plus `context`. Validation findings do not
+ * throw here: they are returned, for a test to report them by name.
+ */
+export const synthesize = (outdir: string, context: Record<string, unknown> = {}): Synthesis => {
+  rmSync(outdir, { recursive: true, force: true });
+  const started = performance.now();
+  const app = createApp({
+    outdir,
+    context: { ...cdkJsonContext(), '@aws-cdk/core:failSynthOnValidationErrors': false, ...context },
+  });
+  const assembly = app.synth();
+  const durationMs = Math.round(performance.now() - started);
+  const stack = assembly.getStackByName(STACK_NAME);
+  const templateText = readFileSync(stack.templateFullPath, 'utf8');
+
+  const findings = new AwsSolutionsChecks().validateScope(app).violations.map((violation) => ({
+    rule: violation.ruleName,
+    severity: violation.severity ?? 'error',
+    description: violation.description,
+    resources: violation.violatingResources.map((r) => r.resourceLogicalId ?? r.constructPath ?? '?'),
+  }));
+  const acknowledgements = app.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === ACKNOWLEDGED)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({
+          path: construct.node.path,
+          rule: rule.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+
+  const template = JSON.parse(templateText) as Template;
+  const bundleBytes: Record<string, number> = {};
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const key = (resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key;
+    const bundle = key && join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+    if (bundle && existsSync(bundle)) bundleBytes[id] = statSync(bundle).size;
+  }
+  return { outdir, templateText, findings, acknowledgements, bundleBytes, durationMs };
+};
+
+/** Hash of every file the synthesized template is a function of. */
+const sourcesHash = (): string => {
+  const hash = createHash('sha256').update(process.version);
+  const visit = (path: string) => {
+    const absolute = join(ROOT, path);
+    if (!existsSync(absolute)) return;
+    if (statSync(absolute).isDirectory()) {
+      for (const entry of readdirSync(absolute).sort()) visit(join(path, entry));
+      return;
+    }
+    hash.update(relative(ROOT, absolute)).update('\0').update(readFileSync(absolute)).update('\0');
+  };
+  for (const path of ['cdk.json', 'package-lock.json', 'tsconfig.json', 'infra', 'services', 'shared']) {
+    if (path === 'infra') {
+      for (const entry of readdirSync(join(ROOT, path)).sort()) if (entry !== 'local') visit(join(path, entry));
+    } else visit(path);
+  }
+  return hash.digest('hex').slice(0, 16);
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const STALE_LOCK_MS = 10 * 60_000;
+
+let shared: Promise<Synthesis> | undefined;
+
+/** The synthesis of the current sources, made once and shared by every test file (see the module doc). */
+export const sharedSynthesis = (): Promise<Synthesis> => {
+  shared ??= (async () => {
+    const dir = join(CACHE, sourcesHash());
+    const result = join(dir, 'synthesis.json');
+    const lock = join(dir, 'lock');
+    mkdirSync(dir, { recursive: true });
+    for (;;) {
+      if (existsSync(result)) return JSON.parse(readFileSync(result, 'utf8')) as Synthesis;
+      try {
+        mkdirSync(lock);
+      } catch {
+        // A lock left by a run that was killed mid-synthesis would otherwise block every later run.
+        const lockedAt = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+        if (Date.now() - lockedAt > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+        await sleep(250);
+        continue;
+      }
+      try {
+        const synthesis = synthesize(join(dir, 'cdk.out'));
+        writeFileSync(`${result}.tmp`, JSON.stringify(synthesis));
+        renameSync(`${result}.tmp`, result);
+        // Only the newest synthesis is worth keeping.
+        for (const other of readdirSync(CACHE)) {
+          if (join(CACHE, other) !== dir) rmSync(join(CACHE, other), { recursive: true, force: true });
+        }
+        return synthesis;
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+    }
+  })();
+  return shared;
+};
+
+/** The parsed template of the shared synthesis. */
+export const sharedTemplate = async (): Promise<Template> =>
+  JSON.parse((await sharedSynthesis()).templateText) as Template;

@@ -1,0 +1,147 @@
+/** Reading a synthesized template: resources by type, references, roles' statements, the services' tables. */
+import { expect } from 'vitest';
+import type { EventDefinition } from '../../../shared/events/index.js';
+import {
+  InventoryReservationFailed,
+  InventoryReserved,
+  OrderCancelled,
+  OrderConfirmed,
+  OrderPlaced,
+  PaymentFailed,
+  PaymentProcessed,
+  Sources,
+} from '../../../shared/events/index.js';
+import type { TableName } from '../../../infra/tables.js';
+import type { Template } from './synth.js';
+
+type Resource = Template['Resources'][string];
+
+/** The audit workflow, as a consumer in the tables below. */
+export const AUDIT = 'the saga audit';
+
+/**
+ * Who consumes what: DESIGN.md's event table, one row per (consumer, event). A consumer is a handler's
+ * entry file, or the audit workflow.
+ */
+export const Subscriptions: { consumer: string; event: EventDefinition }[] = [
+  { consumer: 'services/order/handlers/on-order-placed.ts', event: OrderPlaced },
+  { consumer: 'services/order/handlers/on-payment-failed.ts', event: PaymentFailed },
+  { consumer: 'services/order/handlers/on-inventory-reserved.ts', event: InventoryReserved },
+  { consumer: 'services/order/handlers/on-inventory-reservation-failed.ts', event: InventoryReservationFailed },
+  { consumer: 'services/payment/handlers/on-order-placed.ts', event: OrderPlaced },
+  { consumer: 'services/payment/handlers/on-order-cancelled.ts', event: OrderCancelled },
+  { consumer: 'services/inventory/handlers/on-payment-processed.ts', event: PaymentProcessed },
+  { consumer: 'services/inventory/handlers/on-order-cancelled.ts', event: OrderCancelled },
+  { consumer: AUDIT, event: OrderConfirmed },
+  { consumer: AUDIT, event: OrderCancelled },
+];
+
+/** The deadline sweep: run by a schedule, it consumes no event of the contract. */
+export const DEADLINE_SWEEP = 'services/order/handlers/on-deadline.ts';
+
+export type ServiceName = 'order' | 'payment' | 'inventory';
+
+/** What each service owns: its tables and its events' source. */
+export const Services: Record<ServiceName, { tables: TableName[]; source: string }> = {
+  order: { tables: ['orders'], source: Sources.orders },
+  payment: { tables: ['payments', 'paymentGateway'], source: Sources.payments },
+  inventory: { tables: ['inventory'], source: Sources.inventory },
+};
+
+/** Every handler entry file the stack must deploy, each exactly once. */
+export const Handlers = [
+  ...new Set([...Subscriptions.map((s) => s.consumer).filter((c) => c !== AUDIT), DEADLINE_SWEEP]),
+];
+
+export const serviceOf = (entry: string): ServiceName => {
+  const service = /^services\/(\w+)\//.exec(entry)?.[1];
+  if (service !== 'order' && service !== 'payment' && service !== 'inventory') {
+    throw new Error(`Not a service handler: ${entry}`);
+  }
+  return service;
+};
+
+/** `[logicalId, resource]` of every resource of the type. */
+export const resourcesOfType = (template: Template, type: string): [string, Resource][] =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+/** The logical id a `Ref` or `Fn::GetAtt` points to; undefined for anything else. */
+export const refOf = (value: unknown): string | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { Ref: ref, 'Fn::GetAtt': getAtt } = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  if (typeof ref === 'string') return ref;
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  return undefined;
+};
+
+/** Every logical id referenced anywhere inside `value` (Ref, Fn::GetAtt, nested in Fn::Join and so on). */
+export const referencedIds = (value: unknown): Set<string> => {
+  const ids = new Set<string>();
+  const visit = (node: unknown) => {
+    const ref = refOf(node);
+    if (ref) ids.add(ref);
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (typeof node === 'object' && node !== null) Object.values(node).forEach(visit);
+  };
+  visit(value);
+  return ids;
+};
+
+/** The handler entry file a function runs, from its description. */
+export const entryOf = (fn: Resource): string | undefined =>
+  /(services\/\S+\.ts)$/.exec(String(fn.Properties?.Description ?? ''))?.[1];
+
+/** Logical id of the function of each handler entry file. */
+export const functionsByEntry = (template: Template): Map<string, string> => {
+  const functions = new Map<string, string>();
+  for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const entry = entryOf(fn);
+    if (entry === undefined) throw new Error(`Function ${id} does not name its entry file in its description`);
+    expect(functions.has(entry), `${entry} is deployed twice`).toBe(false);
+    functions.set(entry, id);
+  }
+  return functions;
+};
+
+/** Logical id of each table, by its `TableSpecs` name (from the stack's outputs, which name every table). */
+export const tablesByName = (template: Template): Record<TableName, string> => {
+  const tables: Partial<Record<TableName, string>> = {};
+  for (const [outputId, output] of Object.entries(template.Outputs ?? {})) {
+    const match = /^(\w+)TableName$/.exec(outputId);
+    const id = refOf(output.Value);
+    if (match?.[1] && id) tables[`${match[1][0]?.toLowerCase()}${match[1].slice(1)}` as TableName] = id;
+  }
+  return tables as Record<TableName, string>;
+};
+
+/** The single resource of a type. */
+export const onlyResourceOfType = (template: Template, type: string): [string, Resource] => {
+  const resources = resourcesOfType(template, type);
+  expect(resources, `exactly one ${type}`).toHaveLength(1);
+  return resources[0] as [string, Resource];
+};
+
+export type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
+
+/** Every statement a role is given: its inline policies and the policies attached to it. */
+export const statementsOfRole = (template: Template, roleId: string): Statement[] => {
+  const role = template.Resources[roleId];
+  const inline = ((role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (policy) => policy.PolicyDocument.Statement,
+  );
+  const attached = resourcesOfType(template, 'AWS::IAM::Policy')
+    .filter(([, policy]) => ((policy.Properties?.Roles ?? []) as unknown[]).some((r) => refOf(r) === roleId))
+    .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  return [...inline, ...attached];
+};
+
+export const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+export const resourcesOf = (statement: Statement): unknown[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
