@@ -78,6 +78,11 @@ export type LambdaPool = {
    * the result cross as JSON. Never rejects for what the function does; rejects for an unknown function.
    */
   invoke(functionName: string, event: unknown): Promise<InvokeResult>;
+  /**
+   * Starts one worker for every function that has none and loads its handler, resolving once all are
+   * ready (or failed to load, which their first invocation then reports): cold starts paid up front.
+   */
+  warm(): Promise<void>;
   stats(): LambdaPoolStats;
   /**
    * Terminates every worker; invocations still queued or running end as `Runtime.PoolClosed`. Warm workers
@@ -277,6 +282,8 @@ type WorkerState = {
   coldStart: boolean;
   startedAt: number;
   timer?: NodeJS.Timeout;
+  /** Called once the worker is ready, failed to load, or exited: what `warm()` waits on. */
+  onSettled?: () => void;
   uncaught?: { errorType: string; errorMessage: string };
 };
 
@@ -512,10 +519,13 @@ export const createLambdaPool = ({
         clearTimeout(state.timer);
         state.ready = true;
         state.initDurationMs = Date.now() - state.spawnedAt;
+        state.onSettled?.();
         send(state);
+        if (state.current === undefined) pump();
       } else if (message.type === 'initError') {
         const { errorType, errorMessage, stackTrace } = message;
         log(fn, state.current?.requestId ?? '', 'Init Error', { errorType, errorMessage, stackTrace });
+        state.onSettled?.();
         void retire(state);
         finish(state, { ok: false, errorType, errorMessage, timedOut: false });
       } else if (message.requestId === state.current?.requestId) {
@@ -534,6 +544,7 @@ export const createLambdaPool = ({
       state.uncaught = { errorType: name, errorMessage: message };
     });
     worker.on('exit', (code) => {
+      state.onSettled?.();
       if (state.dead) return;
       state.dead = true;
       clearTimeout(state.timer);
@@ -586,6 +597,17 @@ export const createLambdaPool = ({
   });
 
   return {
+    warm: async () => {
+      const cold = states.filter((fn) => fn.workers.size === 0);
+      await Promise.all(
+        cold.map(
+          (fn) =>
+            new Promise<void>((settled) => {
+              spawn(fn).onSettled = settled;
+            }),
+        ),
+      );
+    },
     invoke: (functionName, event) => {
       const fn = byName.get(functionName);
       if (fn === undefined)

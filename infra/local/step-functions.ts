@@ -10,7 +10,11 @@ import {
   PutItemCommand,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { PutEventsCommand, type PutEventsCommandOutput, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 
 // aws-local-stepfunctions calls Promise.withResolvers (when a Task runs), which Node.js has from version 22 only.
@@ -56,6 +60,18 @@ export type RunStateMachineOptions = {
   now?: () => Date;
 };
 
+/** A failed execution: the error and cause of the state that failed it, as Step Functions reports them. */
+export class ExecutionFailedError extends Error {
+  override name = 'ExecutionFailedError';
+  constructor(
+    readonly error: string,
+    readonly causeText: string,
+    options?: ErrorOptions,
+  ) {
+    super(`The execution failed: ${error}: ${causeText}`, options);
+  }
+}
+
 /** An error of a service integration, named as Step Functions names it (`DynamoDB.…`, `EventBridge.…`). */
 export class IntegrationError extends Error {
   constructor(name: string, message: string) {
@@ -80,19 +96,26 @@ const calling = async <T>(service: 'DynamoDB' | 'EventBridge', call: () => Promi
   }
 };
 
-const Integrations: Record<string, (clients: Pick<RunStateMachineOptions, 'dynamoDb' | 'eventBridge'>) => Integration> = {
+const Integrations: Record<
+  string,
+  (clients: Pick<RunStateMachineOptions, 'dynamoDb' | 'eventBridge'>) => Integration
+> = {
   'arn:aws:states:::dynamodb:getItem':
     ({ dynamoDb }) =>
     async (parameters) =>
       calling('DynamoDB', async () =>
         // An absent item gives `{}`, as on AWS.
-        withoutMetadata(await dynamoDb.send(new GetItemCommand(parameters as unknown as GetItemCommandInput))),
+        withoutMetadata(
+          await dynamoDb.send(new GetItemCommand(parameters as unknown as GetItemCommandInput)),
+        ),
       ),
   'arn:aws:states:::dynamodb:putItem':
     ({ dynamoDb }) =>
     async (parameters) =>
       calling('DynamoDB', async () =>
-        withoutMetadata(await dynamoDb.send(new PutItemCommand(parameters as unknown as PutItemCommandInput))),
+        withoutMetadata(
+          await dynamoDb.send(new PutItemCommand(parameters as unknown as PutItemCommandInput)),
+        ),
       ),
   'arn:aws:states:::events:putEvents':
     ({ eventBridge }) =>
@@ -105,7 +128,9 @@ const Integrations: Record<string, (clients: Pick<RunStateMachineOptions, 'dynam
           Resources: [...((entry.Resources as string[] | undefined) ?? []), ...arns],
         }),
       );
-      const response = await calling('EventBridge', () => eventBridge.send(new PutEventsCommand({ Entries: entries })));
+      const response = await calling('EventBridge', () =>
+        eventBridge.send(new PutEventsCommand({ Entries: entries })),
+      );
       if ((response.FailedEntryCount ?? 0) > 0) {
         const failed = response.Entries?.find((entry) => entry.ErrorCode);
         throw new IntegrationError(
@@ -139,7 +164,8 @@ let executions = 0;
 
 /**
  * Runs one execution of the state machine to its end and returns its output; a failed execution rejects
- * with the error of the state that failed it. Each Task state must use one of the mapped integrations.
+ * with an `ExecutionFailedError` naming the error of the state that failed it (e.g. `EventBridge.FailedEntry`
+ * once its retries ran out). Each Task state must use one of the mapped integrations.
  */
 export const runStateMachine = async ({
   definition,
@@ -168,7 +194,9 @@ export const runStateMachine = async ({
   }
   const scaled = (seconds: number) => Math.round(seconds * 1000 * waitScale);
   const waitTimeOverrides = Object.fromEntries(
-    states.filter(([, s]) => s.Type === 'Wait' && typeof s.Seconds === 'number').map(([n, s]) => [n, scaled(s.Seconds ?? 0)]),
+    states
+      .filter(([, s]) => s.Type === 'Wait' && typeof s.Seconds === 'number')
+      .map(([n, s]) => [n, scaled(s.Seconds ?? 0)]),
   );
   const retryIntervalOverrides = Object.fromEntries(
     states
@@ -190,5 +218,11 @@ export const runStateMachine = async ({
       },
     },
   });
-  return execution.result;
+  try {
+    return await execution.result;
+  } catch (error) {
+    const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+    if (cause === undefined) throw error;
+    throw new ExecutionFailedError(cause.name ?? 'Error', cause.message ?? String(cause), { cause });
+  }
 };

@@ -4,17 +4,20 @@ import { join } from 'node:path';
 /** One entry of an `aws events put-events --entries` file. */
 export type PayloadEntry = { EventBusName?: string; Source: string; DetailType: string; Detail: string };
 
-export const PAYLOAD_DIR = join(import.meta.dirname, '..', 'payloads');
-export const SCENARIO_DIR = join(import.meta.dirname, '..', 'scenarios');
+/** The put-events files the demo sends and the end-to-end tests check, one saga each. */
+export const PAYLOAD_DIR = join(import.meta.dirname, '..', '..', 'test', 'payloads');
+/** What each payload's saga must end in, and the stock they start from. */
+export const SCENARIO_DIR = join(import.meta.dirname, '..', '..', 'test', 'scenarios');
 
 /** Every payload file of test/payloads, by file name. */
-export const payloadFiles = (): string[] =>
-  readdirSync(PAYLOAD_DIR)
+export const payloadFiles = (dir = PAYLOAD_DIR): string[] =>
+  readdirSync(dir)
     .filter((file) => file.endsWith('.json'))
     .sort();
 
-export const readPayload = (file: string): PayloadEntry[] =>
-  JSON.parse(readFileSync(join(PAYLOAD_DIR, file), 'utf8')) as PayloadEntry[];
+/** The entries of one payload file (a name in PAYLOAD_DIR, or a path). */
+export const readPayload = (file: string, dir = PAYLOAD_DIR): PayloadEntry[] =>
+  JSON.parse(readFileSync(join(dir, file), 'utf8')) as PayloadEntry[];
 
 export type Expectation = {
   orderId: string;

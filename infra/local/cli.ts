@@ -1,0 +1,294 @@
+#!/usr/bin/env node
+/**
+ * `saga`: the command line of the local runtime. `saga demo` is what `npm start` runs.
+ * Run `saga help` (or `npm run saga -- help`) for the commands and their flags.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { bootRuntime, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
+import { formatSummary, formatTimeline, runDemo, table } from './demo.js';
+import { LOCAL_AWS } from './dynamodb.js';
+import type { LoggedEvent } from './runtime.js';
+import type { PayloadEntry } from './scenarios.js';
+import { participantOf, summarize } from './summaries.js';
+
+const DEFAULT_ENDPOINT = 'http://127.0.0.1:4010';
+
+const HELP = `saga — run the order saga's CDK template offline
+
+Usage:
+  saga demo [--verbose] [--time-scale N]     synthesize if needed, start the runtime, put every payload of
+                                             test/payloads/, print each saga's timeline and audit, then a
+                                             summary; exits 1 unless every saga ended as expected
+  saga serve [--eventbridge-port N] [--dynamodb-port N] [--verbose]
+                                             start the runtime (defaults 4010 and 8000, loopback) and keep it
+                                             running until Ctrl-C
+  saga put-events <file> [--endpoint-url URL]
+                                             send a put-events entries file to a running runtime, or to AWS
+                                             when no endpoint is given
+  saga timeline <orderId> [--json | --mermaid] [--endpoint-url URL]
+                                             a saga's events in order, from a running runtime
+  saga dlq [list | redrive] [--queue NAME] [--endpoint-url URL]
+                                             the events that exhausted their retries, and sending them again
+  saga help
+
+Flags:
+  --time-scale N     the compressed clock: AWS delays (retry backoff, Wait states) take delay × N (default 0.001)
+  --verbose          print every function's log lines
+  --endpoint-url     the local runtime's EventBridge endpoint (default ${DEFAULT_ENDPOINT} for timeline and dlq)
+`;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+class UsageError extends Error {}
+
+/** Calls one of the runtime's own operations on a running `saga serve`. */
+const localCall = async (endpoint: string, operation: string, body: unknown = {}) => {
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `SagaLocal.${operation}` },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new Error(`No local runtime answers at ${endpoint}: start one with \`saga serve\``);
+  }
+  const payload = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${operation} failed: ${String(payload.message ?? response.status)}`);
+  return payload;
+};
+
+const printFunctionLog = (verbose: boolean) => (fn: string, line: string) => {
+  if (verbose) process.stderr.write(`[${fn}] ${line}\n`);
+};
+
+const demo = async (flags: Flags) => {
+  const started = Date.now();
+  const { synthesizedMs } = await ensureTemplate(out);
+  if (synthesizedMs !== undefined) out(`Synthesized in ${(synthesizedMs / 1000).toFixed(1)} s`);
+  out('Starting the local runtime (DynamoDB Local, the bus, the functions, the audit workflow)…');
+  const runtime = await bootRuntime({
+    timeScale: flags.timeScale,
+    onLog: printFunctionLog(flags.verbose),
+  });
+  const { stats } = runtime;
+  try {
+    out(`Runtime up in ${Date.now() - started} ms: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}`);
+    const report = await runDemo({ runtime, log: out });
+    for (const saga of report.sagas) {
+      out();
+      out(`${saga.file}  order ${saga.orderId}`);
+      for (const line of formatTimeline(saga.events)) out(`  ${line}`);
+      out(`  verdict: ${saga.audit ? summarize('SagaAudited', saga.audit) : 'no audit'}`);
+    }
+    out();
+    for (const line of formatSummary(report)) out(line);
+    const counts = stats();
+    out();
+    out(
+      `${report.sagas.length} sagas in ${(report.wallMs / 1000).toFixed(1)} s (total ${((Date.now() - started) / 1000).toFixed(1)} s): ` +
+        `${counts.eventsPut} events, ${counts.lambdaInvocations} invocations, ${counts.lambdaRetries} Lambda retries, ` +
+        `${counts.deadLettered} dead-lettered`,
+    );
+    if (report.problems.length > 0) {
+      out();
+      out('NOT as expected:');
+      for (const problem of report.problems) out(`  - ${problem}`);
+      return 1;
+    }
+    out('Every saga ended as test/payloads/README.md says it must, and its audit found it consistent.');
+    return 0;
+  } finally {
+    await runtime.stop();
+  }
+};
+
+const serve = async (flags: Flags) => {
+  await ensureTemplate(out);
+  const runtime = await bootRuntime({
+    eventBridgePort: flags.eventBridgePort,
+    dynamoDbPort: flags.dynamoDbPort,
+    timeScale: flags.timeScale,
+    onLog: printFunctionLog(flags.verbose),
+  });
+  const seeded = await seedScenarioStock(runtime);
+  const { eventBridge, dynamoDb } = runtime.endpoints;
+  out(`The order saga runs locally (stack ${runtime.app.stackName}, ${runtime.app.functions.length} functions).`);
+  out(`  EventBridge  ${eventBridge}   bus ${runtime.app.bus.name}`);
+  out(`  DynamoDB     ${dynamoDb}`);
+  out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
+  out();
+  out('Try (any credentials and region will do):');
+  out(`  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${runtime.app.region}`);
+  out(`  aws events put-events --endpoint-url ${eventBridge} --entries file://test/payloads/scenario-7.json`);
+  out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tableNames(runtime).audit}`);
+  out(`  npx saga timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
+  out(`  npx saga dlq list --endpoint-url ${eventBridge}`);
+  out();
+  out('Ctrl-C stops it.');
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      out(`\n${signal}: stopping…`);
+      done();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await runtime.stop();
+  out('Stopped.');
+  return 0;
+};
+
+const putEvents = async (file: string | undefined, flags: Flags) => {
+  if (!file) throw new UsageError('put-events needs a file: saga put-events test/payloads/scenario-7.json');
+  const entries = JSON.parse(readFileSync(resolve(file), 'utf8')) as PayloadEntry[];
+  const client = new EventBridgeClient(flags.endpointUrl ? { ...LOCAL_AWS, endpoint: flags.endpointUrl } : {});
+  try {
+    const response = await client.send(new PutEventsCommand({ Entries: entries }));
+    (response.Entries ?? []).forEach((result, index) => {
+      const name = `${entries[index]?.DetailType ?? '?'} #${index + 1}`;
+      out(result.ErrorCode ? `${name}: FAILED ${result.ErrorCode} ${result.ErrorMessage ?? ''}` : `${name}: ${result.EventId}`);
+    });
+    return response.FailedEntryCount ? 1 : 0;
+  } finally {
+    client.destroy();
+  }
+};
+
+/** A Mermaid sequence diagram of a saga: each event an arrow from its producer to the services that consume it. */
+export const mermaidOf = (events: readonly LoggedEvent[]): string => {
+  const consumers: Record<string, string[]> = {
+    OrderPlaced: ['Order', 'Payment'],
+    PaymentProcessed: ['Inventory'],
+    PaymentFailed: ['Order'],
+    InventoryReserved: ['Order'],
+    InventoryReservationFailed: ['Order'],
+    OrderConfirmed: ['Audit'],
+    OrderCancelled: ['Payment', 'Inventory', 'Audit'],
+  };
+  const lines = ['sequenceDiagram', '  participant Order', '  participant Payment', '  participant Inventory', '  participant Audit'];
+  for (const { event } of events) {
+    const from = event.source === 'shop.orders' && event['detail-type'] === 'OrderPlaced' ? 'Customer' : participantOf(event.source);
+    const text = `${event['detail-type']}: ${summarize(event['detail-type'], event.detail)}`;
+    const targets = consumers[event['detail-type']] ?? [];
+    if (targets.length === 0) lines.push(`  Note over ${from}: ${text}`);
+    for (const to of targets) lines.push(`  ${from}->>${to}: ${text}`);
+  }
+  return lines.join('\n');
+};
+
+const timeline = async (orderId: string | undefined, flags: Flags) => {
+  if (!orderId) throw new UsageError('timeline needs an order id: saga timeline <orderId>');
+  const { events } = (await localCall(flags.endpointUrl ?? DEFAULT_ENDPOINT, 'Timeline', { orderId })) as {
+    events: LoggedEvent[];
+  };
+  if (flags.json) out(JSON.stringify(events, null, 2));
+  else if (flags.mermaid) out(mermaidOf(events));
+  else if (events.length === 0) out(`No events for order ${orderId}`);
+  else for (const line of formatTimeline(events)) out(line);
+  return 0;
+};
+
+const dlq = async (action: string | undefined, flags: Flags) => {
+  const endpoint = flags.endpointUrl ?? DEFAULT_ENDPOINT;
+  if (action === 'redrive') {
+    const { redriven } = await localCall(endpoint, 'Redrive', { queue: flags.queue });
+    out(`Redrove ${String(redriven)} message(s)`);
+    return 0;
+  }
+  if (action !== undefined && action !== 'list') throw new UsageError(`dlq takes list or redrive, not ${action}`);
+  const { queues } = (await localCall(endpoint, 'ListDeadLetters')) as {
+    queues: { queueName: string; messages: { from: string; reason: string; body: string }[] }[];
+  };
+  const rows = queues.flatMap((queue) =>
+    queue.messages.map((message) => {
+      const body = JSON.parse(message.body) as { requestPayload?: { detail?: { orderId?: string } }; detail?: { orderId?: string } };
+      return [queue.queueName, message.from, body.requestPayload?.detail?.orderId ?? body.detail?.orderId ?? '-', message.reason];
+    }),
+  );
+  if (rows.length === 0) out('Every dead-letter queue is empty.');
+  else for (const line of table(['queue', 'from', 'order', 'reason'], rows)) out(line);
+  return 0;
+};
+
+type Flags = {
+  verbose: boolean;
+  json: boolean;
+  mermaid: boolean;
+  timeScale?: number;
+  eventBridgePort: number;
+  dynamoDbPort: number;
+  endpointUrl?: string;
+  queue?: string;
+};
+
+const number = (name: string, text: string | undefined, fallback?: number) => {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a non-negative number, not ${text}`);
+  return value;
+};
+
+/** Runs one command; returns the process exit code. */
+export const main = async (argv: string[]): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      verbose: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      mermaid: { type: 'boolean', default: false },
+      'time-scale': { type: 'string' },
+      'eventbridge-port': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      'endpoint-url': { type: 'string' },
+      queue: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const flags: Flags = {
+    verbose: values.verbose ?? false,
+    json: values.json ?? false,
+    mermaid: values.mermaid ?? false,
+    timeScale: number('time-scale', values['time-scale']),
+    eventBridgePort: number('eventbridge-port', values['eventbridge-port'], 4010) ?? 4010,
+    dynamoDbPort: number('dynamodb-port', values['dynamodb-port'], 8000) ?? 8000,
+    endpointUrl: values['endpoint-url'],
+    queue: values.queue,
+  };
+  const [command, argument] = positionals;
+  if (values.help || command === 'help' || command === undefined) {
+    out(HELP);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  switch (command) {
+    case 'demo':
+      return demo(flags);
+    case 'serve':
+      return serve(flags);
+    case 'put-events':
+      return putEvents(argument, flags);
+    case 'timeline':
+      return timeline(argument, flags);
+    case 'dlq':
+      return dlq(argument, flags);
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+};
+
+/** Runs the CLI and exits with its code; errors are printed as one line, usage errors with a hint. */
+export const run = (argv: string[]) =>
+  main(argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`saga: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (error instanceof UsageError) process.stderr.write('Run `saga help` for usage.\n');
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+
+if (import.meta.url === `file://${process.argv[1]}`) await run(process.argv.slice(2));
