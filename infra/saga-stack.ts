@@ -23,7 +23,9 @@ export const DEFAULT_ORDER_DEADLINE_SECONDS = 900;
 const removalPolicyFrom = (value: unknown): RemovalPolicy => {
   if (value === undefined || value === 'retain') return RemovalPolicy.RETAIN;
   if (value === 'destroy') return RemovalPolicy.DESTROY;
-  throw new Error(`Context ${ContextKeys.removalPolicy} must be "retain" or "destroy", got ${JSON.stringify(value)}`);
+  throw new Error(
+    `Context ${ContextKeys.removalPolicy} must be "retain" or "destroy", got ${JSON.stringify(value)}`,
+  );
 };
 
 const deadlineSecondsFrom = (value: unknown): number => {
@@ -47,7 +49,8 @@ const tableOutputId = (name: TableName) => `${name[0]?.toUpperCase()}${name.slic
 export class SagaStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, {
-      description: 'An order saga choreographed on Amazon EventBridge (order, payment, inventory) and its audit',
+      description:
+        'An order saga choreographed on Amazon EventBridge (order, payment, inventory) and its audit',
       analyticsReporting: false,
       ...props,
     });
@@ -55,7 +58,10 @@ export class SagaStack extends Stack {
     const deadlineSeconds = deadlineSecondsFrom(this.node.tryGetContext(ContextKeys.orderDeadlineSeconds));
 
     const bus = new SagaEventBus(this, 'EventBus', { removalPolicy });
-    const idempotencyTable = new SagaTable(this, 'IdempotencyTable', { spec: TableSpecs.idempotency, removalPolicy });
+    const idempotencyTable = new SagaTable(this, 'IdempotencyTable', {
+      spec: TableSpecs.idempotency,
+      removalPolicy,
+    });
     const services = { bus, idempotencyTable, removalPolicy };
     const order = new OrderService(this, 'Order', { ...services, deadlineSeconds });
     const payment = new PaymentService(this, 'Payment', services);
@@ -69,7 +75,10 @@ export class SagaStack extends Stack {
     });
     new SagaSchemaRegistry(this, 'Schemas');
 
-    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName, description: 'Send events here' });
+    new CfnOutput(this, 'EventBusName', {
+      value: bus.eventBusName,
+      description: 'The saga bus: aws events put-events --entries file://test/payloads/<payload>.json',
+    });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
     const tables: Record<TableName, SagaTable> = {
       ...order.tables,
@@ -79,10 +88,16 @@ export class SagaStack extends Stack {
       audit: audit.table,
     };
     for (const [name, table] of Object.entries(tables) as [TableName, SagaTable][]) {
-      new CfnOutput(this, tableOutputId(name), { value: table.tableName });
+      new CfnOutput(this, tableOutputId(name), { value: table.tableName, description: `The ${name} table` });
     }
-    new CfnOutput(this, 'AuditStateMachineArn', { value: audit.stateMachine.stateMachineArn });
-    for (const queue of this.node.findAll().filter((c): c is DeadLetterQueue => c instanceof DeadLetterQueue)) {
+    new CfnOutput(this, 'AuditStateMachineArn', {
+      value: audit.stateMachine.stateMachineArn,
+      description:
+        'The saga audit (Express): its executions log to CloudWatch, its verdicts go to the audit table',
+    });
+    for (const queue of this.node
+      .findAll()
+      .filter((c): c is DeadLetterQueue => c instanceof DeadLetterQueue)) {
       const path = queue.node.path.split('/').slice(1).join('');
       new CfnOutput(this, `${path}Url`, { value: queue.queueUrl, description: `DLQ: ${queue.purpose}` });
     }

@@ -15,6 +15,8 @@ if (!mapFile || !projectRoot) {
 }
 const map = JSON.parse(readFileSync(mapFile, 'utf8'));
 map.sources = map.sources.map((source) =>
-  relative(projectRoot, resolve(dirname(mapFile), source)).split(sep).join('/'),
+  relative(projectRoot, resolve(dirname(mapFile), source))
+    .split(sep)
+    .join('/'),
 );
 writeFileSync(mapFile, JSON.stringify(map));

@@ -20,11 +20,16 @@ export type AuditSubstitutions = Record<(typeof AuditSubstitution)[keyof typeof 
 
 /**
  * A cancelled saga is audited as soon as `OrderCancelled` is out, while its compensations (a refund, a
- * release) may still be on their way: the audit waits and reads again, at most this many times.
+ * release) may still be on their way: the audit waits and reads again, at most this many times, each wait
+ * twice as long as the one before.
+ *
+ * The waits must outlast a compensation's retries: a refund that fails transiently is retried by Lambda's
+ * asynchronous invocation after about 1 and then 2 more minutes. 2 + 4 + … + 128 s = 254 s covers both
+ * retries with a minute to spare, and stays under an Express workflow's 5-minute limit.
  */
-export const AUDIT_MAX_WAITS = 5;
-/** How long each of those waits lasts. */
-export const AUDIT_WAIT_SECONDS = 2;
+export const AUDIT_MAX_WAITS = 7;
+/** How long the first of those waits lasts. */
+export const AUDIT_FIRST_WAIT_SECONDS = 2;
 
 /** The end states of each service that settle a saga, per outcome (DESIGN: the statuses of each table). */
 const Settled = {
@@ -45,14 +50,19 @@ const sub = (name: string) => `\${${name}}`;
 const { CONFIRMED, CANCELLED } = SagaOutcome.enum;
 const F = AuditFinding.enum;
 
-// Transient failures of a service call (throttling, a 5xx) are retried; anything else fails the execution,
-// which its logs then show in full.
+// A failed service call (throttled, a 5xx, a refused PutEvents entry) is retried three times with jittered
+// backoff; one that keeps failing fails the execution, whose log then shows the error and its cause.
 const retry = (errors: string[]) => [
   { ErrorEquals: errors, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
 
 /** Reads one item's `status`, consistently, into `resultPath`; an absent item leaves `{}` there. */
-const readStatus = (table: string, key: Record<string, unknown>, resultPath: string, next: string): State => ({
+const readStatus = (
+  table: string,
+  key: Record<string, unknown>,
+  resultPath: string,
+  next: string,
+): State => ({
   Type: 'Task',
   Resource: 'arn:aws:states:::dynamodb:getItem',
   Parameters: {
@@ -72,7 +82,9 @@ const status = (item: 'order' | 'payment' | 'reservation') => `$.${item}.Item.st
 const absent = (path: string): ChoiceRule => ({ Not: { Variable: path, IsPresent: true } });
 const is = (path: string, value: string): ChoiceRule => ({ Variable: path, StringEquals: value });
 const isNot = (path: string, value: string): ChoiceRule => ({ Not: is(path, value) });
-const isOneOf = (path: string, values: readonly string[]): ChoiceRule => ({ Or: values.map((v) => is(path, v)) });
+const isOneOf = (path: string, values: readonly string[]): ChoiceRule => ({
+  Or: values.map((v) => is(path, v)),
+});
 
 /**
  * A finding is appended to `$.verdict.text`, the findings as the inside of a JSON array (`"A","B"`): the
@@ -106,7 +118,10 @@ const check = (outcome: SagaOutcome, rules: Rules, otherwise: Result, next: stri
     Choices: rules.map(([rule, result]) => ({ ...rule, Next: target(result) })),
     Default: target(otherwise),
   };
-  return [choice, [...findings].map((f) => [findingState(f, outcome), addFinding(f, next)] as const)] as const;
+  return [
+    choice,
+    [...findings].map((f) => [findingState(f, outcome), addFinding(f, next)] as const),
+  ] as const;
 };
 
 /** The three checks of one outcome (order, payment, reservation), chained, ending in `Decide`. */
@@ -149,7 +164,8 @@ export const auditDefinition = () => ({
   Comment: 'Audits an order saga once it ended: reads the three services, records and publishes a verdict.',
   QueryLanguage: 'JSONPath',
   StartAt: 'Start',
-  TimeoutSeconds: 120,
+  // Express workflows run for at most 5 minutes; the waits take 254 s of it.
+  TimeoutSeconds: 300,
   States: {
     Start: {
       Type: 'Pass',
@@ -157,6 +173,7 @@ export const auditDefinition = () => ({
         'orderId.$': '$.orderId',
         'outcome.$': '$.outcome',
         waits: 0,
+        waitSeconds: AUDIT_FIRST_WAIT_SECONDS,
         verdict: { text: '', separator: '' },
       },
       Next: 'Read the order',
@@ -195,7 +212,11 @@ export const auditDefinition = () => ({
     'Are the compensations done?': {
       Type: 'Choice',
       Choices: [
-        { Variable: '$.waits', NumericGreaterThanEquals: AUDIT_MAX_WAITS, Next: `${CANCELLED}: check the order` },
+        {
+          Variable: '$.waits',
+          NumericGreaterThanEquals: AUDIT_MAX_WAITS,
+          Next: `${CANCELLED}: check the order`,
+        },
         { ...absent(status('payment')), Next: 'Wait for the compensations' },
         { ...is(status('payment'), Settled.paymentCharged), Next: 'Wait for the compensations' },
         { ...absent(status('reservation')), Next: 'Wait for the compensations' },
@@ -205,7 +226,7 @@ export const auditDefinition = () => ({
     },
     'Wait for the compensations': {
       Type: 'Wait',
-      Seconds: AUDIT_WAIT_SECONDS,
+      SecondsPath: '$.waitSeconds',
       Next: 'Count the wait',
     },
     'Count the wait': {
@@ -214,6 +235,7 @@ export const auditDefinition = () => ({
         'orderId.$': '$.orderId',
         'outcome.$': '$.outcome',
         'waits.$': 'States.MathAdd($.waits, 1)',
+        'waitSeconds.$': 'States.MathAdd($.waitSeconds, $.waitSeconds)',
         'verdict.$': '$.verdict',
       },
       Next: 'Read the order',
@@ -261,8 +283,19 @@ export const auditDefinition = () => ({
       Choices: [{ Variable: '$.verdict.text', StringEquals: '', Next: 'Consistent' }],
       Default: 'Inconsistent',
     },
-    Consistent: { Type: 'Pass', Result: true, ResultPath: '$.verdict.consistent', Next: 'Compose the verdict' },
-    Inconsistent: { Type: 'Pass', Result: false, ResultPath: '$.verdict.consistent', Next: 'Compose the verdict' },
+    // Parameters rather than `Result: false`, which aws-local-stepfunctions 3 ignores (falsy) in Pass states.
+    Consistent: {
+      Type: 'Pass',
+      Parameters: { 'text.$': '$.verdict.text', consistent: true },
+      ResultPath: '$.verdict',
+      Next: 'Compose the verdict',
+    },
+    Inconsistent: {
+      Type: 'Pass',
+      Parameters: { 'text.$': '$.verdict.text', consistent: false },
+      ResultPath: '$.verdict',
+      Next: 'Compose the verdict',
+    },
     'Compose the verdict': {
       Type: 'Pass',
       Parameters: {

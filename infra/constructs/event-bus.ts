@@ -38,7 +38,11 @@ export class SagaEventBus extends Construct {
   readonly archive: events.Archive;
   private readonly removalPolicy: RemovalPolicy;
 
-  constructor(scope: Construct, id: string, { removalPolicy, archiveRetention = Duration.days(30) }: SagaEventBusProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { removalPolicy, archiveRetention = Duration.days(30) }: SagaEventBusProps,
+  ) {
     super(scope, id);
     this.removalPolicy = removalPolicy;
     const { account } = Stack.of(this);

@@ -6,11 +6,11 @@ import { type DynamoDbAction, SagaFunction } from './saga-function.js';
 import { SagaTable } from './saga-table.js';
 import type { Service, ServiceProps } from './service.js';
 
-/** What the payment repository does: a consistent read, conditional puts (charge, tombstone), the refund update. */
-const PAYMENT_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** What the payment repository does: a consistent read, and conditional puts (charge, refund, tombstone). */
+const PAYMENT_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
 
 /** What the simulated gateway does with its ledger: reads, and atomic updates (charges, refunds, counters). */
-const GATEWAY_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const GATEWAY_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 
 /**
  * The payment service: the payments table, the simulated gateway's ledger (an external system's state,

@@ -7,7 +7,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { OrderCancelled, OrderConfirmed, SagaOutcome, Sources } from '../../shared/events/index.js';
 import { TableSpecs } from '../tables.js';
-import { type AuditInput, AuditSubstitution, type AuditSubstitutions, auditDefinition } from './audit-definition.js';
+import {
+  type AuditInput,
+  AuditSubstitution,
+  type AuditSubstitutions,
+  auditDefinition,
+} from './audit-definition.js';
 import type { SagaEventBus, Subscription } from './event-bus.js';
 import { SagaTable } from './saga-table.js';
 
@@ -42,7 +47,10 @@ export class SagaAudit extends Construct {
     super(scope, id);
     const { bus, orders, payments, inventory, removalPolicy } = props;
     this.table = new SagaTable(this, 'AuditTable', { spec: TableSpecs.audit, removalPolicy });
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),

@@ -130,7 +130,8 @@ export class SagaFunction extends Construct {
         target: 'node22',
         mainFields: ['module', 'main'],
         // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         minify: true,
         sourceMap: true,
         // Stack traces need the mappings, not a copy of every dependency's source inside the zip.
@@ -197,6 +198,11 @@ export class SagaFunction extends Construct {
    * and `detail-type`, whose target has the saga's explicit retry policy and its own dead-letter queue.
    */
   consume(event: EventDefinition): Subscription {
-    return this.bus.subscribe(this, event, this.entry, (delivery) => new targets.LambdaFunction(this.function, delivery));
+    return this.bus.subscribe(
+      this,
+      event,
+      this.entry,
+      (delivery) => new targets.LambdaFunction(this.function, delivery),
+    );
   }
 }

@@ -23,7 +23,10 @@ export const ensureTemplate = async (log: (line: string) => void): Promise<{ syn
   if (!templateIsStale({ cdkOutDir: CDK_OUT, stackName: STACK_NAME, sourceDirs })) return {};
   log('Synthesizing the CDK app (the template is missing or older than the sources)…');
   const started = Date.now();
-  const child = spawn('npx', ['cdk', 'synth', '--quiet'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('npx', ['cdk', 'synth', '--quiet'], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

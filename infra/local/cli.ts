@@ -35,7 +35,8 @@ Usage:
   saga help
 
 Flags:
-  --time-scale N     the compressed clock: AWS delays (retry backoff, Wait states) take delay × N (default 0.001)
+  --time-scale N     the compressed clock: AWS delays (retry backoff, Wait states) take delay × N (default 0.01:
+                     a minute of Lambda retry backoff passes in 0.6 s)
   --verbose          print every function's log lines
   --endpoint-url     the local runtime's EventBridge endpoint (default ${DEFAULT_ENDPOINT} for timeline and dlq)
 `;
@@ -76,7 +77,9 @@ const demo = async (flags: Flags) => {
   });
   const { stats } = runtime;
   try {
-    out(`Runtime up in ${Date.now() - started} ms: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}`);
+    out(
+      `Runtime up in ${Date.now() - started} ms: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}`,
+    );
     const report = await runDemo({ runtime, log: out });
     for (const saga of report.sagas) {
       out();
@@ -116,7 +119,9 @@ const serve = async (flags: Flags) => {
   });
   const seeded = await seedScenarioStock(runtime);
   const { eventBridge, dynamoDb } = runtime.endpoints;
-  out(`The order saga runs locally (stack ${runtime.app.stackName}, ${runtime.app.functions.length} functions).`);
+  out(
+    `The order saga runs locally (stack ${runtime.app.stackName}, ${runtime.app.functions.length} functions).`,
+  );
   out(`  EventBridge  ${eventBridge}   bus ${runtime.app.bus.name}`);
   out(`  DynamoDB     ${dynamoDb}`);
   out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
@@ -145,12 +150,18 @@ const serve = async (flags: Flags) => {
 const putEvents = async (file: string | undefined, flags: Flags) => {
   if (!file) throw new UsageError('put-events needs a file: saga put-events test/payloads/scenario-7.json');
   const entries = JSON.parse(readFileSync(resolve(file), 'utf8')) as PayloadEntry[];
-  const client = new EventBridgeClient(flags.endpointUrl ? { ...LOCAL_AWS, endpoint: flags.endpointUrl } : {});
+  const client = new EventBridgeClient(
+    flags.endpointUrl ? { ...LOCAL_AWS, endpoint: flags.endpointUrl } : {},
+  );
   try {
     const response = await client.send(new PutEventsCommand({ Entries: entries }));
     (response.Entries ?? []).forEach((result, index) => {
       const name = `${entries[index]?.DetailType ?? '?'} #${index + 1}`;
-      out(result.ErrorCode ? `${name}: FAILED ${result.ErrorCode} ${result.ErrorMessage ?? ''}` : `${name}: ${result.EventId}`);
+      out(
+        result.ErrorCode
+          ? `${name}: FAILED ${result.ErrorCode} ${result.ErrorMessage ?? ''}`
+          : `${name}: ${result.EventId}`,
+      );
     });
     return response.FailedEntryCount ? 1 : 0;
   } finally {
@@ -169,9 +180,18 @@ export const mermaidOf = (events: readonly LoggedEvent[]): string => {
     OrderConfirmed: ['Audit'],
     OrderCancelled: ['Payment', 'Inventory', 'Audit'],
   };
-  const lines = ['sequenceDiagram', '  participant Order', '  participant Payment', '  participant Inventory', '  participant Audit'];
+  const lines = [
+    'sequenceDiagram',
+    '  participant Order',
+    '  participant Payment',
+    '  participant Inventory',
+    '  participant Audit',
+  ];
   for (const { event } of events) {
-    const from = event.source === 'shop.orders' && event['detail-type'] === 'OrderPlaced' ? 'Customer' : participantOf(event.source);
+    const from =
+      event.source === 'shop.orders' && event['detail-type'] === 'OrderPlaced'
+        ? 'Customer'
+        : participantOf(event.source);
     const text = `${event['detail-type']}: ${summarize(event['detail-type'], event.detail)}`;
     const targets = consumers[event['detail-type']] ?? [];
     if (targets.length === 0) lines.push(`  Note over ${from}: ${text}`);
@@ -199,14 +219,23 @@ const dlq = async (action: string | undefined, flags: Flags) => {
     out(`Redrove ${String(redriven)} message(s)`);
     return 0;
   }
-  if (action !== undefined && action !== 'list') throw new UsageError(`dlq takes list or redrive, not ${action}`);
+  if (action !== undefined && action !== 'list')
+    throw new UsageError(`dlq takes list or redrive, not ${action}`);
   const { queues } = (await localCall(endpoint, 'ListDeadLetters')) as {
     queues: { queueName: string; messages: { from: string; reason: string; body: string }[] }[];
   };
   const rows = queues.flatMap((queue) =>
     queue.messages.map((message) => {
-      const body = JSON.parse(message.body) as { requestPayload?: { detail?: { orderId?: string } }; detail?: { orderId?: string } };
-      return [queue.queueName, message.from, body.requestPayload?.detail?.orderId ?? body.detail?.orderId ?? '-', message.reason];
+      const body = JSON.parse(message.body) as {
+        requestPayload?: { detail?: { orderId?: string } };
+        detail?: { orderId?: string };
+      };
+      return [
+        queue.queueName,
+        message.from,
+        body.requestPayload?.detail?.orderId ?? body.detail?.orderId ?? '-',
+        message.reason,
+      ];
     }),
   );
   if (rows.length === 0) out('Every dead-letter queue is empty.');
@@ -228,7 +257,8 @@ type Flags = {
 const number = (name: string, text: string | undefined, fallback?: number) => {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a non-negative number, not ${text}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name} must be a non-negative number, not ${text}`);
   return value;
 };
 

@@ -70,7 +70,8 @@ export const runDemo = async ({
           orders.set(order.orderId, { file, order });
         }
         const failed = (response.Entries ?? []).filter((entry) => entry.ErrorCode);
-        if (failed.length > 0) throw new Error(`${file}: PutEvents refused ${failed.map((f) => f.ErrorCode).join(', ')}`);
+        if (failed.length > 0)
+          throw new Error(`${file}: PutEvents refused ${failed.map((f) => f.ErrorCode).join(', ')}`);
       }),
     );
   } finally {
@@ -86,7 +87,9 @@ export const runDemo = async ({
         if (event['detail-type'] !== SagaAudited.detailType || announced.has(orderId)) continue;
         announced.add(orderId);
         const audit = event.detail as SagaAudited;
-        log(`  [${announced.size}/${orders.size}] ${orders.get(orderId)?.file ?? orderId}: ${summarize(SagaAudited.detailType, audit)}`);
+        log(
+          `  [${announced.size}/${orders.size}] ${orders.get(orderId)?.file ?? orderId}: ${summarize(SagaAudited.detailType, audit)}`,
+        );
       }
       return announced.size >= orders.size;
     },
@@ -100,7 +103,9 @@ export const runDemo = async ({
   for (const [orderId, { file }] of orders) {
     const want = expected[file];
     const events = runtime.timeline(orderId);
-    const { Item: order } = await documents.send(new GetCommand({ TableName: tables.orders, Key: { orderId } }));
+    const { Item: order } = await documents.send(
+      new GetCommand({ TableName: tables.orders, Key: { orderId } }),
+    );
     const audit = auditOf(events);
     const result: SagaResult = {
       file,
@@ -110,18 +115,25 @@ export const runDemo = async ({
       reason: order?.cancelReason,
       cause: order?.cancelCause,
       audit,
-      auditedAfterMs: audit && events[0] ? (events.findLast((e) => e.event['detail-type'] === 'SagaAudited')?.at ?? 0) - events[0].at : undefined,
+      auditedAfterMs:
+        audit && events[0]
+          ? (events.findLast((e) => e.event['detail-type'] === 'SagaAudited')?.at ?? 0) - events[0].at
+          : undefined,
       events,
       problems: [],
     };
     if (!want) result.problems.push(`${file}: no expected outcome in test/scenarios/expected.json`);
     else {
-      if (result.status !== want.outcome) result.problems.push(`${file}: ended ${result.status}, expected ${want.outcome}`);
-      if (want.reason && result.reason !== want.reason) result.problems.push(`${file}: reason ${result.reason}, expected ${want.reason}`);
-      if (want.cause && result.cause !== want.cause) result.problems.push(`${file}: cause ${result.cause}, expected ${want.cause}`);
+      if (result.status !== want.outcome)
+        result.problems.push(`${file}: ended ${result.status}, expected ${want.outcome}`);
+      if (want.reason && result.reason !== want.reason)
+        result.problems.push(`${file}: reason ${result.reason}, expected ${want.reason}`);
+      if (want.cause && result.cause !== want.cause)
+        result.problems.push(`${file}: cause ${result.cause}, expected ${want.cause}`);
     }
     if (!audit) result.problems.push(`${file}: no SagaAudited`);
-    else if (!audit.consistent) result.problems.push(`${file}: audited inconsistent (${audit.findings.join(', ')})`);
+    else if (!audit.consistent)
+      result.problems.push(`${file}: audited inconsistent (${audit.findings.join(', ')})`);
     sagas.push(result);
   }
   sagas.sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
@@ -165,7 +177,11 @@ export const formatTimeline = (events: readonly LoggedEvent[]): string[] => {
 /** A plain-text table. */
 export const table = (header: string[], rows: string[][]): string[] => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 };
 

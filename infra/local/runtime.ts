@@ -41,7 +41,7 @@ export type RuntimeOptions = {
   eventBridgePort?: number;
   /** DynamoDB Local's port; 0 or absent for a free one. */
   dynamoDbPort?: number;
-  /** The compressed clock: AWS's delays (retry backoff, Wait states) take `delay × timeScale`. Default 0.001. */
+  /** The compressed clock: AWS's delays (retry backoff, Wait states) take `delay × timeScale`. Default 0.01: the functions run in real time, and the audit's waits must still outlast a compensation's retries. */
   timeScale?: number;
   /** The schedule rules' clock: a rate of N minutes fires every `N min × scheduleScale`. Default: `timeScale`. */
   scheduleScale?: number;
@@ -231,7 +231,7 @@ const cleanUpAfter = async <T>(stops: (() => Promise<void>)[], work: () => Promi
  */
 export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
   const { app } = options;
-  const timeScale = options.timeScale ?? 0.001;
+  const timeScale = options.timeScale ?? 0.01;
   const scheduleScale = options.scheduleScale ?? timeScale;
   const random = options.random ?? Math.random;
   const faults = options.faults ?? {};

@@ -14,7 +14,8 @@ import {
 
 /** Minor units as a decimal amount with its currency: 5697 USD -> "56.97 USD". */
 export const money = (amountCents: number, currency: string): string => {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits =
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
   return `${(amountCents / 10 ** digits).toFixed(digits)} ${currency}`;
 };
 

@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  expectations,
+  PAYLOAD_DIR,
+  payloadFiles,
+  readPayload,
+  scenarioStock,
+} from '../../infra/local/scenarios.js';
 import { eventByDetailType, OrderPlaced } from '../../shared/events/index.js';
-import { expectations, PAYLOAD_DIR, payloadFiles, readPayload, scenarioStock } from '../support/payloads.js';
 
 describe('test payloads', () => {
   it.each(payloadFiles())(

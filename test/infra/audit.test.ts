@@ -6,7 +6,12 @@ import { OrderCancelled, OrderConfirmed, SagaAudited, SagaOutcome } from '../../
 import { sharedTemplate, type Template } from './support/synth.js';
 import { onlyResourceOfType, refOf, resourcesOfType, tablesByName } from './support/template.js';
 
-type State = { Type: string; Resource?: string; Parameters?: Record<string, unknown>; [key: string]: unknown };
+type State = {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  [key: string]: unknown;
+};
 
 let template: Template;
 let stateMachineId: string;
@@ -18,7 +23,7 @@ beforeAll(async () => {
   template = await sharedTemplate();
   const [id, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
   stateMachineId = id;
-  properties = stateMachine.Properties ?? {};
+  properties = stateMachine.Properties;
   definition = JSON.parse(properties.DefinitionString as string);
   tables = tablesByName(template);
 });
@@ -56,20 +61,27 @@ describe('the audit state machine', () => {
     const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
     const substitutions = properties.DefinitionSubstitutions as Record<string, unknown>;
 
-    expect(Object.fromEntries(Object.entries(substitutions).map(([name, value]) => [name, refOf(value)]))).toStrictEqual({
+    expect(
+      Object.fromEntries(Object.entries(substitutions).map(([name, value]) => [name, refOf(value)])),
+    ).toStrictEqual({
       [AuditSubstitution.ordersTable]: tables.orders,
       [AuditSubstitution.paymentsTable]: tables.payments,
       [AuditSubstitution.inventoryTable]: tables.inventory,
       [AuditSubstitution.auditTable]: tables.audit,
       [AuditSubstitution.eventBusName]: busId,
     });
-    const placeholders = new Set([...(properties.DefinitionString as string).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const placeholders = new Set(
+      [...(properties.DefinitionString as string).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]),
+    );
     expect(placeholders).toStrictEqual(new Set(Object.keys(substitutions)));
     const readTables = tasks()
       .filter((task) => task.Resource?.endsWith('getItem'))
       .map((task) => task.Parameters?.TableName);
+    const placeholder = (name: string) => `$\{${name}}`;
     expect(readTables.sort()).toStrictEqual(
-      ['${OrdersTable}', '${PaymentsTable}', '${InventoryTable}'].sort(),
+      [AuditSubstitution.ordersTable, AuditSubstitution.paymentsTable, AuditSubstitution.inventoryTable]
+        .map(placeholder)
+        .sort(),
     );
   });
 
@@ -90,9 +102,10 @@ describe('the audit state machine', () => {
 
     expect(logging.Level).toBe('ALL');
     expect(logging.IncludeExecutionData).toBe(true);
-    const logGroup = template.Resources[refOf(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn) as string];
+    const logGroup =
+      template.Resources[refOf(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn) as string];
     expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
-    expect(logGroup?.Properties?.RetentionInDays).toBeTypeOf('number');
+    expect(logGroup?.Properties.RetentionInDays).toBeTypeOf('number');
     expect(properties.TracingConfiguration).toStrictEqual({ Enabled: true });
   });
 
@@ -101,16 +114,16 @@ describe('the audit state machine', () => {
     [OrderCancelled, SagaOutcome.enum.CANCELLED],
   ] as const)('starts on %s with the order id and the outcome %s', (event, outcome) => {
     const starting = resourcesOfType(template, 'AWS::Events::Rule').flatMap(([, rule]) =>
-      (rule.Properties?.Targets as { Arn: unknown; InputTransformer?: Record<string, unknown> }[])
+      (rule.Properties.Targets as { Arn: unknown; InputTransformer?: Record<string, unknown> }[])
         .filter((target) => refOf(target.Arn) === stateMachineId)
-        .map((target) => ({ pattern: rule.Properties?.EventPattern, input: target.InputTransformer })),
+        .map((target) => ({ pattern: rule.Properties.EventPattern, input: target.InputTransformer })),
     );
     const start = starting.find(
       ({ pattern }) => (pattern as { 'detail-type': string[] })['detail-type'][0] === event.detailType,
     );
 
     expect(start?.input?.InputPathsMap).toStrictEqual({ 'detail-orderId': '$.detail.orderId' });
-    const filled = (start?.input?.InputTemplate as string).replace('<detail-orderId>', '"order-1"');
+    const filled = String(start?.input?.InputTemplate).replace('<detail-orderId>', '"order-1"');
     expect(JSON.parse(filled)).toStrictEqual({ orderId: 'order-1', outcome });
   });
 });

@@ -9,6 +9,7 @@ import {
   Handlers,
   onlyResourceOfType,
   refOf,
+  resourceOf,
   resourcesOfType,
   serviceOf,
   tablesByName,
@@ -24,9 +25,9 @@ beforeAll(async () => {
   functions = functionsByEntry(template);
 });
 
-const fn = (entry: string) => template.Resources[functions.get(entry) as string];
+const fn = (entry: string) => resourceOf(template, functions.get(entry));
 const environmentOf = (entry: string) =>
-  (fn(entry)?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+  (fn(entry).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
 describe('the functions', () => {
   it('are one per handler entry file, and no other', () => {
@@ -34,7 +35,7 @@ describe('the functions', () => {
   });
 
   it.each(Handlers)('%s runs on nodejs22.x, arm64, with explicit memory and timeout', (entry) => {
-    const properties = fn(entry)?.Properties;
+    const properties = fn(entry).Properties;
 
     expect(properties?.Runtime).toBe('nodejs22.x');
     expect(properties?.Architectures).toStrictEqual(['arm64']);
@@ -43,13 +44,14 @@ describe('the functions', () => {
   });
 
   it.each(Handlers)('%s logs to a log group of its own, with a retention', (entry) => {
-    const logGroupId = refOf((fn(entry)?.Properties?.LoggingConfig as { LogGroup?: unknown })?.LogGroup);
+    const logGroupId = refOf((fn(entry).Properties.LoggingConfig as { LogGroup?: unknown })?.LogGroup);
     const logGroup = template.Resources[logGroupId as string];
 
     expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
-    expect(logGroup?.Properties?.RetentionInDays).toBeTypeOf('number');
+    expect(logGroup?.Properties.RetentionInDays).toBeTypeOf('number');
     const sharing = resourcesOfType(template, 'AWS::Lambda::Function').filter(
-      ([, other]) => refOf((other.Properties?.LoggingConfig as { LogGroup?: unknown })?.LogGroup) === logGroupId,
+      ([, other]) =>
+        refOf((other.Properties.LoggingConfig as { LogGroup?: unknown })?.LogGroup) === logGroupId,
     );
     expect(sharing).toHaveLength(1);
   });
@@ -71,7 +73,10 @@ describe('the functions', () => {
         [EnvNames.ordersTable]: tables.orders,
         [EnvNames.orderDeadlineSeconds]: '900',
       },
-      payment: { [EnvNames.paymentsTable]: tables.payments, [EnvNames.paymentGatewayTable]: tables.paymentGateway },
+      payment: {
+        [EnvNames.paymentsTable]: tables.payments,
+        [EnvNames.paymentGatewayTable]: tables.paymentGateway,
+      },
       inventory: { [EnvNames.inventoryTable]: tables.inventory },
     }[serviceOf(entry)] as Record<string, string>;
     if (entry !== DEADLINE_SWEEP) expected[EnvNames.idempotencyTable] = tables.idempotency;
@@ -86,28 +91,33 @@ describe('the functions', () => {
 
   it.each(Handlers)('%s retries an async invocation twice, then sends it to an encrypted DLQ', (entry) => {
     const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
-      ([, config]) => refOf(config.Properties?.FunctionName) === functions.get(entry),
+      ([, config]) => refOf(config.Properties.FunctionName) === functions.get(entry),
     );
 
     expect(configs).toHaveLength(1);
     const [, config] = configs[0] as [string, (typeof template.Resources)[string]];
-    expect(config.Properties?.MaximumRetryAttempts).toBe(2);
-    expect(config.Properties?.MaximumEventAgeInSeconds).toBeTypeOf('number');
-    const destination = (config.Properties?.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure
-      .Destination;
+    expect(config.Properties.MaximumRetryAttempts).toBe(2);
+    expect(config.Properties.MaximumEventAgeInSeconds).toBeTypeOf('number');
+    const destination = (config.Properties.DestinationConfig as { OnFailure: { Destination: unknown } })
+      .OnFailure.Destination;
     const queue = template.Resources[refOf(destination) as string];
     expect(queue?.Type).toBe('AWS::SQS::Queue');
-    expect(queue?.Properties?.SqsManagedSseEnabled).toBe(true);
+    expect(queue?.Properties.SqsManagedSseEnabled).toBe(true);
   });
 
-  it.each(Handlers)('%s is bundled into a minified ES module with a source map relative to the repository', (entry) => {
-    const key = (fn(entry)?.Properties?.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
-    const asset = join(synthesis.outdir, `asset.${key}`);
+  it.each(Handlers)(
+    '%s is bundled into a minified ES module with a source map relative to the repository',
+    (entry) => {
+      const key = (fn(entry).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      const asset = join(synthesis.outdir, `asset.${key}`);
 
-    expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
-    expect(fn(entry)?.Properties?.Handler).toBe('index.handler');
-    const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as { sources: string[] };
-    expect(map.sources).toContain(entry);
-    expect(map.sources.filter((source) => source.startsWith('..') || source.startsWith('/'))).toStrictEqual([]);
-  });
+      expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
+      expect(fn(entry).Properties.Handler).toBe('index.handler');
+      const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      expect(map.sources).toContain(entry);
+      expect(map.sources.filter((source) => source.startsWith('..') || source.startsWith('/'))).toStrictEqual(
+        [],
+      );
+    },
+  );
 });

@@ -9,7 +9,7 @@ const Reviewed: Record<string, RegExp> = {
   // Every function pins nodejs22.x.
   'AwsSolutions-L1': /^OrderSaga\/\w+\/On\w+\/Function$/,
   // Dead-letter queues have no dead-letter queue of their own.
-  'AwsSolutions-SQS3': /^OrderSaga\/\w+(\/On\w+)?\/\w+(Dlq|Failures)$/,
+  'AwsSolutions-SQS3': /^OrderSaga\/\w+(\/On\w+)?\/\w*(Dlq|Failures)$/,
   // Step Functions logging and tracing actions have no resource-level permissions.
   'AwsSolutions-IAM5[Resource::*]': /^OrderSaga\/Audit\/Role$/,
 };

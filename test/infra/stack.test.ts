@@ -13,6 +13,7 @@ import {
   functionsByEntry,
   onlyResourceOfType,
   refOf,
+  resourceOf,
   resourcesOfType,
   tablesByName,
 } from './support/template.js';
@@ -27,16 +28,16 @@ describe('the bus', () => {
   it(`is the custom bus ${SAGA_BUS_NAME}`, () => {
     const [, bus] = onlyResourceOfType(template, 'AWS::Events::EventBus');
 
-    expect(bus.Properties?.Name).toBe(SAGA_BUS_NAME);
+    expect(bus.Properties.Name).toBe(SAGA_BUS_NAME);
   });
 
   it('archives every event of the account put on it, for replay', () => {
     const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
     const [, archive] = onlyResourceOfType(template, 'AWS::Events::Archive');
 
-    expect(refOf(archive.Properties?.SourceArn)).toBe(busId);
-    expect(archive.Properties?.EventPattern).toStrictEqual({ account: [{ Ref: 'AWS::AccountId' }] });
-    expect(archive.Properties?.RetentionDays).toBeGreaterThan(0);
+    expect(refOf(archive.Properties.SourceArn)).toBe(busId);
+    expect(archive.Properties.EventPattern).toStrictEqual({ account: [{ Ref: 'AWS::AccountId' }] });
+    expect(archive.Properties.RetentionDays).toBeGreaterThan(0);
   });
 
   it("accepts events from the stack's own account only", () => {
@@ -45,48 +46,62 @@ describe('the bus', () => {
 
     expect(policies).toHaveLength(1);
     const [, policy] = policies[0] as [string, (typeof template.Resources)[string]];
-    expect(refOf(policy.Properties?.EventBusName)).toBe(busId);
-    expect(policy.Properties?.Statement).toMatchObject({
+    expect(refOf(policy.Properties.EventBusName)).toBe(busId);
+    expect(policy.Properties.Statement).toMatchObject({
       Effect: 'Allow',
       Action: 'events:PutEvents',
-      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+      Principal: {
+        AWS: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']],
+        },
+      },
     });
   });
 });
 
 describe('the tables', () => {
-  it.each(Object.keys(TableSpecs) as TableName[])('%s: on-demand, point-in-time recovery, keys from its spec', (name) => {
-    const spec: (typeof TableSpecs)[TableName] = TableSpecs[name];
-    const table = template.Resources[tablesByName(template)[name]];
-    const properties = table?.Properties ?? {};
+  it.each(Object.keys(TableSpecs) as TableName[])(
+    '%s: on-demand, point-in-time recovery, keys from its spec',
+    (name) => {
+      const spec: (typeof TableSpecs)[TableName] = TableSpecs[name];
+      const table = template.Resources[tablesByName(template)[name]];
+      const properties = table?.Properties;
 
-    expect(table?.Type).toBe('AWS::DynamoDB::Table');
-    expect(properties.BillingMode).toBe('PAY_PER_REQUEST');
-    expect(properties.PointInTimeRecoverySpecification).toStrictEqual({ PointInTimeRecoveryEnabled: true });
-    expect(properties.KeySchema).toStrictEqual([{ AttributeName: spec.partitionKey, KeyType: 'HASH' }]);
-    expect(table?.DeletionPolicy).toBe('Retain');
-    const ttl = 'timeToLiveAttribute' in spec ? { AttributeName: spec.timeToLiveAttribute, Enabled: true } : undefined;
-    expect(properties.TimeToLiveSpecification).toStrictEqual(ttl);
-    const indexes = 'globalSecondaryIndexes' in spec ? spec.globalSecondaryIndexes : [];
-    expect(properties.GlobalSecondaryIndexes ?? []).toStrictEqual(
-      indexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    );
-  });
+      expect(table?.Type).toBe('AWS::DynamoDB::Table');
+      expect(properties?.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(properties?.PointInTimeRecoverySpecification).toStrictEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+      expect(properties?.KeySchema).toStrictEqual([{ AttributeName: spec.partitionKey, KeyType: 'HASH' }]);
+      expect(table?.DeletionPolicy).toBe('Retain');
+      const ttl =
+        'timeToLiveAttribute' in spec
+          ? { AttributeName: spec.timeToLiveAttribute, Enabled: true }
+          : undefined;
+      expect(properties?.TimeToLiveSpecification).toStrictEqual(ttl);
+      const indexes = 'globalSecondaryIndexes' in spec ? spec.globalSecondaryIndexes : [];
+      expect(properties?.GlobalSecondaryIndexes ?? []).toStrictEqual(
+        indexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+    },
+  );
 });
 
 describe('the schema registry', () => {
   it('holds one draft-04 JSON Schema per event of the contract', () => {
     const [registryId, registry] = onlyResourceOfType(template, 'AWS::EventSchemas::Registry');
-    const schemas = resourcesOfType(template, 'AWS::EventSchemas::Schema').map(([, schema]) => schema.Properties);
+    const schemas = resourcesOfType(template, 'AWS::EventSchemas::Schema').map(
+      ([, schema]) => schema.Properties,
+    );
 
-    expect(registry.Properties?.RegistryName).toBe(SAGA_BUS_NAME);
+    expect(registry.Properties.RegistryName).toBe(SAGA_BUS_NAME);
     expect(schemas).toHaveLength(catalogue.length);
     for (const event of catalogue) {
       expect(schemas).toContainEqual(
@@ -125,7 +140,9 @@ describe('the context', () => {
   const synthesizeWith = (context: Record<string, unknown>) => {
     const outdir = mkdtempSync(join(tmpdir(), 'order-saga-context-'));
     outdirs.push(outdir);
-    return JSON.parse(synthesize(outdir, { 'aws:cdk:bundling-stacks': [], ...context }).templateText) as Template;
+    return JSON.parse(
+      synthesize(outdir, { 'aws:cdk:bundling-stacks': [], ...context }).templateText,
+    ) as Template;
   };
   afterAll(() => {
     for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
@@ -135,18 +152,18 @@ describe('the context', () => {
     const destroyable = synthesizeWith({ removalPolicy: 'destroy', orderDeadlineSeconds: '60' });
 
     for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup']) {
-      for (const [id, resource] of resourcesOfType(destroyable, type)) expect(resource.DeletionPolicy, id).toBe('Delete');
+      for (const [id, resource] of resourcesOfType(destroyable, type))
+        expect(resource.DeletionPolicy, id).toBe('Delete');
     }
-    const sweep = destroyable.Resources[functionsByEntry(destroyable).get(DEADLINE_SWEEP) as string];
-    const variables = (sweep?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    const sweep = resourceOf(destroyable, functionsByEntry(destroyable).get(DEADLINE_SWEEP));
+    const variables = (sweep.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables[EnvNames.orderDeadlineSeconds]).toBe('60');
   }, 120_000);
 
-  it.each([
-    { removalPolicy: 'snapshot' },
-    { orderDeadlineSeconds: 'soon' },
-    { orderDeadlineSeconds: 0 },
-  ])('refuses %j', (context) => {
-    expect(() => synthesizeWith(context)).toThrow(/must be/);
-  });
+  it.each([{ removalPolicy: 'snapshot' }, { orderDeadlineSeconds: 'soon' }, { orderDeadlineSeconds: 0 }])(
+    'refuses %j',
+    (context) => {
+      expect(() => synthesizeWith(context)).toThrow(/must be/);
+    },
+  );
 });

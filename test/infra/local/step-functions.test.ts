@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { PutEventsCommand, PutEventsCommandOutput, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type {
+  PutEventsCommand,
+  PutEventsCommandOutput,
+  PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_MAX_WAITS, auditDefinition, substitute } from '../../../infra/constructs/audit-definition.js';
@@ -29,7 +33,9 @@ const recordingBus = ({ refuse = false } = {}) => {
       return {
         $metadata: {},
         FailedEntryCount: refuse ? put.length : 0,
-        Entries: put.map(() => (refuse ? { ErrorCode: 'InternalFailure', ErrorMessage: 'refused' } : { EventId: randomUUID() })),
+        Entries: put.map(() =>
+          refuse ? { ErrorCode: 'InternalFailure', ErrorMessage: 'refused' } : { EventId: randomUUID() },
+        ),
       };
     },
   };
@@ -39,10 +45,12 @@ type EndState = { order?: string; payment?: string; reservation?: string };
 
 /** Stores the end state of a saga as the three services would have left it; absent items are not written. */
 const seed = async (orderId: string, { order, payment, reservation }: EndState) => {
-  const put = (TableName: string, Item: Record<string, unknown>) => documentClient.send(new PutCommand({ TableName, Item }));
+  const put = (TableName: string, Item: Record<string, unknown>) =>
+    documentClient.send(new PutCommand({ TableName, Item }));
   if (order) await put(tables.orders, { orderId, status: order, version: 1 });
   if (payment) await put(tables.payments, { orderId, status: payment, amountCents: 1999, currency: 'EUR' });
-  if (reservation) await put(tables.inventory, { pk: `RESERVATION#${orderId}`, status: reservation, items: [] });
+  if (reservation)
+    await put(tables.inventory, { pk: `RESERVATION#${orderId}`, status: reservation, items: [] });
 };
 
 const audit = (
@@ -67,7 +75,11 @@ const audit = (
 const publishedVerdict = (bus: ReturnType<typeof recordingBus>) => {
   expect(bus.entries).toHaveLength(1);
   const [entry] = bus.entries as [PutEventsRequestEntry];
-  expect(entry).toMatchObject({ EventBusName: BUS, Source: SagaAudited.source, DetailType: SagaAudited.detailType });
+  expect(entry).toMatchObject({
+    EventBusName: BUS,
+    Source: SagaAudited.source,
+    DetailType: SagaAudited.detailType,
+  });
   return SagaAudited.detail.parse(JSON.parse(entry.Detail as string));
 };
 
@@ -121,7 +133,10 @@ describe('the audit workflow, run locally', () => {
       findings: ['PAYMENT_NOT_REFUNDED'],
     });
     expect(output).toMatchObject({ waits: AUDIT_MAX_WAITS });
-    expect(await recordedVerdict(orderId)).toMatchObject({ consistent: false, findings: '["PAYMENT_NOT_REFUNDED"]' });
+    expect(await recordedVerdict(orderId)).toMatchObject({
+      consistent: false,
+      findings: '["PAYMENT_NOT_REFUNDED"]',
+    });
   });
 
   it('waits for a compensation still under way, then finds the saga consistent', async () => {
@@ -132,7 +147,11 @@ describe('the audit workflow, run locally', () => {
     const dynamoDb: ItemClient = {
       send: (async (command: unknown) => {
         const response = await client.send(command as never);
-        if (command instanceof GetItemCommand && command.input.TableName === tables.payments && ++paymentReads === 1) {
+        if (
+          command instanceof GetItemCommand &&
+          command.input.TableName === tables.payments &&
+          ++paymentReads === 1
+        ) {
           await seed(orderId, { payment: 'REFUNDED' });
         }
         return response;
@@ -176,7 +195,9 @@ describe('the audit workflow, run locally', () => {
     await seed(orderId, { order: 'CONFIRMED', payment: 'CHARGED', reservation: 'RESERVED' });
     const bus = recordingBus({ refuse: true });
 
-    await expect(audit({ orderId, outcome: 'CONFIRMED' }, { bus })).rejects.toThrow(/EventBridge\.FailedEntry/);
+    await expect(audit({ orderId, outcome: 'CONFIRMED' }, { bus })).rejects.toThrow(
+      /EventBridge\.FailedEntry/,
+    );
     // Tried once, then retried as the definition's Retry says.
     expect(bus.entries.length).toBe(4);
   });

@@ -8,7 +8,16 @@
  * and compares byte for byte, so a stale or wrong result could not go unnoticed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Validations } from 'aws-cdk-lib';
@@ -20,7 +29,7 @@ const CACHE = join(ROOT, 'node_modules', '.cache', 'order-saga-synth');
 
 /** A CloudFormation template, as parsed JSON. */
 export type Template = {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown }>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; [key: string]: unknown }>;
   Outputs?: Record<string, { Value: unknown; Description?: string }>;
   [key: string]: unknown;
 };
@@ -87,7 +96,7 @@ export const synthesize = (outdir: string, context: Record<string, unknown> = {}
   const bundleBytes: Record<string, number> = {};
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const key = (resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key;
+    const key = (resource.Properties.Code as { S3Key?: string } | undefined)?.S3Key;
     const bundle = key && join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
     if (bundle && existsSync(bundle)) bundleBytes[id] = statSync(bundle).size;
   }
@@ -108,7 +117,8 @@ const sourcesHash = (): string => {
   };
   for (const path of ['cdk.json', 'package-lock.json', 'tsconfig.json', 'infra', 'services', 'shared']) {
     if (path === 'infra') {
-      for (const entry of readdirSync(join(ROOT, path)).sort()) if (entry !== 'local') visit(join(path, entry));
+      for (const entry of readdirSync(join(ROOT, path)).sort())
+        if (entry !== 'local') visit(join(path, entry));
     } else visit(path);
   }
   return hash.digest('hex').slice(0, 16);

@@ -1,5 +1,6 @@
 /** Reading a synthesized template: resources by type, references, roles' statements, the services' tables. */
 import { expect } from 'vitest';
+import type { TableName } from '../../../infra/tables.js';
 import type { EventDefinition } from '../../../shared/events/index.js';
 import {
   InventoryReservationFailed,
@@ -11,7 +12,6 @@ import {
   PaymentProcessed,
   Sources,
 } from '../../../shared/events/index.js';
-import type { TableName } from '../../../infra/tables.js';
 import type { Template } from './synth.js';
 
 type Resource = Template['Resources'][string];
@@ -27,7 +27,10 @@ export const Subscriptions: { consumer: string; event: EventDefinition }[] = [
   { consumer: 'services/order/handlers/on-order-placed.ts', event: OrderPlaced },
   { consumer: 'services/order/handlers/on-payment-failed.ts', event: PaymentFailed },
   { consumer: 'services/order/handlers/on-inventory-reserved.ts', event: InventoryReserved },
-  { consumer: 'services/order/handlers/on-inventory-reservation-failed.ts', event: InventoryReservationFailed },
+  {
+    consumer: 'services/order/handlers/on-inventory-reservation-failed.ts',
+    event: InventoryReservationFailed,
+  },
   { consumer: 'services/payment/handlers/on-order-placed.ts', event: OrderPlaced },
   { consumer: 'services/payment/handlers/on-order-cancelled.ts', event: OrderCancelled },
   { consumer: 'services/inventory/handlers/on-payment-processed.ts', event: PaymentProcessed },
@@ -61,6 +64,13 @@ export const serviceOf = (entry: string): ServiceName => {
   return service;
 };
 
+/** The resource of a logical id, which must exist. */
+export const resourceOf = (template: Template, id: string | undefined): Resource => {
+  const resource = id === undefined ? undefined : template.Resources[id];
+  if (!resource) throw new Error(`The template has no resource ${id}`);
+  return resource;
+};
+
 /** `[logicalId, resource]` of every resource of the type. */
 export const resourcesOfType = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
@@ -89,14 +99,15 @@ export const referencedIds = (value: unknown): Set<string> => {
 
 /** The handler entry file a function runs, from its description. */
 export const entryOf = (fn: Resource): string | undefined =>
-  /(services\/\S+\.ts)$/.exec(String(fn.Properties?.Description ?? ''))?.[1];
+  /(services\/\S+\.ts)$/.exec(String(fn.Properties.Description ?? ''))?.[1];
 
 /** Logical id of the function of each handler entry file. */
 export const functionsByEntry = (template: Template): Map<string, string> => {
   const functions = new Map<string, string>();
   for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const entry = entryOf(fn);
-    if (entry === undefined) throw new Error(`Function ${id} does not name its entry file in its description`);
+    if (entry === undefined)
+      throw new Error(`Function ${id} does not name its entry file in its description`);
     expect(functions.has(entry), `${entry} is deployed twice`).toBe(false);
     functions.set(entry, id);
   }
@@ -131,12 +142,12 @@ export type Statement = {
 /** Every statement a role is given: its inline policies and the policies attached to it. */
 export const statementsOfRole = (template: Template, roleId: string): Statement[] => {
   const role = template.Resources[roleId];
-  const inline = ((role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-    (policy) => policy.PolicyDocument.Statement,
-  );
+  const inline = (
+    (role?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+  ).flatMap((policy) => policy.PolicyDocument.Statement);
   const attached = resourcesOfType(template, 'AWS::IAM::Policy')
-    .filter(([, policy]) => ((policy.Properties?.Roles ?? []) as unknown[]).some((r) => refOf(r) === roleId))
-    .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .filter(([, policy]) => ((policy.Properties.Roles ?? []) as unknown[]).some((r) => refOf(r) === roleId))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
   return [...inline, ...attached];
 };
 
