@@ -20,16 +20,15 @@ export type AuditSubstitutions = Record<(typeof AuditSubstitution)[keyof typeof 
 
 /**
  * A cancelled saga is audited as soon as `OrderCancelled` is out, while its compensations (a refund, a
- * release) may still be on their way: the audit waits and reads again, at most this many times, each wait
- * twice as long as the one before.
+ * release) may still be on their way: the audit waits and reads again, at most this many times.
  *
  * The waits must outlast a compensation's retries: a refund that fails transiently is retried by Lambda's
- * asynchronous invocation after about 1 and then 2 more minutes. 2 + 4 + … + 128 s = 254 s covers both
- * retries with a minute to spare, and stays under an Express workflow's 5-minute limit.
+ * asynchronous invocation after about 1 and then 2 more minutes. 25 waits of 10 s (250 s) cover both
+ * retries with a minute to spare, and stay under an Express workflow's 5-minute limit.
  */
-export const AUDIT_MAX_WAITS = 7;
-/** How long the first of those waits lasts. */
-export const AUDIT_FIRST_WAIT_SECONDS = 2;
+export const AUDIT_MAX_WAITS = 25;
+/** How long each of those waits lasts. */
+export const AUDIT_WAIT_SECONDS = 10;
 
 /** The end states of each service that settle a saga, per outcome (DESIGN: the statuses of each table). */
 const Settled = {
@@ -164,7 +163,7 @@ export const auditDefinition = () => ({
   Comment: 'Audits an order saga once it ended: reads the three services, records and publishes a verdict.',
   QueryLanguage: 'JSONPath',
   StartAt: 'Start',
-  // Express workflows run for at most 5 minutes; the waits take 254 s of it.
+  // Express workflows run for at most 5 minutes; the waits take 250 s of it.
   TimeoutSeconds: 300,
   States: {
     Start: {
@@ -173,7 +172,6 @@ export const auditDefinition = () => ({
         'orderId.$': '$.orderId',
         'outcome.$': '$.outcome',
         waits: 0,
-        waitSeconds: AUDIT_FIRST_WAIT_SECONDS,
         verdict: { text: '', separator: '' },
       },
       Next: 'Read the order',
@@ -226,7 +224,7 @@ export const auditDefinition = () => ({
     },
     'Wait for the compensations': {
       Type: 'Wait',
-      SecondsPath: '$.waitSeconds',
+      Seconds: AUDIT_WAIT_SECONDS,
       Next: 'Count the wait',
     },
     'Count the wait': {
@@ -235,7 +233,6 @@ export const auditDefinition = () => ({
         'orderId.$': '$.orderId',
         'outcome.$': '$.outcome',
         'waits.$': 'States.MathAdd($.waits, 1)',
-        'waitSeconds.$': 'States.MathAdd($.waitSeconds, $.waitSeconds)',
         'verdict.$': '$.verdict',
       },
       Next: 'Read the order',
