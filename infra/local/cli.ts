@@ -6,13 +6,19 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { seedStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { bootRuntime, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
 import { formatSummary, formatTimeline, runDemo, table } from './demo.js';
 import { LOCAL_AWS } from './dynamodb.js';
 import type { LoggedEvent } from './runtime.js';
-import type { PayloadEntry } from './scenarios.js';
+import { type PayloadEntry, scenarioStock } from './scenarios.js';
 import { participantOf, summarize } from './summaries.js';
+
+// The AWS SDK warns once per process that its 2027 releases will need Node 22: noise in a CLI's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:4010';
 
@@ -32,6 +38,9 @@ Usage:
                                              a saga's events in order, from a running runtime
   saga dlq [list | redrive] [--queue NAME] [--endpoint-url URL]
                                              the events that exhausted their retries, and sending them again
+  saga seed-stock --table NAME [--endpoint-url URL]
+                                             write test/scenarios/stock.json into an inventory table (on AWS
+                                             when no endpoint is given; the DynamoDB endpoint otherwise)
   saga help
 
 Flags:
@@ -135,12 +144,17 @@ const serve = async (flags: Flags) => {
   out();
   out('Ctrl-C stops it.');
   await new Promise<void>((done) => {
+    // A second signal while stopping (a process manager relaying it, an impatient Ctrl-C) must not cut
+    // the shutdown short and orphan DynamoDB Local, so the handlers stay installed.
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       out(`\n${signal}: stopping…`);
       done();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
   await runtime.stop();
   out('Stopped.');
@@ -243,6 +257,19 @@ const dlq = async (action: string | undefined, flags: Flags) => {
   return 0;
 };
 
+const seedStockCommand = async (flags: Flags) => {
+  if (!flags.table) throw new UsageError('seed-stock needs --table: the stack output InventoryTableName');
+  const client = new DynamoDBClient(flags.endpointUrl ? { ...LOCAL_AWS, endpoint: flags.endpointUrl } : {});
+  try {
+    const stock = scenarioStock();
+    await seedStock(DynamoDBDocumentClient.from(client), flags.table, stock);
+    out(`Seeded ${Object.keys(stock).length} SKUs into ${flags.table}`);
+    return 0;
+  } finally {
+    client.destroy();
+  }
+};
+
 type Flags = {
   verbose: boolean;
   json: boolean;
@@ -252,6 +279,7 @@ type Flags = {
   dynamoDbPort: number;
   endpointUrl?: string;
   queue?: string;
+  table?: string;
 };
 
 const number = (name: string, text: string | undefined, fallback?: number) => {
@@ -276,6 +304,7 @@ export const main = async (argv: string[]): Promise<number> => {
       'dynamodb-port': { type: 'string' },
       'endpoint-url': { type: 'string' },
       queue: { type: 'string' },
+      table: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -288,6 +317,7 @@ export const main = async (argv: string[]): Promise<number> => {
     dynamoDbPort: number('dynamodb-port', values['dynamodb-port'], 8000) ?? 8000,
     endpointUrl: values['endpoint-url'],
     queue: values.queue,
+    table: values.table,
   };
   const [command, argument] = positionals;
   if (values.help || command === 'help' || command === undefined) {
@@ -305,6 +335,8 @@ export const main = async (argv: string[]): Promise<number> => {
       return timeline(argument, flags);
     case 'dlq':
       return dlq(argument, flags);
+    case 'seed-stock':
+      return seedStockCommand(flags);
     default:
       throw new UsageError(`unknown command ${command}`);
   }

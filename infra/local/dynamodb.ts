@@ -63,6 +63,10 @@ export const startDynamoDbLocal = async ({
   });
   child.stdout?.resume();
   const exited = once(child, 'exit');
+  // Whatever ends this process (an error, a second Ctrl-C), the Java child must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const endpoint = `http://127.0.0.1:${chosenPort}`;
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 1 });
   const stop = async () => {
