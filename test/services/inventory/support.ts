@@ -61,12 +61,13 @@ export const lambdaContext = (): Context => ({
   succeed: () => undefined,
 });
 
-/** A publisher that keeps what it is asked to publish, in order. */
+/** A publisher that validates every event against the contract and keeps it, in order. */
 export const recordingPublisher = (): Publisher & { published: OutgoingEvent[] } => {
   const published: OutgoingEvent[] = [];
   return {
     published,
     async publish(events) {
+      for (const event of events) event.definition.detail.parse(event.detail);
       published.push(...events);
     },
   };

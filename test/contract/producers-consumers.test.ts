@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  catalogue,
+  eventByDetailType,
+  InventoryReleased,
+  PaymentRefunded,
+  SagaAudited,
+} from '../../shared/events/index.js';
+import { sharedTemplate, type Template } from '../infra/support/synth.js';
+import { resourcesOfType } from '../infra/support/template.js';
+
+/** Events nobody reacts to: they exist for the audit trail, operators and alarms. */
+const AUDIT_ONLY = [PaymentRefunded, InventoryReleased, SagaAudited].map((event) => event.detailType);
+
+let template: Template;
+beforeAll(async () => {
+  template = await sharedTemplate();
+});
+
+/** The detail-types that some rule of the synthesized stack delivers to a consumer. */
+const consumed = () =>
+  new Set(
+    resourcesOfType(template, 'AWS::Events::Rule').flatMap(
+      ([, rule]) =>
+        (rule.Properties.EventPattern as { 'detail-type'?: string[] } | undefined)?.['detail-type'] ?? [],
+    ),
+  );
+
+/** The sources that some role of the stack may put on the bus (the `events:source` condition of its grant). */
+const producedSources = () =>
+  new Set(
+    JSON.stringify(template.Resources)
+      .match(/"events:source":"[^"]+"/g)
+      ?.map((condition) => condition.split(':"')[1]?.replace('"', '')),
+  );
+
+describe('who produces and who consumes each event', () => {
+  it('consumes only events of the contract', () => {
+    for (const detailType of consumed()) expect(eventByDetailType(detailType), detailType).toBeDefined();
+  });
+
+  it('has a producer allowed to publish every event that something consumes', () => {
+    const sources = producedSources();
+    for (const detailType of consumed()) {
+      expect(sources, `the producer of ${detailType}`).toContain(eventByDetailType(detailType)?.source);
+    }
+  });
+
+  it('has a consumer for every produced event, unless the event is audit-only', () => {
+    const rules = consumed();
+    for (const event of catalogue) {
+      if (!AUDIT_ONLY.includes(event.detailType)) expect(rules, event.detailType).toContain(event.detailType);
+    }
+  });
+
+  it('lets each producer of the contract publish, and nobody else', () => {
+    expect(producedSources()).toEqual(new Set(catalogue.map((event) => event.source)));
+  });
+});
