@@ -125,3 +125,16 @@ const zodIssues = (error: unknown): { path: string; message: string }[] => {
     message: issue.message,
   }));
 };
+
+/**
+ * A Lambda entry whose real handler is built on its first invocation and kept for the warm instance.
+ * Building it at import would read the environment at import, so merely importing a handler module's
+ * `makeHandler` (tests, tools) would fail on a missing variable; on Lambda both happen at cold start.
+ */
+export const onFirstInvocation = <A extends unknown[], R>(build: () => (...args: A) => R) => {
+  let built: ((...args: A) => R) | undefined;
+  return (...args: A): R => {
+    built ??= build();
+    return built(...args);
+  };
+};

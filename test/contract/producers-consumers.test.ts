@@ -10,7 +10,9 @@ import { sharedTemplate, type Template } from '../infra/support/synth.js';
 import { resourcesOfType } from '../infra/support/template.js';
 
 /** Events nobody reacts to: they exist for the audit trail, operators and alarms. */
-const AUDIT_ONLY = [PaymentRefunded, InventoryReleased, SagaAudited].map((event) => event.detailType);
+const AUDIT_ONLY: string[] = [PaymentRefunded, InventoryReleased, SagaAudited].map(
+  (event) => event.detailType,
+);
 
 let template: Template;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { OrderCancelled } from '../../../shared/events/index.js';
-import { createConsumer } from '../../../shared/lambda.js';
+import { createConsumer, onFirstInvocation } from '../../../shared/lambda.js';
 import { releaseStock } from '../inventory-service.js';
 import { type Deps, defaultDeps } from './deps.js';
 
@@ -12,4 +12,4 @@ export const makeHandler = (deps: Deps) =>
     handle: (detail) => releaseStock(deps, detail),
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = onFirstInvocation(() => makeHandler(defaultDeps()));

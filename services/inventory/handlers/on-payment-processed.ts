@@ -1,5 +1,5 @@
 import { PaymentProcessed } from '../../../shared/events/index.js';
-import { createConsumer } from '../../../shared/lambda.js';
+import { createConsumer, onFirstInvocation } from '../../../shared/lambda.js';
 import { reserveStock } from '../inventory-service.js';
 import { type Deps, defaultDeps } from './deps.js';
 
@@ -12,4 +12,4 @@ export const makeHandler = (deps: Deps) =>
     handle: (detail) => reserveStock(deps, detail),
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = onFirstInvocation(() => makeHandler(defaultDeps()));

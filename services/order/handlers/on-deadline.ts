@@ -4,6 +4,7 @@
  * (a conditional cancel of an order still open, a re-publish from stored state).
  */
 import type { Context } from 'aws-lambda';
+import { onFirstInvocation } from '../../../shared/lambda.js';
 import type { PageCursor } from '../adapters/order-repository.js';
 import { DEADLINE_EXCEEDED } from '../domain/order.js';
 import { applyFact, type Deps, republish } from '../order-service.js';
@@ -83,4 +84,4 @@ export const makeHandler =
   };
 
 /** The Lambda entry point, wired to the function's environment. */
-export const handler = makeHandler(defaultDeps());
+export const handler = onFirstInvocation(() => makeHandler(defaultDeps()));

@@ -1,5 +1,5 @@
 import { OrderPlaced } from '../../../shared/events/index.js';
-import { createConsumer } from '../../../shared/lambda.js';
+import { createConsumer, onFirstInvocation } from '../../../shared/lambda.js';
 import { applyFact } from '../order-service.js';
 import { type Deps, defaultDeps } from './deps.js';
 
@@ -15,4 +15,4 @@ export const makeHandler = (deps: Deps) =>
   });
 
 /** The Lambda entry point, wired to the function's environment. */
-export const handler = makeHandler(defaultDeps());
+export const handler = onFirstInvocation(() => makeHandler(defaultDeps()));

@@ -58,16 +58,3 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): Deps =>
     paymentGatewayTable: requireEnv(EnvNames.paymentGatewayTable, env),
     persistenceStore: defaultPersistenceStore(),
   });
-
-/**
- * A Lambda entry whose real handler is built on its first invocation and kept for the warm instance.
- * Building it at import would read the environment at import, so merely importing `makeHandler` (tests,
- * the local runtime's loader) would fail on a missing variable.
- */
-export const onFirstInvocation = <A extends unknown[], R>(build: () => (...args: A) => R) => {
-  let built: ((...args: A) => R) | undefined;
-  return (...args: A): R => {
-    built ??= build();
-    return built(...args);
-  };
-};

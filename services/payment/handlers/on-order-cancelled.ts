@@ -1,7 +1,7 @@
 import { OrderCancelled } from '../../../shared/events/index.js';
-import { createConsumer } from '../../../shared/lambda.js';
+import { createConsumer, onFirstInvocation } from '../../../shared/lambda.js';
 import { refundPayment } from '../payment-service.js';
-import { type Deps, defaultDeps, onFirstInvocation } from './deps.js';
+import { type Deps, defaultDeps } from './deps.js';
 
 /** OrderCancelled -> refund the charge (PaymentRefunded), or leave a tombstone if nothing was charged yet. */
 export const makeHandler = (deps: Deps) =>

@@ -1,7 +1,7 @@
 import { OrderPlaced } from '../../../shared/events/index.js';
-import { createConsumer } from '../../../shared/lambda.js';
+import { createConsumer, onFirstInvocation } from '../../../shared/lambda.js';
 import { chargePayment } from '../payment-service.js';
-import { type Deps, defaultDeps, onFirstInvocation } from './deps.js';
+import { type Deps, defaultDeps } from './deps.js';
 
 /** OrderPlaced -> charge the card once, then PaymentProcessed (items carried on) or PaymentFailed. */
 export const makeHandler = (deps: Deps) =>

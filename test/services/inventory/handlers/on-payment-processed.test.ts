@@ -1,13 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-vi.hoisted(() => {
-  Object.assign(process.env, {
-    INVENTORY_TABLE: 'inventory-not-used-by-tests',
-    IDEMPOTENCY_TABLE: 'idempotency-not-used-by-tests',
-    EVENT_BUS_NAME: 'bus-not-used-by-tests',
-  });
-});
-
 import { readStock, seedStock } from '../../../../services/inventory/adapters/inventory-repository.js';
 import { makeHandler as makeOnOrderCancelled } from '../../../../services/inventory/handlers/on-order-cancelled.js';
 import { makeHandler } from '../../../../services/inventory/handlers/on-payment-processed.js';

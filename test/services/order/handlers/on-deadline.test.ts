@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../../services/order/handlers/on-deadline.js';
 import { makeHandler as makeInventoryReservedHandler } from '../../../../services/order/handlers/on-inventory-reserved.js';
 import { makeHandler as makeOrderPlacedHandler } from '../../../../services/order/handlers/on-order-placed.js';
@@ -10,13 +10,6 @@ import {
 } from '../../../../shared/events/index.js';
 import { eventOf, lambdaContext, newOrderId, scheduledEvent } from '../fixtures.js';
 import { type OrderTestbed, orderTestbed } from '../testbed.js';
-
-// Importing a handler module builds its default handler from the environment; these values are never used.
-vi.hoisted(() => {
-  process.env.ORDERS_TABLE ??= 'orders-unused';
-  process.env.EVENT_BUS_NAME ??= 'bus-unused';
-  process.env.IDEMPOTENCY_TABLE ??= 'idempotency-unused';
-});
 
 const DEADLINE_SECONDS = 900;
 

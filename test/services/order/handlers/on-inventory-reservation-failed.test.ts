@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../../services/order/handlers/on-inventory-reservation-failed.js';
 import { makeHandler as makeOrderPlacedHandler } from '../../../../services/order/handlers/on-order-placed.js';
 import { InventoryReservationFailed, OrderCancelled, OrderPlaced } from '../../../../shared/events/index.js';
 import { eventOf, lambdaContext, newOrderId } from '../fixtures.js';
 import { type OrderTestbed, orderTestbed } from '../testbed.js';
-
-// Importing a handler module builds its default handler from the environment; these values are never used.
-vi.hoisted(() => {
-  process.env.ORDERS_TABLE ??= 'orders-unused';
-  process.env.EVENT_BUS_NAME ??= 'bus-unused';
-  process.env.IDEMPOTENCY_TABLE ??= 'idempotency-unused';
-});
 
 describe('on InventoryReservationFailed', () => {
   let testbed: OrderTestbed;

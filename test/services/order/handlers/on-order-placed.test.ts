@@ -5,13 +5,6 @@ import { InvalidEventError } from '../../../../shared/lambda.js';
 import { eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../fixtures.js';
 import { type OrderTestbed, orderTestbed } from '../testbed.js';
 
-// Importing a handler module builds its default handler from the environment; these values are never used.
-vi.hoisted(() => {
-  process.env.ORDERS_TABLE ??= 'orders-unused';
-  process.env.EVENT_BUS_NAME ??= 'bus-unused';
-  process.env.IDEMPOTENCY_TABLE ??= 'idempotency-unused';
-});
-
 describe('on OrderPlaced', () => {
   let testbed: OrderTestbed;
   let handle: ReturnType<typeof makeHandler>;

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler as makeOrderPlacedHandler } from '../../../../services/order/handlers/on-order-placed.js';
 import { makeHandler } from '../../../../services/order/handlers/on-payment-failed.js';
 import { OrderCancelled, OrderPlaced, PaymentFailed } from '../../../../shared/events/index.js';
 import { eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../fixtures.js';
 import { type OrderTestbed, orderTestbed } from '../testbed.js';
-
-// Importing a handler module builds its default handler from the environment; these values are never used.
-vi.hoisted(() => {
-  process.env.ORDERS_TABLE ??= 'orders-unused';
-  process.env.EVENT_BUS_NAME ??= 'bus-unused';
-  process.env.IDEMPOTENCY_TABLE ??= 'idempotency-unused';
-});
 
 describe('on PaymentFailed', () => {
   let testbed: OrderTestbed;
