@@ -77,19 +77,22 @@ const printFunctionLog = (verbose: boolean) => (fn: string, line: string) => {
 
 const demo = async (flags: Flags) => {
   const started = Date.now();
-  const { synthesizedMs } = await ensureTemplate(out);
-  if (synthesizedMs !== undefined) out(`Synthesized in ${(synthesizedMs / 1000).toFixed(1)} s`);
-  out('Starting the local runtime (DynamoDB Local, the bus, the functions, the audit workflow)…');
+  // Progress lines carry the time since the command started, so a slow phase shows where it is.
+  const progress = (line: string) =>
+    out(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+  const { synthesizedMs } = await ensureTemplate(progress);
+  if (synthesizedMs !== undefined) progress(`Synthesized in ${(synthesizedMs / 1000).toFixed(1)} s`);
+  progress('Starting the local runtime (DynamoDB Local, the bus, the functions, the audit workflow)…');
   const runtime = await bootRuntime({
     timeScale: flags.timeScale,
     onLog: printFunctionLog(flags.verbose),
   });
   const { stats } = runtime;
   try {
-    out(
-      `Runtime up in ${Date.now() - started} ms: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}`,
+    progress(
+      `Runtime up: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}`,
     );
-    const report = await runDemo({ runtime, log: out });
+    const report = await runDemo({ runtime, log: progress });
     for (const saga of report.sagas) {
       out();
       out(`${saga.file}  order ${saga.orderId}`);
