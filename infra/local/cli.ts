@@ -11,6 +11,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { bootRuntime, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
+import { FaultPlanError, FaultPresetNames, parseFaultPlan } from './chaos/faults.js';
+import { formatReport, formatViolations } from './chaos/report.js';
+import { runChaos } from './chaos/run.js';
 import { formatSummary, formatTimeline, runDemo, table } from './demo.js';
 import { LOCAL_AWS } from './dynamodb.js';
 import type { LoggedEvent } from './runtime.js';
@@ -41,6 +44,16 @@ Usage:
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
+  saga chaos [--sagas N] [--seed S] [--faults PRESET|JSON] [--json] [--verbose]
+                                             run N sagas (default 1000) concurrently under injected faults on a
+                                             scarce stock, redrive every DLQ once, check the invariants and print
+                                             the figures (--json: as JSON); exits 1 on any violation, naming the
+                                             first violating saga with its timeline. --seed (default 1) fixes the
+                                             workload and seeds every random decision. --faults (default all): a
+                                             preset (${FaultPresetNames.slice(0, 5).join(', ')},
+                                             ${FaultPresetNames.slice(5, 9).join(', ')},
+                                             ${FaultPresetNames.slice(9).join(', ')})
+                                             or a JSON plan such as '{"drop":0.2,"delay":0.1}'
   saga help
 
 Flags:
@@ -196,6 +209,8 @@ export const mermaidOf = (events: readonly LoggedEvent[]): string => {
     InventoryReservationFailed: ['Order'],
     OrderConfirmed: ['Audit'],
     OrderCancelled: ['Payment', 'Inventory', 'Audit'],
+    PaymentRefunded: ['Audit'],
+    InventoryReleased: ['Audit'],
   };
   const lines = [
     'sequenceDiagram',
@@ -273,6 +288,43 @@ const seedStockCommand = async (flags: Flags) => {
   }
 };
 
+const chaos = async (
+  flags: Flags,
+  values: { sagas?: string | undefined; seed?: string | undefined; faults?: string | undefined },
+) => {
+  const whole = (name: string, text: string | undefined, fallback: number, min: number) => {
+    const value = number(name, text, fallback) ?? fallback;
+    if (!Number.isInteger(value) || value < min)
+      throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${text}`);
+    return value;
+  };
+  let faults: ReturnType<typeof parseFaultPlan>;
+  try {
+    faults = parseFaultPlan(values.faults ?? 'all');
+  } catch (error) {
+    if (error instanceof FaultPlanError) throw new UsageError(error.message);
+    throw error;
+  }
+  // With --json, stdout carries the JSON only: progress goes to stderr.
+  const progress = flags.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
+  const report = await runChaos({
+    sagas: whole('sagas', values.sagas, 1000, 1),
+    seed: whole('seed', values.seed, 1, 0),
+    faults,
+    log: progress,
+    ...(flags.timeScale !== undefined && { timeScale: flags.timeScale }),
+    ...(flags.verbose && { onFunctionLog: printFunctionLog(true) }),
+  });
+  if (flags.json) out(JSON.stringify(report, null, 2));
+  else {
+    out();
+    for (const line of formatReport(report)) out(line);
+    out();
+    for (const line of formatViolations(report)) out(line);
+  }
+  return report.violationCount === 0 ? 0 : 1;
+};
+
 type Flags = {
   verbose: boolean;
   json: boolean;
@@ -307,6 +359,9 @@ export const main = async (argv: string[]): Promise<number> => {
       'dynamodb-port': { type: 'string' },
       'endpoint-url': { type: 'string' },
       queue: { type: 'string' },
+      sagas: { type: 'string' },
+      seed: { type: 'string' },
+      faults: { type: 'string' },
       table: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -338,6 +393,8 @@ export const main = async (argv: string[]): Promise<number> => {
       return timeline(argument, flags);
     case 'dlq':
       return dlq(argument, flags);
+    case 'chaos':
+      return chaos(flags, values);
     case 'seed-stock':
       return seedStockCommand(flags);
     default:

@@ -2,11 +2,13 @@
  * The local Lambda service: runs each function of the template from its synthesized asset in worker
  * threads of its own, as Lambda runs it in execution environments of its own. Each worker has the
  * function's environment as its `process.env` and its own module state, stays warm between calls, is
- * replaced (a cold start) after a timeout or a crash, and the pool bounds how many run at once.
+ * replaced (a cold start) after a timeout or a crash, and the pool bounds how many run at once. A chaos
+ * run may ask for a timeout or a crash of one invocation: its worker is then really terminated mid-run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import type { InvokeFault } from './faults.js';
 import { LOCAL_REGION, type LocalFunction } from './model.js';
 
 /** How to run a set of functions. */
@@ -28,6 +30,14 @@ export type LambdaPoolOptions = {
    * 30 ms). Default 1. `getRemainingTimeInMillis()` counts down the scaled time.
    */
   timeScale?: number;
+  /**
+   * Multiplies what `getRemainingTimeInMillis()` reports, not when the invocation is stopped. Default 1.
+   * The runtime passes its compressed clock's scale: a handler that locks work for its remaining time
+   * (Powertools idempotency's in-progress record) then holds the lock for the timeout in AWS time, so that,
+   * as on AWS, Lambda's retry of a crashed or timed-out attempt (one minute later, compressed) finds the
+   * lock expired instead of failing on it.
+   */
+  remainingTimeScale?: number;
   /** Receives each line the functions write to stdout or stderr, and Lambda's own error lines. Default: discard. */
   onLog?: (functionName: string, line: string) => void;
 };
@@ -76,8 +86,10 @@ export type LambdaPool = {
   /**
    * Invokes a function (by name or ARN) with an event, as Lambda's `RequestResponse` would: the event and
    * the result cross as JSON. Never rejects for what the function does; rejects for an unknown function.
+   * With a `fault`, the worker is terminated `fault.afterMs` into the handler's run (or when the handler
+   * ends, if sooner) and the invocation fails with `Sandbox.Timedout` or `Runtime.ExitError`.
    */
-  invoke(functionName: string, event: unknown): Promise<InvokeResult>;
+  invoke(functionName: string, event: unknown, fault?: InvokeFault): Promise<InvokeResult>;
   /**
    * Starts one worker for every function that has none and loads its handler, resolving once all are
    * ready (or failed to load, which their first invocation then reports): cold starts paid up front.
@@ -225,7 +237,7 @@ ready.then(
   (error) => parentPort.postMessage({ type: 'initError', ...describe(error) }),
 );
 
-parentPort.on('message', async ({ requestId, eventJson, deadline, invokedFunctionArn }) => {
+parentPort.on('message', async ({ requestId, eventJson, deadline, remainingTimeScale, invokedFunctionArn }) => {
   const handler = await ready;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
@@ -236,7 +248,7 @@ parentPort.on('message', async ({ requestId, eventJson, deadline, invokedFunctio
     awsRequestId: requestId,
     logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, Math.round((deadline - Date.now()) * remainingTimeScale)),
   };
   let outcome;
   try {
@@ -266,6 +278,8 @@ type Invocation = {
   requestId: string;
   eventJson: string;
   fn: FunctionState;
+  /** A timeout or crash to inflict on this invocation. */
+  fault?: InvokeFault;
   resolve: (result: InvokeResult) => void;
 };
 
@@ -282,6 +296,8 @@ type WorkerState = {
   coldStart: boolean;
   startedAt: number;
   timer?: NodeJS.Timeout;
+  /** When an injected fault strikes the current invocation. */
+  faultTimer?: NodeJS.Timeout;
   /** Called once the worker is ready, failed to load, or exited: what `warm()` waits on. */
   onSettled?: () => void;
   uncaught?: { errorType: string; errorMessage: string };
@@ -349,10 +365,14 @@ export const createLambdaPool = ({
   maxConcurrencyPerFunction = Math.min(4, maxConcurrency),
   maxWorkers = Math.max(2 * maxConcurrency, functions.length + maxConcurrency),
   timeScale = 1,
+  remainingTimeScale = 1,
   onLog = () => {},
 }: LambdaPoolOptions): LambdaPool => {
   if (!(maxConcurrency >= 1)) throw new Error(`maxConcurrency must be at least 1, got ${maxConcurrency}`);
   if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
+  if (!(remainingTimeScale > 0)) {
+    throw new Error(`remainingTimeScale must be positive, got ${remainingTimeScale}`);
+  }
   const workerLimit = Math.max(maxWorkers, maxConcurrency);
 
   const byName = new Map<string, FunctionState>();
@@ -393,6 +413,7 @@ export const createLambdaPool = ({
   const retire = (state: WorkerState) => {
     state.dead = true;
     clearTimeout(state.timer);
+    clearTimeout(state.faultTimer);
     state.fn.workers.delete(state);
     return state.worker.terminate();
   };
@@ -407,6 +428,7 @@ export const createLambdaPool = ({
     const invocation = state.current;
     if (invocation === undefined) return;
     clearTimeout(state.timer);
+    clearTimeout(state.faultTimer);
     state.current = undefined;
     state.lastUsedAt = Date.now();
     active -= 1;
@@ -425,11 +447,40 @@ export const createLambdaPool = ({
     pump();
   };
 
+  /** An injected fault strikes the worker's invocation: the worker is terminated, the caller sees why. */
+  const strike = (state: WorkerState) => {
+    const invocation = state.current;
+    const fault = invocation?.fault;
+    if (invocation === undefined || fault === undefined) return;
+    const { fn } = state;
+    const failure = fault.timeout
+      ? {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`,
+          timedOut: true,
+        }
+      : {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${invocation.requestId} Error: Runtime exited with error: signal: killed`,
+          timedOut: false,
+        };
+    if (fault.timeout) fn.stats.timeouts += 1;
+    else fn.stats.crashes += 1;
+    log(fn, invocation.requestId, failure.errorMessage, { errorType: failure.errorType });
+    void retire(state);
+    finish(state, { ok: false, ...failure });
+  };
+
   const send = (state: WorkerState) => {
     const invocation = state.current;
     if (invocation === undefined) return;
     const { fn } = state;
     state.startedAt = Date.now();
+    const { fault } = invocation;
+    const strikesAfterMs = fault?.afterMs ?? (fault?.crash && !fault.timeout ? 0 : undefined);
+    if (fault !== undefined && strikesAfterMs !== undefined && Number.isFinite(strikesAfterMs)) {
+      state.faultTimer = setTimeout(() => strike(state), Math.max(0, strikesAfterMs));
+    }
     state.timer = setTimeout(() => {
       const seconds = (fn.timeoutMs / 1000).toFixed(2);
       fn.stats.timeouts += 1;
@@ -446,6 +497,7 @@ export const createLambdaPool = ({
       requestId: invocation.requestId,
       eventJson: invocation.eventJson,
       deadline: state.startedAt + fn.timeoutMs,
+      remainingTimeScale,
       invokedFunctionArn: fn.config.arn,
     });
   };
@@ -529,7 +581,9 @@ export const createLambdaPool = ({
         void retire(state);
         finish(state, { ok: false, errorType, errorMessage, timedOut: false });
       } else if (message.requestId === state.current?.requestId) {
-        if (message.ok) {
+        // The handler ended before the injected fault struck: its response is lost with its worker.
+        if (state.current.fault?.timeout || state.current.fault?.crash) strike(state);
+        else if (message.ok) {
           finish(state, { ok: true, result: JSON.parse(message.resultJson) });
         } else {
           const { errorType, errorMessage, stackTrace } = message;
@@ -608,7 +662,7 @@ export const createLambdaPool = ({
         ),
       );
     },
-    invoke: (functionName, event) => {
+    invoke: (functionName, event, fault) => {
       const fn = byName.get(functionName);
       if (fn === undefined)
         return Promise.reject(new Error(`No function ${functionName} in the local Lambda pool`));
@@ -616,7 +670,8 @@ export const createLambdaPool = ({
       if (closed) return Promise.resolve(closedResult(requestId));
       const eventJson = event === undefined ? 'null' : JSON.stringify(event);
       return new Promise<InvokeResult>((resolve) => {
-        queue.push({ requestId, eventJson, fn, resolve });
+        const faulty = fault?.timeout || fault?.crash;
+        queue.push({ requestId, eventJson, fn, resolve, ...(faulty && { fault }) });
         pump();
       });
     },

@@ -13,6 +13,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { startDynamoDbFaultProxy } from './chaos/dynamodb-proxy.js';
 import { CompressedClock, InFlight, until } from './clock.js';
 import { createDelivery, type Deliver } from './delivery.js';
 import { type DynamoDbLocal, LOCAL_AWS, startDynamoDbLocal } from './dynamodb.js';
@@ -55,6 +56,8 @@ export type RuntimeOptions = {
   random?: () => number;
   /** Fault injection, for the chaos runs. */
   faults?: FaultHooks;
+  /** Variables merged into every function's environment, over the template's (a chaos run's short ORDER_DEADLINE_SECONDS). */
+  environment?: Record<string, string>;
 };
 
 /** An event accepted by the bus, with its arrival in milliseconds since the runtime started. */
@@ -84,9 +87,12 @@ export type WaitOptions = { timeoutMs?: number };
 /** A running local runtime. */
 export type Runtime = {
   readonly app: LocalApp;
-  /** The local endpoints, as the workers and the CLI reach them. */
+  /** The local endpoints, as the CLI reaches them (DynamoDB Local itself, never the fault proxy). */
   readonly endpoints: { eventBridge: string; dynamoDb: string };
-  /** The environment every worker starts from (endpoints, region, dummy credentials). */
+  /**
+   * The environment every worker starts from (endpoints, region, dummy credentials). Under DynamoDB
+   * faults (`faults.onDynamoDbCall`), its DynamoDB endpoint is the fault proxy.
+   */
   readonly baseEnv: Record<string, string>;
   /** Every event accepted by PutEvents on the stack's bus, in arrival order. */
   readonly events: readonly LoggedEvent[];
@@ -350,6 +356,9 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
           targets: rule.targets.map((target) => ({ id: target.id, arn: target.arn })),
         })),
         onEvents,
+        ...(faults.onPutEvents && {
+          onPutEvents: (context) => faults.onPutEvents?.({ ...context, random }),
+        }),
         account: app.account,
         region: app.region,
         localOperations: {
@@ -386,8 +395,18 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     });
     await Promise.all(app.tables.map((table) => createLocalTable(dynamoDbClient, table)));
 
+    // Under DynamoDB faults the functions reach DynamoDB Local through the fault proxy; nothing else does.
+    const onDynamoDbCall = faults.onDynamoDbCall;
+    const proxy = onDynamoDbCall
+      ? await startDynamoDbFaultProxy({
+          target: dynamoDb.endpoint,
+          onCall: (context) => onDynamoDbCall({ ...context, random }),
+        })
+      : undefined;
+    if (proxy) stops.push(() => proxy.close());
+
     const baseEnv: Record<string, string> = {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamoDb.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
       AWS_REGION: app.region,
       AWS_DEFAULT_REGION: app.region,
@@ -398,40 +417,23 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     const pool = createLambdaPool({
       functions: app.functions.map((fn) => ({
         ...fn,
-        environment: { ...fn.environment, ...faults.workerEnv?.(fn) },
+        environment: { ...fn.environment, ...options.environment, ...faults.workerEnv?.(fn) },
       })),
       baseEnv,
       ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
       // Each worker is a cold start of a few hundred ms of CPU; on a laptop's few cores, two warm workers a
       // function serve a saga's bursts faster than more workers that are still loading.
       maxConcurrencyPerFunction: 2,
+      // Locks taken for the remaining time (idempotency records) last the timeout in AWS time, so that
+      // Lambda's compressed retry of a crashed attempt finds them expired, as the one-minute retry does on AWS.
+      remainingTimeScale: timeScale,
       onLog,
     });
     stops.push(() => pool.close());
     await pool.warm();
 
-    const invokeAttempt: InvokeAttempt = async (fn, event, fault) => {
-      // The pool has no way yet to kill or stall a worker on demand, so the two faults are given the
-      // outcomes a caller would see: a crash before the handler ran, a timeout after its effects landed.
-      if (fault.crash) {
-        return {
-          ok: false,
-          errorType: 'Runtime.ExitError',
-          errorMessage: 'RequestId: injected Error: Runtime exited with error: signal: killed',
-          timedOut: false,
-          durationMs: 0,
-        };
-      }
-      const outcome = await pool.invoke(fn.functionName, event);
-      if (!fault.timeout) return outcome;
-      return {
-        ok: false,
-        errorType: 'Sandbox.Timedout',
-        errorMessage: `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
-        timedOut: true,
-        durationMs: outcome.durationMs,
-      };
-    };
+    // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
+    const invokeAttempt: InvokeAttempt = (fn, event, fault) => pool.invoke(fn.functionName, event, fault);
     invokeAsync = createAsyncInvoker(machinery, invokeAttempt);
     deliver = createDelivery(
       machinery,

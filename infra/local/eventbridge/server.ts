@@ -7,8 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PutEventsContext, PutEventsFault } from '../faults.js';
 import { InvalidEventPatternError, matchesPattern, validatePattern } from './pattern.js';
-import { busNameOf, type EventEnvelope, PutEventsValidationError, putEvents } from './put-events.js';
+import {
+  busNameOf,
+  type EventEnvelope,
+  PutEventsValidationError,
+  putEvents,
+  validatePutEventsRequest,
+} from './put-events.js';
 
 /** A rule of the template, as the local bus knows it. */
 export type LocalRule = {
@@ -29,6 +36,11 @@ export type EventBridgeServerOptions = {
   rules: LocalRule[];
   /** Receives the envelopes of the entries accepted for `busName`; a throw fails the request (HTTP 500). */
   onEvents: (events: EventEnvelope[]) => void;
+  /**
+   * Fault injection: asked once per valid PutEvents request, before anything is accepted. It may fail
+   * the request (HTTP 500 `InternalException`) or some of its entries (`InternalFailure` in a 200).
+   */
+  onPutEvents?: (context: Omit<PutEventsContext, 'random'>) => PutEventsFault | undefined;
   account: string;
   region: string;
   /**
@@ -127,9 +139,27 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
 
   return {
     PutEvents: (input) => {
+      const fault = options.onPutEvents?.({ entries: validatePutEventsRequest(input) });
+      if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
       const { response, events } = putEvents(input, { account, region, busName });
-      if (events.length > 0) options.onEvents(events);
-      return response;
+      const failing = new Set(fault?.failEntries ?? []);
+      if (failing.size === 0) {
+        if (events.length > 0) options.onEvents(events);
+        return response;
+      }
+      // An entry failed by the fault is not accepted: it gets no event id and is not delivered.
+      const refused = new Set<string>();
+      const entries = response.Entries.map((entry, index) => {
+        if (!failing.has(index) || !('EventId' in entry)) return entry;
+        refused.add(entry.EventId);
+        return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Failure' };
+      });
+      const accepted = events.filter((event) => !refused.has(event.id));
+      if (accepted.length > 0) options.onEvents(accepted);
+      return {
+        FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length,
+        Entries: entries,
+      };
     },
 
     TestEventPattern: (input) => {

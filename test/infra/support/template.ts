@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { TableName } from '../../../infra/tables.js';
 import type { EventDefinition } from '../../../shared/events/index.js';
 import {
+  InventoryReleased,
   InventoryReservationFailed,
   InventoryReserved,
   OrderCancelled,
@@ -10,6 +11,7 @@ import {
   OrderPlaced,
   PaymentFailed,
   PaymentProcessed,
+  PaymentRefunded,
   Sources,
 } from '../../../shared/events/index.js';
 import type { Template } from './synth.js';
@@ -37,6 +39,8 @@ export const Subscriptions: { consumer: string; event: EventDefinition }[] = [
   { consumer: 'services/inventory/handlers/on-order-cancelled.ts', event: OrderCancelled },
   { consumer: AUDIT, event: OrderConfirmed },
   { consumer: AUDIT, event: OrderCancelled },
+  { consumer: AUDIT, event: PaymentRefunded },
+  { consumer: AUDIT, event: InventoryReleased },
 ];
 
 /** The deadline sweep: run by a schedule, it consumes no event of the contract. */

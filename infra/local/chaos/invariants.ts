@@ -1,0 +1,455 @@
+/**
+ * The invariants a chaos run must keep, checked after the run from what is left: the five tables in
+ * DynamoDB Local (orders, payments, the gateway's ledger, inventory, audit verdicts), the event log and
+ * the dead-letter queues. Reading (`readSnapshot`) and judging (`checkInvariants`) are apart, so the
+ * judgement is a pure function that tests can feed with any state.
+ */
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { LedgerEntry } from '../../../services/payment/adapters/simulated-gateway.js';
+import {
+  InventoryReleased,
+  OrderCancelled,
+  OrderConfirmed,
+  type OrderPlaced,
+  PaymentRefunded,
+  SagaAudited,
+  type StockLine,
+} from '../../../shared/events/index.js';
+import { tableNames } from '../boot.js';
+import type { LoggedEvent, Runtime } from '../runtime.js';
+import { NEVER_CONFIRMED, type Workload, type WorkloadOrder } from './workload.js';
+
+/** The invariants, each with the sentence it checks. */
+export const INVARIANTS = {
+  terminal: 'every OrderPlaced ended in exactly one of CONFIRMED or CANCELLED',
+  audited: 'every saga has a latest SagaAudited with consistent: true for the outcome it ended in',
+  'charged-once': 'each confirmed order was charged its total exactly once, and not refunded',
+  'net-zero': 'each cancelled order has a net charge of zero',
+  'single-charge': 'the gateway never saw two charges for one order, nor a charge for an unknown order',
+  'stock-balance': 'for every SKU, final stock = initial stock − the quantities of confirmed orders',
+  'stock-non-negative': 'no SKU is below zero, and the units held by reservations never exceed the stock',
+  reservations: 'nothing is left reserved for a cancelled order; a confirmed order holds exactly its lines',
+  'dlq-empty': 'the dead-letter queues are empty after the redrive',
+  plausible: 'no order that cannot be paid or shipped (declined, insufficient funds, AQ) was confirmed',
+} as const;
+export type InvariantName = keyof typeof INVARIANTS;
+export const InvariantNames = Object.keys(INVARIANTS) as InvariantName[];
+
+/** One broken invariant: the saga (or SKU, or queue) it is about and what is wrong. */
+export type Violation = {
+  invariant: InvariantName;
+  /** The saga (order id) the violation is about, when it is about one. */
+  orderId?: string;
+  /** What else it is about: a SKU, a queue. */
+  subject?: string;
+  detail: string;
+  /**
+   * Set on an `audited` violation whose findings are all about a compensation that did land, after the
+   * audit had stopped waiting (typically once its dead letter was redriven): nothing audits a saga again
+   * when a late compensation completes it, so its last verdict stays inconsistent.
+   */
+  lateCompensation?: true;
+};
+
+/** Everything the checks know about one saga at the end of a run. */
+export type SagaState = {
+  orderId: string;
+  kind?: WorkloadOrder['kind'];
+  placed: OrderPlaced;
+  order?: { status?: string; cancelReason?: string; cancelCause?: string };
+  payment?: { status?: string; amountCents?: number };
+  ledger?: Pick<LedgerEntry, 'chargesCreated' | 'refundsCreated' | 'amountCents' | 'outcome'>;
+  reservation?: { status?: string; items?: StockLine[] };
+  /** The verdict in the audit table (the last one written). */
+  auditRecord?: { outcome?: string; consistent?: boolean; findings: string[] };
+  /** Every SagaAudited of the saga on the bus, in arrival order: the last is the latest verdict. */
+  audits: SagaAudited[];
+  /** The detail-types of the saga's events on the bus, each once. */
+  detailTypes: string[];
+  /** The compensation events (PaymentRefunded, InventoryReleased) that reached the bus after the latest SagaAudited. */
+  compensatedAfterAudit: string[];
+  /** The terminal events on the bus (a re-publish repeats one), in arrival order. */
+  terminalEvents: { detailType: string; reason?: string }[];
+};
+
+/** A message still in a dead-letter queue, with the saga it belongs to when it names one. */
+export type RemainingDeadLetter = { queueName: string; orderId?: string; reason: string };
+
+/** The end state of a run, as the checks read it. */
+export type ChaosSnapshot = {
+  sagas: SagaState[];
+  initialStock: Record<string, number>;
+  /** The available stock of every SKU at the end (a SKU absent from the table is left out). */
+  finalStock: Record<string, number>;
+  /** Gateway ledger keys that belong to no order of the run. */
+  unknownLedgerKeys: string[];
+  deadLetters: RemainingDeadLetter[];
+};
+
+/** Every item of a table, strongly consistent. */
+export const scanAll = async (
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+
+const byKey = (items: Record<string, unknown>[], key: string) =>
+  new Map(items.map((item) => [String(item[key]), item]));
+
+const findingsOf = (text: unknown): string[] => {
+  if (Array.isArray(text)) return text.map(String);
+  if (typeof text !== 'string' || text === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed.map(String) : [text];
+  } catch {
+    return [text];
+  }
+};
+
+/** The order id a dead letter belongs to: a destination record's request payload, or the event itself. */
+export const orderIdOfDeadLetter = (body: string): string | undefined => {
+  try {
+    const parsed = JSON.parse(body) as {
+      requestPayload?: { detail?: { orderId?: unknown } };
+      detail?: { orderId?: unknown };
+    };
+    const orderId = parsed.requestPayload?.detail?.orderId ?? parsed.detail?.orderId;
+    return typeof orderId === 'string' ? orderId : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const COMPENSATIONS: ReadonlySet<string> = new Set([
+  PaymentRefunded.detailType,
+  InventoryReleased.detailType,
+]);
+/** The audit's findings that a compensation still under way would explain. */
+const COMPENSATION_FINDINGS: ReadonlySet<string> = new Set([
+  'PAYMENT_NOT_REFUNDED',
+  'PAYMENT_NOT_SETTLED',
+  'RESERVATION_NOT_RELEASED',
+  'RESERVATION_NOT_SETTLED',
+]);
+const TERMINAL_EVENTS: ReadonlySet<string> = new Set([OrderConfirmed.detailType, OrderCancelled.detailType]);
+
+/** The sagas' events by order id, from the runtime's event log. */
+const eventsByOrder = (events: readonly LoggedEvent[]): Map<string, LoggedEvent[]> => {
+  const byOrder = new Map<string, LoggedEvent[]>();
+  for (const logged of events) {
+    const orderId = logged.event.detail.orderId;
+    if (typeof orderId !== 'string') continue;
+    const list = byOrder.get(orderId);
+    if (list) list.push(logged);
+    else byOrder.set(orderId, [logged]);
+  }
+  return byOrder;
+};
+
+/**
+ * Reads the end state of a run: every table of the stack, the event log and the dead-letter queues.
+ * `workload` says which orders were placed, their kind, and the stock the run started from.
+ */
+export const readSnapshot = async (
+  runtime: Runtime,
+  documents: DynamoDBDocumentClient,
+  workload: Pick<Workload, 'orders' | 'stock'>,
+): Promise<ChaosSnapshot> => {
+  const tables = tableNames(runtime);
+  const [orders, payments, ledger, inventory, audit] = await Promise.all([
+    scanAll(documents, tables.orders),
+    scanAll(documents, tables.payments),
+    scanAll(documents, tables.paymentGateway),
+    scanAll(documents, tables.inventory),
+    scanAll(documents, tables.audit),
+  ]);
+  const ordersById = byKey(orders, 'orderId');
+  const paymentsById = byKey(payments, 'orderId');
+  const ledgerByKey = byKey(ledger, 'idempotencyKey');
+  const inventoryByKey = byKey(inventory, 'pk');
+  const auditById = byKey(audit, 'orderId');
+  const events = eventsByOrder(runtime.events);
+
+  const sagas = workload.orders.map(({ kind, order: placed }): SagaState => {
+    const { orderId } = placed;
+    const order = ordersById.get(orderId);
+    const payment = paymentsById.get(orderId);
+    const entry = ledgerByKey.get(orderId);
+    const reservation = inventoryByKey.get(`RESERVATION#${orderId}`);
+    const verdict = auditById.get(orderId);
+    const timeline = events.get(orderId) ?? [];
+    const latestAudit = timeline.findLastIndex(
+      ({ event }) => event['detail-type'] === SagaAudited.detailType,
+    );
+    return {
+      orderId,
+      kind,
+      placed,
+      order: order && {
+        status: order.status as string | undefined,
+        cancelReason: order.cancelReason as string | undefined,
+        cancelCause: order.cancelCause as string | undefined,
+      },
+      payment: payment && {
+        status: payment.status as string | undefined,
+        amountCents: payment.amountCents as number | undefined,
+      },
+      ledger: entry && {
+        chargesCreated: Number(entry.chargesCreated ?? 0),
+        refundsCreated: Number(entry.refundsCreated ?? 0),
+        amountCents: Number(entry.amountCents),
+        outcome: entry.outcome as LedgerEntry['outcome'],
+      },
+      reservation: reservation && {
+        status: reservation.status as string | undefined,
+        items: reservation.items as StockLine[] | undefined,
+      },
+      auditRecord: verdict && {
+        outcome: verdict.outcome as string | undefined,
+        consistent: verdict.consistent as boolean | undefined,
+        findings: findingsOf(verdict.findings),
+      },
+      audits: timeline
+        .filter(({ event }) => event['detail-type'] === SagaAudited.detailType)
+        .map(({ event }) => event.detail as SagaAudited),
+      detailTypes: [...new Set(timeline.map(({ event }) => event['detail-type']))],
+      compensatedAfterAudit:
+        latestAudit === -1
+          ? []
+          : timeline
+              .slice(latestAudit + 1)
+              .map(({ event }) => event['detail-type'])
+              .filter((type) => COMPENSATIONS.has(type)),
+      terminalEvents: timeline
+        .filter(({ event }) => TERMINAL_EVENTS.has(event['detail-type']))
+        .map(({ event }) => ({
+          detailType: event['detail-type'],
+          reason: typeof event.detail.reason === 'string' ? event.detail.reason : undefined,
+        })),
+    };
+  });
+
+  const placedIds = new Set(workload.orders.map(({ order }) => order.orderId));
+  const finalStock: Record<string, number> = {};
+  for (const item of inventory) {
+    const pk = String(item.pk);
+    if (pk.startsWith('SKU#')) finalStock[pk.slice('SKU#'.length)] = Number(item.available);
+  }
+  return {
+    sagas,
+    initialStock: { ...workload.stock },
+    finalStock,
+    unknownLedgerKeys: [...ledgerByKey.keys()].filter((key) => !placedIds.has(key)),
+    deadLetters: runtime.deadLetters().flatMap((queue) =>
+      queue.messages.map((message) => ({
+        queueName: queue.queueName,
+        orderId: orderIdOfDeadLetter(message.body),
+        reason: message.reason,
+      })),
+    ),
+  };
+};
+
+/** The quantities of an order's lines by SKU. */
+const unitsBySku = (lines: readonly StockLine[]): Map<string, number> => {
+  const units = new Map<string, number>();
+  for (const { sku, quantity } of lines) units.set(sku, (units.get(sku) ?? 0) + quantity);
+  return units;
+};
+
+const sameUnits = (a: Map<string, number>, b: Map<string, number>) =>
+  a.size === b.size && [...a].every(([sku, quantity]) => b.get(sku) === quantity);
+
+const describeUnits = (units: Map<string, number>) =>
+  [...units].map(([sku, quantity]) => `${quantity}×${sku}`).join(', ') || 'nothing';
+
+const TERMINAL = { CONFIRMED: 'CONFIRMED', CANCELLED: 'CANCELLED' } as const;
+
+/** Checks every invariant over the end state of a run; returns every violation found (none: all hold). */
+export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
+  const violations: Violation[] = [];
+  const violate = (invariant: InvariantName, detail: string, about: { orderId?: string; subject?: string }) =>
+    violations.push({ invariant, detail, ...about });
+
+  const confirmedUnits = new Map<string, number>();
+  const reservedUnits = new Map<string, number>();
+
+  for (const saga of snapshot.sagas) {
+    const { orderId, placed } = saga;
+    const about = { orderId };
+    const status = saga.order?.status;
+    const confirmed = status === TERMINAL.CONFIRMED;
+    const cancelled = status === TERMINAL.CANCELLED;
+
+    // terminal
+    const announced = new Set(saga.terminalEvents.map((e) => e.detailType));
+    const reasons = new Set(saga.terminalEvents.flatMap((e) => (e.reason ? [e.reason] : [])));
+    if (!confirmed && !cancelled) {
+      violate('terminal', `the order is ${status ?? 'absent from the orders table'}`, about);
+    } else if (announced.size !== 1 || reasons.size > 1) {
+      violate(
+        'terminal',
+        `the order is ${status} but the bus carried ${
+          saga.terminalEvents.map((e) => `${e.detailType}${e.reason ? `(${e.reason})` : ''}`).join(', ') ||
+          'no terminal event'
+        }`,
+        about,
+      );
+    } else if (
+      (confirmed && !announced.has(OrderConfirmed.detailType)) ||
+      (cancelled && !announced.has(OrderCancelled.detailType))
+    ) {
+      violate('terminal', `the order is ${status} but the bus announced ${[...announced].join(', ')}`, about);
+    }
+
+    // audited
+    const latest = saga.audits.at(-1);
+    if (!latest) violate('audited', 'no SagaAudited', about);
+    else if (!latest.consistent) {
+      const late =
+        saga.compensatedAfterAudit.length > 0 &&
+        latest.findings.length > 0 &&
+        latest.findings.every((finding) => COMPENSATION_FINDINGS.has(finding));
+      violations.push({
+        invariant: 'audited',
+        orderId,
+        detail:
+          `the latest SagaAudited (${latest.outcome}) is inconsistent: ${latest.findings.join(', ') || 'no finding'}` +
+          (late
+            ? `; ${saga.compensatedAfterAudit.join(' and ')} came after it, and nothing audited the saga again`
+            : ''),
+        ...(late && { lateCompensation: true as const }),
+      });
+    } else if (latest.outcome !== status) {
+      violate('audited', `the latest SagaAudited says ${latest.outcome}, the order is ${status}`, about);
+    } else if (saga.auditRecord?.consistent !== true || saga.auditRecord.outcome !== status) {
+      violate(
+        'audited',
+        `the audit table's verdict is ${saga.auditRecord ? `${saga.auditRecord.outcome}, consistent ${saga.auditRecord.consistent}` : 'missing'}`,
+        about,
+      );
+    }
+
+    // money
+    const ledger = saga.ledger;
+    const charges = ledger?.chargesCreated ?? 0;
+    const refunds = ledger?.refundsCreated ?? 0;
+    if (charges > 1) violate('single-charge', `the gateway created ${charges} charges`, about);
+    if (confirmed) {
+      if (charges !== 1 || refunds !== 0) {
+        violate('charged-once', `charged ${charges} time(s), refunded ${refunds} time(s)`, about);
+      } else if (ledger?.amountCents !== placed.amountCents) {
+        violate('charged-once', `charged ${ledger?.amountCents} for a total of ${placed.amountCents}`, about);
+      } else if (saga.payment?.status !== 'CHARGED') {
+        violate('charged-once', `the payment is ${saga.payment?.status ?? 'absent'}, not CHARGED`, about);
+      }
+    }
+    if (cancelled && charges !== refunds) {
+      violate(
+        'net-zero',
+        `charged ${charges} time(s), refunded ${refunds} time(s) (payment ${saga.payment?.status ?? 'absent'})`,
+        about,
+      );
+    } else if (cancelled && saga.payment?.status === 'CHARGED') {
+      violate('net-zero', 'the payment is still CHARGED', about);
+    }
+
+    // reservations
+    const reservation = saga.reservation;
+    const ordered = unitsBySku(placed.items);
+    if (reservation?.status === 'RESERVED') {
+      const held = unitsBySku(reservation.items ?? []);
+      for (const [sku, quantity] of held) reservedUnits.set(sku, (reservedUnits.get(sku) ?? 0) + quantity);
+      if (cancelled) violate('reservations', `${describeUnits(held)} still RESERVED`, about);
+      else if (confirmed && !sameUnits(held, ordered)) {
+        violate('reservations', `holds ${describeUnits(held)} for lines ${describeUnits(ordered)}`, about);
+      }
+    } else if (confirmed) {
+      violate('reservations', `confirmed, but the reservation is ${reservation?.status ?? 'absent'}`, about);
+    }
+    if (confirmed) {
+      for (const [sku, quantity] of ordered)
+        confirmedUnits.set(sku, (confirmedUnits.get(sku) ?? 0) + quantity);
+    }
+
+    // plausible
+    if (confirmed && saga.kind !== undefined && NEVER_CONFIRMED.has(saga.kind)) {
+      violate(
+        'plausible',
+        `a ${saga.kind} order (${placed.paymentToken}, ${placed.shipTo.country}) was confirmed`,
+        about,
+      );
+    }
+  }
+
+  for (const key of snapshot.unknownLedgerKeys) {
+    violate('single-charge', `the gateway holds an entry for ${key}, which no order of the run placed`, {
+      subject: key,
+    });
+  }
+
+  // stock
+  const skus = new Set([...Object.keys(snapshot.initialStock), ...confirmedUnits.keys()]);
+  for (const sku of [...skus].sort()) {
+    const initial = snapshot.initialStock[sku] ?? 0;
+    const final = snapshot.finalStock[sku];
+    const about = { subject: sku };
+    if (final === undefined) {
+      violate('stock-balance', `${sku} is missing from the inventory table`, about);
+      continue;
+    }
+    const expected = initial - (confirmedUnits.get(sku) ?? 0);
+    if (final !== expected) {
+      violate(
+        'stock-balance',
+        `${sku}: ${final} in stock, expected ${initial} − ${confirmedUnits.get(sku) ?? 0} confirmed = ${expected}`,
+        about,
+      );
+    }
+    const held = reservedUnits.get(sku) ?? 0;
+    if (final < 0) violate('stock-non-negative', `${sku}: ${final} in stock`, about);
+    else if (held > initial || initial - held !== final) {
+      violate(
+        'stock-non-negative',
+        `${sku}: reservations hold ${held} of ${initial} units, and ${final} are available`,
+        about,
+      );
+    }
+  }
+
+  // dlq-empty
+  for (const letter of snapshot.deadLetters) {
+    violate('dlq-empty', `${letter.queueName} holds a message: ${letter.reason}`, {
+      ...(letter.orderId !== undefined && { orderId: letter.orderId }),
+      subject: letter.queueName,
+    });
+  }
+  return violations;
+};
+
+/** The violations of each invariant (every invariant present, empty when it holds). */
+export const violationsByInvariant = (
+  violations: readonly Violation[],
+): Record<InvariantName, Violation[]> => {
+  const grouped = Object.fromEntries(InvariantNames.map((name) => [name, [] as Violation[]])) as Record<
+    InvariantName,
+    Violation[]
+  >;
+  for (const violation of violations) grouped[violation.invariant].push(violation);
+  return grouped;
+};
+
+/** The first violation that names a saga (the one whose timeline is worth printing), else the first of all. */
+export const firstViolation = (violations: readonly Violation[]): Violation | undefined =>
+  violations.find((v) => v.orderId !== undefined) ?? violations[0];

@@ -1,0 +1,221 @@
+/**
+ * The figures of a chaos run, as one JSON-ready object and as the table `saga chaos` prints.
+ */
+import { PaymentProcessed } from '../../../shared/events/index.js';
+import { table } from '../demo.js';
+import type { RuntimeStats } from '../machinery.js';
+import type { FaultKind } from './faults.js';
+import {
+  type ChaosSnapshot,
+  firstViolation,
+  INVARIANTS,
+  type InvariantName,
+  InvariantNames,
+  type Violation,
+  violationsByInvariant,
+} from './invariants.js';
+
+/** The figures of a chaos run. */
+export type ChaosReport = {
+  sagas: number;
+  seed: number;
+  /** The fault plan, in one line. */
+  faults: string;
+  settings: { deadlineSeconds: number; timeScale: number; scheduleScale: number; inFlight: number };
+  outcomes: {
+    confirmed: number;
+    cancelled: number;
+    /** Cancelled sagas by the order's cancellation reason. */
+    cancelledByReason: Record<string, number>;
+    /** Sagas whose order is neither CONFIRMED nor CANCELLED. */
+    unsettled: number;
+  };
+  deliveries: {
+    /** Extra copies delivered with the same event id. */
+    duplicates: number;
+    /** Deliveries held back by the delay fault, which reorders events. */
+    delayed: number;
+    /** Deliveries lost for good by the drop fault. */
+    dropped: number;
+    /** Compensations that arrived before their action and left a tombstone (payment or inventory). */
+    tombstones: number;
+  };
+  /** Faults injected, by kind. */
+  faultsInjected: Record<string, number>;
+  retries: { lambda: number; delivery: number };
+  deadLetters: { deadLettered: number; redriven: number; remaining: number };
+  /** The violations of each invariant: how many, and the sagas (or SKUs, queues) they are about. */
+  violations: Record<InvariantName, { count: number; about: string[] }>;
+  violationCount: number;
+  /** Of the `audited` violations, those of a compensation that landed after the audit stopped waiting. */
+  lateCompensations: number;
+  /** Every violation (the table shows counts; this names each saga and what is wrong with it). */
+  violationList: Violation[];
+  /** The first violation with a saga, and that saga's timeline. */
+  firstViolation?: Violation & { timeline: string[] };
+  /** The whole run, boot included, in ms. */
+  wallMs: number;
+  /** From the first order put to the end of the wait after the redrive, in ms. */
+  sagasMs: number;
+  sagasPerSecond: number;
+  /** The runtime's own counters. */
+  runtime: RuntimeStats;
+};
+
+/** What `composeReport` works from. */
+export type ReportInput = {
+  options: {
+    sagas: number;
+    seed: number;
+    deadlineSeconds: number;
+    timeScale: number;
+    scheduleScale: number;
+    inFlight: number;
+  };
+  faults: string;
+  snapshot: ChaosSnapshot;
+  violations: Violation[];
+  faultCounts: Record<FaultKind, number>;
+  stats: RuntimeStats;
+  deadLetteredBeforeRedrive: number;
+  timelineOf: (orderId: string) => string[];
+  wallMs: number;
+  sagasMs: number;
+};
+
+/** Builds the report of a run from its end state, its counters and its violations. */
+export const composeReport = (input: ReportInput): ChaosReport => {
+  const { snapshot, stats, violations } = input;
+  const statuses = snapshot.sagas.map((saga) => saga.order?.status);
+  const cancelledByReason: Record<string, number> = {};
+  for (const saga of snapshot.sagas) {
+    if (saga.order?.status !== 'CANCELLED') continue;
+    const reason = saga.order.cancelReason ?? 'UNKNOWN';
+    cancelledByReason[reason] = (cancelledByReason[reason] ?? 0) + 1;
+  }
+  // A payment tombstone is always a cancellation that reached payment before the order did; an inventory
+  // tombstone only counts when the charge (PaymentProcessed) came too, after it.
+  const tombstones = snapshot.sagas.filter(
+    (saga) =>
+      saga.payment?.status === 'CANCELLED' ||
+      (saga.reservation?.status === 'CANCELLED' && saga.detailTypes.includes(PaymentProcessed.detailType)),
+  ).length;
+  const grouped = violationsByInvariant(violations);
+  const first = firstViolation(violations);
+  return {
+    sagas: input.options.sagas,
+    seed: input.options.seed,
+    faults: input.faults,
+    settings: {
+      deadlineSeconds: input.options.deadlineSeconds,
+      timeScale: input.options.timeScale,
+      scheduleScale: input.options.scheduleScale,
+      inFlight: input.options.inFlight,
+    },
+    outcomes: {
+      confirmed: statuses.filter((s) => s === 'CONFIRMED').length,
+      cancelled: statuses.filter((s) => s === 'CANCELLED').length,
+      cancelledByReason,
+      unsettled: statuses.filter((s) => s !== 'CONFIRMED' && s !== 'CANCELLED').length,
+    },
+    deliveries: {
+      duplicates: stats.duplicates,
+      delayed: input.faultCounts.delay ?? 0,
+      dropped: stats.dropped,
+      tombstones,
+    },
+    faultsInjected: { ...input.faultCounts },
+    retries: { lambda: stats.lambdaRetries, delivery: stats.deliveryRetries },
+    deadLetters: {
+      deadLettered: input.deadLetteredBeforeRedrive,
+      redriven: stats.redriven,
+      remaining: snapshot.deadLetters.length,
+    },
+    violations: Object.fromEntries(
+      InvariantNames.map((name) => [
+        name,
+        {
+          count: grouped[name].length,
+          about: [...new Set(grouped[name].map((v) => v.orderId ?? v.subject ?? '?'))],
+        },
+      ]),
+    ) as ChaosReport['violations'],
+    violationCount: violations.length,
+    lateCompensations: violations.filter((v) => v.lateCompensation).length,
+    violationList: violations,
+    ...(first && {
+      firstViolation: { ...first, timeline: first.orderId ? input.timelineOf(first.orderId) : [] },
+    }),
+    wallMs: input.wallMs,
+    sagasMs: input.sagasMs,
+    sagasPerSecond: Math.round((input.options.sagas / Math.max(1, input.sagasMs)) * 1000 * 10) / 10,
+    runtime: { ...stats },
+  };
+};
+
+const count = (n: number) => String(n);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The report as the table `saga chaos` prints: one figure a row. */
+export const formatReport = (report: ChaosReport): string[] => {
+  const rows: [string, string][] = [
+    ['sagas', count(report.sagas)],
+    ['seed', count(report.seed)],
+    ['faults', report.faults],
+    ['confirmed', count(report.outcomes.confirmed)],
+    ['cancelled', count(report.outcomes.cancelled)],
+    ...Object.entries(report.outcomes.cancelledByReason)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([reason, n]): [string, string] => [`  cancelled ${reason}`, count(n)]),
+    ['unsettled', count(report.outcomes.unsettled)],
+    ['duplicates delivered', count(report.deliveries.duplicates)],
+    ['reorderings (delayed deliveries)', count(report.deliveries.delayed)],
+    ['deliveries dropped', count(report.deliveries.dropped)],
+    ['compensations before their action (tombstones)', count(report.deliveries.tombstones)],
+    ...Object.entries(report.faultsInjected).map(([kind, n]): [string, string] => [
+      `faults injected: ${kind}`,
+      count(n),
+    ]),
+    ['retries: Lambda async', count(report.retries.lambda)],
+    ['retries: EventBridge delivery', count(report.retries.delivery)],
+    ['dead-lettered', count(report.deadLetters.deadLettered)],
+    ['redriven', count(report.deadLetters.redriven)],
+    ['left in DLQs after the redrive', count(report.deadLetters.remaining)],
+    ...InvariantNames.flatMap((name): [string, string][] => [
+      [`violations: ${name}`, count(report.violations[name].count)],
+      ...(name === 'audited'
+        ? [
+            ['  of which compensated after the audit gave up', count(report.lateCompensations)] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
+    ]),
+    ['wall time (boot included)', seconds(report.wallMs)],
+    ['sagas phase', seconds(report.sagasMs)],
+    ['sagas/s', report.sagasPerSecond.toFixed(1)],
+  ];
+  return table(['figure', 'value'], rows);
+};
+
+/** The violations, invariant by invariant, with the sagas they are about, and the first one's timeline. */
+export const formatViolations = (report: ChaosReport, limit = 10): string[] => {
+  if (report.violationCount === 0) return [`No violation: every invariant held over ${report.sagas} sagas.`];
+  const lines: string[] = [`${report.violationCount} violation(s):`];
+  for (const name of InvariantNames) {
+    const { count: n, about } = report.violations[name];
+    if (n === 0) continue;
+    const shown = about.slice(0, limit).join(', ');
+    lines.push(`  ${name} (${INVARIANTS[name]}): ${n}: ${shown}${about.length > limit ? ', …' : ''}`);
+  }
+  const first = report.firstViolation;
+  if (first) {
+    lines.push('');
+    lines.push(
+      `First violating ${first.orderId ? `saga ${first.orderId}` : (first.subject ?? '')}: ${first.invariant}: ${first.detail}`,
+    );
+    for (const line of first.timeline) lines.push(`  ${line}`);
+  }
+  return lines;
+};

@@ -1,0 +1,290 @@
+/**
+ * A chaos run: N sagas put through the local runtime under injected faults, then the invariants.
+ *
+ * The run boots the runtime with one seeded random source (delivery jitter, backoff and every fault
+ * decision), the fault hooks of the plan and a short order deadline; seeds a scarce stock; puts the
+ * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
+ * waits until every saga has settled (its order terminal and a SagaAudited seen) or progress stops;
+ * redrives every dead-letter queue once and waits again; then reads the end state and checks it.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
+import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/events/index.js';
+import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../boot.js';
+import { seededRandom } from '../clock.js';
+import { formatTimeline } from '../demo.js';
+import { LOCAL_AWS } from '../dynamodb.js';
+import type { Runtime } from '../runtime.js';
+import {
+  createFaultInjector,
+  describeFaultPlan,
+  FAULT_PRESETS,
+  type FaultPlan,
+  type FaultPresetName,
+} from './faults.js';
+import { checkInvariants, readSnapshot } from './invariants.js';
+import { type ChaosReport, composeReport } from './report.js';
+import { createWorkload, putEntryOf, type Workload } from './workload.js';
+
+/** How to run the chaos. */
+export type ChaosOptions = {
+  /** How many sagas (orders). */
+  sagas: number;
+  /**
+   * Seeds the workload (the same seed, the same orders and stock) and the runtime's one random source (the
+   * same sequence of draws; which piece of work draws next still follows the timing of the run).
+   */
+  seed: number;
+  /** A preset's name or a plan (see `faults.ts`). */
+  faults: FaultPresetName | FaultPlan;
+  /** Progress and the closing lines. */
+  log?: (line: string) => void;
+  /** Every function's log line (verbose runs). */
+  onFunctionLog?: (functionName: string, line: string) => void;
+  /** ORDER_DEADLINE_SECONDS of the run: short, so that a saga whose event was lost is cancelled soon. */
+  deadlineSeconds?: number;
+  /**
+   * The compressed clock (see `RuntimeOptions.timeScale`). The chaos default is slower than the demo's, so
+   * that the audit's waits for compensations (250 s of AWS time) still outlast Lambda's retries of a
+   * compensation when the functions queue behind hundreds of sagas.
+   */
+  timeScale?: number;
+  /** The deadline sweep's clock: its one-minute rate runs every `60 s × scheduleScale`. */
+  scheduleScale?: number;
+  /** The most sagas put and not yet settled at any time: the load the system runs under. */
+  inFlight?: number;
+  /** The most function invocations running at once (the Lambda pool's bound). */
+  maxConcurrency?: number;
+  /** How often a progress line is written, in ms. */
+  progressEveryMs?: number;
+  /** A wait gives up when no saga settled and nothing new reached the bus for this long, in ms. */
+  stallMs?: number;
+};
+
+/** The defaults of a chaos run (see `ChaosOptions`). */
+export const CHAOS_DEFAULTS = {
+  deadlineSeconds: 15,
+  timeScale: 0.05,
+  scheduleScale: 0.05,
+  inFlight: 30,
+  maxConcurrency: 8,
+  progressEveryMs: 5_000,
+  stallMs: 60_000,
+} as const;
+
+const PUT_BATCH = 10;
+
+/** What the log says about each saga: whether it reached a terminal event and an audit. */
+class Settlement {
+  private readonly terminal = new Set<string>();
+  private readonly audited = new Set<string>();
+  private seen = 0;
+  settled = 0;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly orderIds: ReadonlySet<string>,
+  ) {}
+
+  /** Reads the events that arrived since the last call; returns whether any did. */
+  update(): boolean {
+    const { events } = this.runtime;
+    const arrived = events.length > this.seen;
+    for (; this.seen < events.length; this.seen++) {
+      const event = events[this.seen]?.event;
+      const orderId = event?.detail.orderId;
+      if (typeof orderId !== 'string' || !this.orderIds.has(orderId)) continue;
+      const type = event?.['detail-type'];
+      if (type === OrderConfirmed.detailType || type === OrderCancelled.detailType) {
+        if (!this.terminal.has(orderId)) {
+          this.terminal.add(orderId);
+          if (this.audited.has(orderId)) this.settled++;
+        }
+      } else if (type === SagaAudited.detailType && !this.audited.has(orderId)) {
+        this.audited.add(orderId);
+        if (this.terminal.has(orderId)) this.settled++;
+      }
+    }
+    return arrived;
+  }
+
+  get auditedCount(): number {
+    return this.audited.size;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Puts one batch of orders, putting again any entry the bus refused (as a careful client does). */
+const putBatch = async (client: EventBridgeClient, entries: ReturnType<typeof putEntryOf>[]) => {
+  let pending = entries;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const response = await client.send(new PutEventsCommand({ Entries: pending }));
+    const failed = (response.Entries ?? []).flatMap((result, index) =>
+      result.ErrorCode ? [{ entry: pending[index], code: result.ErrorCode }] : [],
+    );
+    if (failed.length === 0) return;
+    if (attempt >= 5) {
+      throw new Error(`PutEvents kept refusing orders: ${failed.map((f) => f.code).join(', ')}`);
+    }
+    pending = failed.flatMap((f) => (f.entry ? [f.entry] : []));
+    await sleep(50 * attempt);
+  }
+};
+
+/** Runs a chaos run; see the module comment. Stops the runtime whatever happens. */
+export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
+  const log = options.log ?? (() => {});
+  const settings = {
+    deadlineSeconds: options.deadlineSeconds ?? CHAOS_DEFAULTS.deadlineSeconds,
+    timeScale: options.timeScale ?? CHAOS_DEFAULTS.timeScale,
+    scheduleScale: options.scheduleScale ?? CHAOS_DEFAULTS.scheduleScale,
+    inFlight: options.inFlight ?? CHAOS_DEFAULTS.inFlight,
+    maxConcurrency: options.maxConcurrency ?? CHAOS_DEFAULTS.maxConcurrency,
+    progressEveryMs: options.progressEveryMs ?? CHAOS_DEFAULTS.progressEveryMs,
+    stallMs: options.stallMs ?? CHAOS_DEFAULTS.stallMs,
+  };
+  const plan = typeof options.faults === 'string' ? FAULT_PRESETS[options.faults] : options.faults;
+  if (plan === undefined) throw new Error(`No fault preset ${String(options.faults)}`);
+  const started = Date.now();
+
+  await ensureTemplate(log);
+  const workload: Workload = createWorkload({ sagas: options.sagas, seed: options.seed });
+  // The runtime's one random source: jitter, backoff and every fault decision.
+  const random = seededRandom((options.seed ^ 0x5bd1e995) >>> 0);
+  const injector = createFaultInjector({ plan, random });
+  log(
+    `Chaos: ${options.sagas} sagas, seed ${options.seed}, faults: ${describeFaultPlan(plan)}; ` +
+      `deadline ${settings.deadlineSeconds} s, at most ${settings.inFlight} sagas in flight`,
+  );
+  const runtime = await bootRuntime({
+    random,
+    faults: injector.hooks,
+    environment: { ORDER_DEADLINE_SECONDS: String(settings.deadlineSeconds) },
+    timeScale: settings.timeScale,
+    scheduleScale: settings.scheduleScale,
+    maxConcurrency: settings.maxConcurrency,
+    ...(options.onFunctionLog && { onLog: options.onFunctionLog }),
+  });
+  const documents = localDocumentClient(runtime);
+  const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  try {
+    await seedStock(documents, tableNames(runtime).inventory, workload.stock);
+    log(`Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded`);
+
+    const sagasStarted = Date.now();
+    const settlement = new Settlement(runtime, new Set(workload.orders.map(({ order }) => order.orderId)));
+    const entries = workload.orders.map(({ order }) => putEntryOf(order, runtime.app.bus.name));
+    let put = 0;
+    let putting = 0;
+    let putError: unknown;
+    /** Puts batches while the load is under the in-flight bound (several requests at once). */
+    const feed = () => {
+      while (
+        putError === undefined &&
+        put < entries.length &&
+        putting < 4 &&
+        put - settlement.settled + PUT_BATCH <= Math.max(settings.inFlight, PUT_BATCH)
+      ) {
+        const batch = entries.slice(put, put + PUT_BATCH);
+        put += batch.length;
+        putting++;
+        putBatch(client, batch).then(
+          () => {
+            putting--;
+          },
+          (error: unknown) => {
+            putting--;
+            putError = error;
+          },
+        );
+      }
+    };
+
+    /** Waits until `done()` or progress stops; returns whether `done()` held. */
+    const waitUntil = async (phase: string, done: () => boolean): Promise<boolean> => {
+      let lastProgressAt = Date.now();
+      let lastLineAt = Date.now();
+      let lastSettled = settlement.settled;
+      for (;;) {
+        if (settlement.update() || settlement.settled !== lastSettled) lastProgressAt = Date.now();
+        lastSettled = settlement.settled;
+        feed();
+        if (putError !== undefined) throw putError;
+        if (done()) return true;
+        const now = Date.now();
+        if (now - lastLineAt >= settings.progressEveryMs) {
+          lastLineAt = now;
+          log(
+            `  ${seconds(now - sagasStarted).padStart(7)}  ${phase}: put ${put}/${entries.length}, ` +
+              `settled ${settlement.settled}/${entries.length}, audited ${settlement.auditedCount}; ` +
+              `in flight: ${runtime.pending().slice(0, 160)}`,
+          );
+        }
+        if (now - lastProgressAt >= settings.stallMs) {
+          log(`  ${phase}: no progress for ${seconds(settings.stallMs)}; giving up waiting`);
+          return false;
+        }
+        await sleep(100);
+      }
+    };
+    const idle = () => runtime.pending() === 'nothing';
+
+    await waitUntil('sagas', () => put === entries.length && settlement.settled === entries.length);
+    await waitUntil('draining', idle);
+    const settledAt = Date.now();
+    const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
+    for (const [why, n] of deadLetterReasons(runtime)) log(`  dead-lettered: ${n} × ${why}`);
+    const { redriven } = await runtime.redrive();
+    log(
+      `  ${seconds(settledAt - sagasStarted).padStart(7)}  ${settlement.settled}/${entries.length} settled; ` +
+        `redriving ${redriven} dead letter(s)`,
+    );
+    // The redriven events run before anything is read: wait for the runtime to be idle again.
+    await sleep(200);
+    await waitUntil('after the redrive', idle);
+    const sagasEnded = Date.now();
+
+    const snapshot = await readSnapshot(runtime, documents, workload);
+    const violations = checkInvariants(snapshot);
+    const report = composeReport({
+      options: { sagas: options.sagas, seed: options.seed, ...settings },
+      faults: describeFaultPlan(plan),
+      snapshot,
+      violations,
+      faultCounts: injector.counts(),
+      stats: runtime.stats(),
+      deadLetteredBeforeRedrive: deadLettered,
+      timelineOf: (orderId) => formatTimeline(runtime.timeline(orderId)),
+      wallMs: Date.now() - started,
+      sagasMs: sagasEnded - sagasStarted,
+    });
+    const first = report.firstViolation;
+    if (first) {
+      log(
+        `First violation: ${first.invariant}${first.orderId ? ` in saga ${first.orderId}` : ''}: ${first.detail}`,
+      );
+      for (const line of first.timeline) log(`  ${line}`);
+    }
+    return report;
+  } finally {
+    client.destroy();
+    documents.destroy();
+    await runtime.stop();
+  }
+};
+
+/** The dead letters grouped by where they come from and the last error, most frequent first. */
+const deadLetterReasons = (runtime: Runtime): [string, number][] => {
+  const counts = new Map<string, number>();
+  for (const queue of runtime.deadLetters()) {
+    for (const message of queue.messages) {
+      const from = message.from.kind === 'function' ? message.from.functionName : message.from.ruleName;
+      // The error's type, without the message that names the order.
+      const why = `${from}: ${message.reason.replace(/^(.*?: \S+?): .*$/, '$1')}`;
+      counts.set(why, (counts.get(why) ?? 0) + 1);
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+};
