@@ -144,7 +144,6 @@ const checks = (
 };
 
 const orderChecks = (expected: string): Rules => [
-  [{ Not: { Variable: '$.order.Item', IsPresent: true } }, F.ORDER_NOT_FOUND],
   [absent(status('order')), F.ORDER_STATUS_MISMATCH],
   [isNot(status('order'), expected), F.ORDER_STATUS_MISMATCH],
 ];
@@ -158,6 +157,7 @@ const orderChecks = (expected: string): Rules => [
  *   reservation CANCELLED, RELEASED or FAILED. While a payment is still CHARGED or absent, or a reservation
  *   RESERVED or absent, the compensations may be under way: it waits and reads again, a bounded number of
  *   times, then judges what it sees.
+ * - An order the orders table does not have fails the execution (`Audit.NoSuchOrder`) and records nothing.
  */
 export const auditDefinition = () => ({
   Comment: 'Audits an order saga once it ended: reads the three services, records and publishes a verdict.',
@@ -180,8 +180,21 @@ export const auditDefinition = () => ({
       AuditSubstitution.ordersTable,
       { orderId: { 'S.$': '$.orderId' } },
       '$.order',
-      'Read the payment',
+      'Is there such an order?',
     ),
+    // Only the order service publishes the events that start an audit, after it recorded the order. An event
+    // about an order it never recorded is malformed or forged: the audit refuses it and changes nothing (no
+    // verdict, no SagaAudited); the failed execution is in the workflow's log.
+    'Is there such an order?': {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.order.Item', IsPresent: true, Next: 'Read the payment' }],
+      Default: 'No such order',
+    },
+    'No such order': {
+      Type: 'Fail',
+      Error: 'Audit.NoSuchOrder',
+      Cause: 'The orders table has no order with the id of the event that started the audit',
+    },
     'Read the payment': readStatus(
       AuditSubstitution.paymentsTable,
       { orderId: { 'S.$': '$.orderId' } },

@@ -28,8 +28,15 @@ import {
   type InvokeAttempt,
 } from './lambda-async.js';
 import { createLambdaPool } from './lambda-pool.js';
-import { emptyStats, functionOf, type Machinery, type RuntimeStats, ruleArnOf } from './machinery.js';
-import type { LocalApp, LocalRule, LocalTable } from './model.js';
+import {
+  emptyStats,
+  functionOf,
+  type Machinery,
+  type RuntimeStats,
+  ruleArnOf,
+  stateMachineOf,
+} from './machinery.js';
+import type { LocalApp, LocalRule, LocalStateMachine, LocalTable } from './model.js';
 import { ratePeriodMs, scheduledEvent } from './schedule.js';
 import { LocalQueues, type QueueMessage } from './sqs.js';
 import { runStateMachine } from './step-functions.js';
@@ -106,6 +113,11 @@ export type Runtime = {
    * DLQ message is delivered to that rule target again. Each message is removed as it is sent.
    */
   redrive(queue?: string): Promise<{ redriven: number }>;
+  /**
+   * Runs a state machine of the template (by ARN, name or logical id) with `input`, as StartExecution does
+   * for an operator; resolves with its output, rejects with its error.
+   */
+  startExecution(stateMachine: string, input: unknown): Promise<unknown>;
   /** The messages a queue holds (every queue when none is named). */
   messages(queue?: string): QueueMessage[];
   /** Resolves when nothing is in flight (deliveries, invocations, retries, executions; not schedules). */
@@ -272,6 +284,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
   const stops: (() => Promise<void>)[] = [];
   let stopped = false;
   let deliver: Deliver | undefined;
+  let startExecution: ((stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>) | undefined;
 
   // Events put while the runtime is still starting are routed once delivery is ready.
   const early: EventEnvelope[] = [];
@@ -435,22 +448,16 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
     const invokeAttempt: InvokeAttempt = (fn, event, fault) => pool.invoke(fn.functionName, event, fault);
     invokeAsync = createAsyncInvoker(machinery, invokeAttempt);
-    deliver = createDelivery(
-      machinery,
-      {
-        invokeAsync,
-        startExecution: (stateMachine, input) =>
-          runStateMachine({
-            definition: stateMachine.definition,
-            input,
-            dynamoDb: dynamoDbClient,
-            eventBridge: eventBridgeClient,
-            waitScale: timeScale,
-            stateMachineArn: stateMachine.arn,
-          }),
-      },
-      options.deliveryJitterMs ?? 5,
-    );
+    startExecution = (stateMachine, input) =>
+      runStateMachine({
+        definition: stateMachine.definition,
+        input,
+        dynamoDb: dynamoDbClient,
+        eventBridge: eventBridgeClient,
+        waitScale: timeScale,
+        stateMachineArn: stateMachine.arn,
+      });
+    deliver = createDelivery(machinery, { invokeAsync, startExecution }, options.deliveryJitterMs ?? 5);
     for (const event of early.splice(0)) route(event);
 
     for (const { rule, periodMs } of schedules) {
@@ -477,6 +484,25 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       timeline: (orderId) => log.filter((e) => e.event.detail.orderId === orderId),
       deadLetters,
       redrive,
+      startExecution: async (name, input) => {
+        const stateMachine =
+          stateMachineOf(app, name) ?? app.stateMachines.find((sm) => sm.logicalId === name);
+        if (!stateMachine || !startExecution) {
+          throw new Error(
+            `No state machine ${name} in the template; state machines: ${app.stateMachines.map((sm) => sm.name).join(', ') || 'none'}`,
+          );
+        }
+        stats.executions++;
+        const run = startExecution;
+        return inFlight.track(`execution of ${stateMachine.name}`, async () => {
+          try {
+            return await run(stateMachine, input);
+          } catch (error) {
+            stats.executionsFailed++;
+            throw error;
+          }
+        });
+      },
       messages: (queue) => {
         const named = queue === undefined ? undefined : queues.find(queue);
         if (queue !== undefined && !named) throw new Error(`No queue ${queue} in the template`);

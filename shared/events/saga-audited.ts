@@ -7,6 +7,8 @@ export type SagaOutcome = z.infer<typeof SagaOutcome>;
 
 /** What the audit can find wrong with a saga's end state. */
 export const AuditFinding = z.enum([
+  // Published in the first version; the audit now refuses an event about an unknown order instead of
+  // recording a verdict. Kept so that every event the published schema allowed is still valid.
   'ORDER_NOT_FOUND',
   'ORDER_STATUS_MISMATCH',
   'PAYMENT_NOT_CHARGED',

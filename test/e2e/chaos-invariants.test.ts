@@ -40,6 +40,7 @@ const consistentSnapshot = (): ChaosSnapshot => {
     auditRecord: { outcome: 'CONFIRMED', consistent: true, findings: [] },
     audits: [audited('o-confirmed', 'CONFIRMED')],
     detailTypes: ['OrderPlaced', 'PaymentProcessed', 'InventoryReserved', 'OrderConfirmed', 'SagaAudited'],
+    redriven: [],
     compensatedAfterAudit: [],
     terminalEvents: [{ detailType: 'OrderConfirmed' }],
   };
@@ -54,6 +55,7 @@ const consistentSnapshot = (): ChaosSnapshot => {
     auditRecord: { outcome: 'CANCELLED', consistent: true, findings: [] },
     audits: [audited('o-cancelled', 'CANCELLED')],
     detailTypes: ['OrderPlaced', 'PaymentProcessed', 'OrderCancelled', 'PaymentRefunded', 'SagaAudited'],
+    redriven: [],
     compensatedAfterAudit: [],
     terminalEvents: [{ detailType: 'OrderCancelled', reason: 'OUT_OF_STOCK' }],
   };
@@ -110,6 +112,16 @@ describe('the chaos invariants', () => {
       withSaga(1, () => ({ audits: [inconsistent], compensatedAfterAudit: ['PaymentRefunded'] })),
     );
     expect(late).toEqual([expect.objectContaining({ invariant: 'audited', lateCompensation: true })]);
+    // A tombstone publishes nothing: the redrive of the cancellation is what shows it came late.
+    const tombstonedLate = checkInvariants(
+      withSaga(1, () => ({
+        audits: [audited('o-cancelled', 'CANCELLED', ['RESERVATION_NOT_SETTLED'])],
+        redriven: ['OrderCancelled'],
+      })),
+    );
+    expect(tombstonedLate).toEqual([
+      expect.objectContaining({ invariant: 'audited', lateCompensation: true }),
+    ]);
     const never = checkInvariants(
       withSaga(1, () => ({
         audits: [inconsistent],

@@ -179,7 +179,7 @@ export const formatReport = (report: ChaosReport): string[] => {
     ['retries: Lambda async', count(report.retries.lambda)],
     ['retries: EventBridge delivery', count(report.retries.delivery)],
     ['dead-lettered', count(report.deadLetters.deadLettered)],
-    ['redriven', count(report.deadLetters.redriven)],
+    ['redriven, once the faults stopped', count(report.deadLetters.redriven)],
     ['left in DLQs after the redrive', count(report.deadLetters.remaining)],
     ...InvariantNames.flatMap((name): [string, string][] => [
       [`violations: ${name}`, count(report.violations[name].count)],
@@ -209,6 +209,12 @@ export const formatViolations = (report: ChaosReport, limit = 10): string[] => {
     const shown = about.slice(0, limit).join(', ');
     lines.push(`  ${name} (${INVARIANTS[name]}): ${n}: ${shown}${about.length > limit ? ', …' : ''}`);
   }
+  for (const violation of report.violationList.slice(0, limit)) {
+    lines.push(
+      `  - ${violation.orderId ?? violation.subject ?? '?'}: ${violation.invariant}: ${violation.detail}`,
+    );
+  }
+  if (report.violationList.length > limit) lines.push(`  - and ${report.violationList.length - limit} more`);
   const first = report.firstViolation;
   if (first) {
     lines.push('');

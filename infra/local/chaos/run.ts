@@ -5,15 +5,18 @@
  * decision), the fault hooks of the plan and a short order deadline; seeds a scarce stock; puts the
  * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
  * waits until every saga has settled (its order terminal and a SagaAudited seen) or progress stops;
- * redrives every dead-letter queue once and waits again; then reads the end state and checks it.
+ * stops the faults, redrives every dead-letter queue once, waits again and audits again the sagas it
+ * touched; then reads the end state and checks it.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/events/index.js';
+import type { AuditInput } from '../../constructs/audit-definition.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../boot.js';
 import { seededRandom } from '../clock.js';
 import { formatTimeline } from '../demo.js';
 import { LOCAL_AWS } from '../dynamodb.js';
+import type { FaultHooks } from '../faults.js';
 import type { Runtime } from '../runtime.js';
 import {
   createFaultInjector,
@@ -22,7 +25,7 @@ import {
   type FaultPlan,
   type FaultPresetName,
 } from './faults.js';
-import { checkInvariants, readSnapshot } from './invariants.js';
+import { checkInvariants, deadLettersBySaga, readSnapshot } from './invariants.js';
 import { type ChaosReport, composeReport } from './report.js';
 import { createWorkload, putEntryOf, type Workload } from './workload.js';
 
@@ -69,7 +72,7 @@ export const CHAOS_DEFAULTS = {
   inFlight: 30,
   maxConcurrency: 8,
   progressEveryMs: 5_000,
-  stallMs: 60_000,
+  stallMs: 30_000,
 } as const;
 
 const PUT_BATCH = 10;
@@ -154,13 +157,28 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   // The runtime's one random source: jitter, backoff and every fault decision.
   const random = seededRandom((options.seed ^ 0x5bd1e995) >>> 0);
   const injector = createFaultInjector({ plan, random });
+  // The faults strike until every saga has settled; the redrive is the operator's, once the incident is over,
+  // so that a dead letter left after it says something about the services, not about the faults.
+  let faultsOn = true;
+  const whileFaultsOn =
+    <A extends unknown[], R>(hook: ((...args: A) => R) | undefined) =>
+    (...args: A): R | undefined =>
+      faultsOn && hook ? hook(...args) : undefined;
+  const hooks: FaultHooks = {
+    ...injector.hooks,
+    onDelivery: whileFaultsOn(injector.hooks.onDelivery),
+    onDeliveryAttempt: whileFaultsOn(injector.hooks.onDeliveryAttempt),
+    onInvoke: whileFaultsOn(injector.hooks.onInvoke),
+    onDynamoDbCall: whileFaultsOn(injector.hooks.onDynamoDbCall),
+    onPutEvents: whileFaultsOn(injector.hooks.onPutEvents),
+  };
   log(
     `Chaos: ${options.sagas} sagas, seed ${options.seed}, faults: ${describeFaultPlan(plan)}; ` +
       `deadline ${settings.deadlineSeconds} s, at most ${settings.inFlight} sagas in flight`,
   );
   const runtime = await bootRuntime({
     random,
-    faults: injector.hooks,
+    faults: hooks,
     environment: { ORDER_DEADLINE_SECONDS: String(settings.deadlineSeconds) },
     timeScale: settings.timeScale,
     scheduleScale: settings.scheduleScale,
@@ -236,17 +254,22 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const settledAt = Date.now();
     const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
     for (const [why, n] of deadLetterReasons(runtime)) log(`  dead-lettered: ${n} × ${why}`);
+    const redrivenBySaga = deadLettersBySaga(runtime);
+    faultsOn = false;
     const { redriven } = await runtime.redrive();
     log(
       `  ${seconds(settledAt - sagasStarted).padStart(7)}  ${settlement.settled}/${entries.length} settled; ` +
-        `redriving ${redriven} dead letter(s)`,
+        `faults stopped; redriving ${redriven} dead letter(s)`,
     );
-    // The redriven events run before anything is read: wait for the runtime to be idle again.
+    // The redriven events run before anything is read. A saga that only the redrive started (every
+    // delivery of its OrderPlaced dead-lettered) is PENDING again, until its new deadline: wait for it too.
     await sleep(200);
-    await waitUntil('after the redrive', idle);
+    await waitUntil('after the redrive', () => idle() && settlement.settled === entries.length);
+    const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
+    log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
     const sagasEnded = Date.now();
 
-    const snapshot = await readSnapshot(runtime, documents, workload);
+    const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga);
     const violations = checkInvariants(snapshot);
     const report = composeReport({
       options: { sagas: options.sagas, seed: options.seed, ...settings },
@@ -273,6 +296,29 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     documents.destroy();
     await runtime.stop();
   }
+};
+
+/**
+ * The operator's last step after a redrive: audit again each ended saga that a redriven dead letter belonged
+ * to, as `aws stepfunctions start-execution` on the audit state machine would. A compensation that waited in a
+ * DLQ completes only once redriven, after its saga's audit stopped waiting; a refund or a release then
+ * starts an audit itself, but a tombstone (the compensation arrived before its action) publishes nothing.
+ * Returns how many sagas were audited.
+ */
+const auditAgain = async (runtime: Runtime, orderIds: readonly string[]): Promise<number> => {
+  const stateMachine = runtime.app.outputs.AuditStateMachineArn;
+  if (stateMachine === undefined) throw new Error('The template has no AuditStateMachineArn output');
+  const outcomeOf: Record<string, AuditInput['outcome']> = {
+    [OrderConfirmed.detailType]: 'CONFIRMED',
+    [OrderCancelled.detailType]: 'CANCELLED',
+  };
+  const audits = orderIds.flatMap((orderId) => {
+    const ended = runtime.timeline(orderId).findLast(({ event }) => event['detail-type'] in outcomeOf);
+    const outcome = ended && outcomeOf[ended.event['detail-type']];
+    return outcome ? [{ orderId, outcome } satisfies AuditInput] : [];
+  });
+  await Promise.all(audits.map((input) => runtime.startExecution(stateMachine, input)));
+  return audits.length;
 };
 
 /** The dead letters grouped by where they come from and the last error, most frequent first. */

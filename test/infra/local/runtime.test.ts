@@ -267,6 +267,22 @@ describe('the local runtime', () => {
     expect(runtime.stats().executionsFailed).toBe(before.executionsFailed);
   });
 
+  it("starts an execution an operator asks for by the state machine's ARN, name or logical id", async () => {
+    const before = runtime.stats();
+
+    for (const name of [STATE_MACHINE.arn, STATE_MACHINE.name, STATE_MACHINE.logicalId]) {
+      await runtime.startExecution(name, { orderId: `o-started-by-${name}` });
+    }
+
+    for (const name of [STATE_MACHINE.arn, STATE_MACHINE.name, STATE_MACHINE.logicalId]) {
+      expect(ofOrder(runtime.events, `o-started-by-${name}`, 'Audited')).toHaveLength(1);
+    }
+    expect(runtime.stats().executions - before.executions).toBe(3);
+    await expect(runtime.startExecution('no-such-machine', {})).rejects.toThrow(
+      /No state machine no-such-machine in the template; state machines: runtime-audit/,
+    );
+  });
+
   it('delivers the copies a duplicate fault asks for, with the same event id', async () => {
     const before = runtime.stats();
     const eventId = await put('shop.orders', 'OrderPlaced', { orderId: 'o-duplicated' });

@@ -165,16 +165,27 @@ describe('the audit workflow, run locally', () => {
     expect(output).toMatchObject({ waits: 1 });
   });
 
-  it('names every finding of a confirmed saga that left no trace', async () => {
+  it('names every finding of a confirmed order whose payment and reservation left no trace', async () => {
     const orderId = randomUUID();
+    await seed(orderId, { order: 'CONFIRMED' });
     const bus = recordingBus();
 
     await audit({ orderId, outcome: 'CONFIRMED' }, { bus });
 
     expect(publishedVerdict(bus)).toMatchObject({
       consistent: false,
-      findings: ['ORDER_NOT_FOUND', 'PAYMENT_NOT_CHARGED', 'RESERVATION_MISSING'],
+      findings: ['PAYMENT_NOT_CHARGED', 'RESERVATION_MISSING'],
     });
+  });
+
+  it('refuses to audit an order that was never recorded: it records and publishes nothing', async () => {
+    const orderId = randomUUID();
+    const bus = recordingBus();
+
+    await expect(audit({ orderId, outcome: 'CANCELLED' }, { bus })).rejects.toThrow(/Audit\.NoSuchOrder/);
+
+    expect(bus.entries).toEqual([]);
+    expect(await recordedVerdict(orderId)).toBeUndefined();
   });
 
   it('names a cancelled saga whose order is not cancelled and whose stock is still reserved', async () => {
