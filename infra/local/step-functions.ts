@@ -163,6 +163,20 @@ const allStates = (states: Record<string, StateDefinition> = {}): [string, State
 let executions = 0;
 
 /**
+ * The interpreter of each definition, built once: building one validates the definition against the ASL
+ * schema, which costs more CPU than a whole audit execution. Keyed by the definition object.
+ */
+const machines = new WeakMap<object, StateMachine>();
+const machineOf = (definition: Record<string, unknown>): StateMachine => {
+  let machine = machines.get(definition);
+  if (machine === undefined) {
+    machine = new StateMachine(definition as never);
+    machines.set(definition, machine);
+  }
+  return machine;
+};
+
+/**
  * Runs one execution of the state machine to its end and returns its output; a failed execution rejects
  * with an `ExecutionFailedError` naming the error of the state that failed it (e.g. `EventBridge.FailedEntry`
  * once its retries ran out). Each Task state must use one of the mapped integrations.
@@ -204,7 +218,7 @@ export const runStateMachine = async ({
       .map(([n, s]) => [n, (s.Retry ?? []).map((retrier) => scaled(retrier.IntervalSeconds ?? 1))]),
   );
 
-  const machine = new StateMachine(definition as never);
+  const machine = machineOf(definition);
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
     context: {

@@ -11,7 +11,14 @@ import {
   PaymentFailed,
   PaymentProcessed,
 } from '../../../shared/events/index.js';
-import type { DeliveryFault, DynamoDbFault, FaultHooks, InvokeFault, PutEventsFault } from '../faults.js';
+import type {
+  DeliveryFault,
+  DynamoDbCallContext,
+  DynamoDbFault,
+  FaultHooks,
+  InvokeFault,
+  PutEventsFault,
+} from '../faults.js';
 
 /** Every kind of fault a chaos run can inject. */
 export const FaultKinds = [
@@ -285,17 +292,20 @@ export const createFaultInjector = ({
       return { ...fault, afterMs: within(plan.strikeAfterMs) };
     },
 
-    onDynamoDbCall: ({ operation }) => {
-      let fault: DynamoDbFault | undefined;
-      if (chance('dynamodb-throttle')) {
-        fault = { throttle: true };
-        counts['dynamodb-throttle']++;
-      } else if (WRITE_OPERATIONS.has(operation) && chance('dynamodb-lost-response')) {
-        fault = { loseResponse: random() < 0.5 ? 'internal-error' : 'reset' };
-        counts['dynamodb-lost-response']++;
-      }
-      return fault;
-    },
+    // Without DynamoDB faults, no hook: the runtime then puts no fault proxy in front of DynamoDB Local.
+    ...((plan['dynamodb-throttle'] > 0 || plan['dynamodb-lost-response'] > 0) && {
+      onDynamoDbCall: ({ operation }: DynamoDbCallContext) => {
+        let fault: DynamoDbFault | undefined;
+        if (chance('dynamodb-throttle')) {
+          fault = { throttle: true };
+          counts['dynamodb-throttle']++;
+        } else if (WRITE_OPERATIONS.has(operation) && chance('dynamodb-lost-response')) {
+          fault = { loseResponse: random() < 0.5 ? 'internal-error' : 'reset' };
+          counts['dynamodb-lost-response']++;
+        }
+        return fault;
+      },
+    }),
 
     onPutEvents: ({ entries }) => {
       // OrderPlaced comes from the customer's side, outside the system under test: never faulted.

@@ -160,10 +160,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   // The faults strike until every saga has settled; the redrive is the operator's, once the incident is over,
   // so that a dead letter left after it says something about the services, not about the faults.
   let faultsOn = true;
-  const whileFaultsOn =
-    <A extends unknown[], R>(hook: ((...args: A) => R) | undefined) =>
-    (...args: A): R | undefined =>
-      faultsOn && hook ? hook(...args) : undefined;
+  const whileFaultsOn = <A extends unknown[], R>(hook: ((...args: A) => R) | undefined) =>
+    hook && ((...args: A): R | undefined => (faultsOn ? hook(...args) : undefined));
   const hooks: FaultHooks = {
     ...injector.hooks,
     onDelivery: whileFaultsOn(injector.hooks.onDelivery),
