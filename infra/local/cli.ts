@@ -10,13 +10,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../services/inventory/adapters/inventory-repository.js';
+import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
 import { bootRuntime, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
 import { FaultPlanError, FaultPresetNames, parseFaultPlan } from './chaos/faults.js';
+import { eventOfDeadLetter } from './chaos/invariants.js';
 import { formatReport, formatViolations } from './chaos/report.js';
 import { runChaos } from './chaos/run.js';
 import { formatSummary, formatTimeline, runDemo, table } from './demo.js';
 import { LOCAL_AWS } from './dynamodb.js';
-import type { LoggedEvent } from './runtime.js';
+import type { DeadLetterQueue, LoggedEvent } from './runtime.js';
 import { type PayloadEntry, scenarioStock } from './scenarios.js';
 import { participantOf, summarize } from './summaries.js';
 
@@ -40,7 +42,8 @@ Usage:
   saga timeline <orderId> [--json | --mermaid] [--endpoint-url URL]
                                              a saga's events in order, from a running runtime
   saga dlq [list | redrive] [--queue NAME] [--endpoint-url URL]
-                                             the events that exhausted their retries, and sending them again
+                                             the events that exhausted their retries; redrive sends them again,
+                                             waits for them to run, and audits their sagas again
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
@@ -247,28 +250,42 @@ const timeline = async (orderId: string | undefined, flags: Flags) => {
 const dlq = async (action: string | undefined, flags: Flags) => {
   const endpoint = flags.endpointUrl ?? DEFAULT_ENDPOINT;
   if (action === 'redrive') {
+    const held = (await localCall(endpoint, 'ListDeadLetters')) as { queues: DeadLetterQueue[] };
+    const orderIds = new Set(
+      held.queues
+        .flatMap((queue) => queue.messages.map((m) => eventOfDeadLetter(m.body).orderId ?? []))
+        .flat(),
+    );
     const { redriven } = await localCall(endpoint, 'Redrive', { queue: flags.queue });
-    out(`Redrove ${String(redriven)} message(s)`);
+    out(`Redrove ${String(redriven)} message(s); waiting for them to run`);
+    await localCall(endpoint, 'Idle', { timeoutMs: 120_000 });
+    // As an operator does after a redrive: audit again each saga whose dead letters ran (see audit-again.ts).
+    for (const orderId of orderIds) {
+      const { events } = (await localCall(endpoint, 'Timeline', { orderId })) as { events: LoggedEvent[] };
+      const input = auditInputOf(orderId, events);
+      if (!input) {
+        out(`  ${orderId}: not ended yet, not audited`);
+        continue;
+      }
+      const { output } = (await localCall(endpoint, 'StartExecution', {
+        stateMachine: AUDIT_STATE_MACHINE,
+        input,
+      })) as { output: { consistent: boolean; findings: string[] } };
+      const verdict = output.consistent ? 'consistent' : `INCONSISTENT: ${output.findings.join(', ')}`;
+      out(`  ${orderId}: audited again, ${input.outcome}, ${verdict}`);
+    }
     return 0;
   }
   if (action !== undefined && action !== 'list')
     throw new UsageError(`dlq takes list or redrive, not ${action}`);
-  const { queues } = (await localCall(endpoint, 'ListDeadLetters')) as {
-    queues: { queueName: string; messages: { from: string; reason: string; body: string }[] }[];
-  };
+  const { queues } = (await localCall(endpoint, 'ListDeadLetters')) as { queues: DeadLetterQueue[] };
   const rows = queues.flatMap((queue) =>
-    queue.messages.map((message) => {
-      const body = JSON.parse(message.body) as {
-        requestPayload?: { detail?: { orderId?: string } };
-        detail?: { orderId?: string };
-      };
-      return [
-        queue.queueName,
-        message.from,
-        body.requestPayload?.detail?.orderId ?? body.detail?.orderId ?? '-',
-        message.reason,
-      ];
-    }),
+    queue.messages.map(({ from, body, reason }) => [
+      queue.queueName,
+      from.kind === 'function' ? from.functionName : `${from.ruleName} → ${from.targetId}`,
+      eventOfDeadLetter(body).orderId ?? '-',
+      reason,
+    ]),
   );
   if (rows.length === 0) out('Every dead-letter queue is empty.');
   else for (const line of table(['queue', 'from', 'order', 'reason'], rows)) out(line);

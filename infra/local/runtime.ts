@@ -114,8 +114,8 @@ export type Runtime = {
    */
   redrive(queue?: string): Promise<{ redriven: number }>;
   /**
-   * Runs a state machine of the template (by ARN, name or logical id) with `input`, as StartExecution does
-   * for an operator; resolves with its output, rejects with its error.
+   * Runs a state machine of the template (by ARN, name, logical id or the stack output that names it) with
+   * `input`, as StartExecution does for an operator; resolves with its output, rejects with its error.
    */
   startExecution(stateMachine: string, input: unknown): Promise<unknown>;
   /** The messages a queue holds (every queue when none is named). */
@@ -285,6 +285,26 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
   let stopped = false;
   let deliver: Deliver | undefined;
   let startExecution: ((stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>) | undefined;
+  /** StartExecution by ARN, name, logical id or the stack output that names it; tracked like any execution. */
+  const startExecutionOf = async (name: string, input: unknown): Promise<unknown> => {
+    const stateMachine =
+      stateMachineOf(app, app.outputs[name] ?? name) ?? app.stateMachines.find((sm) => sm.logicalId === name);
+    const run = startExecution;
+    if (!stateMachine || !run) {
+      throw new Error(
+        `No state machine ${name} in the template; state machines: ${app.stateMachines.map((sm) => sm.name).join(', ') || 'none'}`,
+      );
+    }
+    stats.executions++;
+    return inFlight.track(`execution of ${stateMachine.name}`, async () => {
+      try {
+        return await run(stateMachine, input);
+      } catch (error) {
+        stats.executionsFailed++;
+        throw error;
+      }
+    });
+  };
 
   // Events put while the runtime is still starting are routed once delivery is ready.
   const early: EventEnvelope[] = [];
@@ -381,6 +401,15 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
           },
           ListDeadLetters: async () => ({ queues: deadLetters() }),
           Redrive: async (body) => redrive((body as { queue?: string }).queue),
+          StartExecution: async (body) => {
+            const { stateMachine, input } = body as { stateMachine?: unknown; input?: unknown };
+            return { output: await startExecutionOf(String(stateMachine ?? ''), input ?? {}) };
+          },
+          Idle: async (body) => {
+            const { timeoutMs } = body as { timeoutMs?: number };
+            await runtime.idle(typeof timeoutMs === 'number' ? { timeoutMs } : {});
+            return {};
+          },
           Stats: async () => ({ ...stats }),
         },
       }).then((server: EventBridgeServer) => {
@@ -484,25 +513,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       timeline: (orderId) => log.filter((e) => e.event.detail.orderId === orderId),
       deadLetters,
       redrive,
-      startExecution: async (name, input) => {
-        const stateMachine =
-          stateMachineOf(app, name) ?? app.stateMachines.find((sm) => sm.logicalId === name);
-        if (!stateMachine || !startExecution) {
-          throw new Error(
-            `No state machine ${name} in the template; state machines: ${app.stateMachines.map((sm) => sm.name).join(', ') || 'none'}`,
-          );
-        }
-        stats.executions++;
-        const run = startExecution;
-        return inFlight.track(`execution of ${stateMachine.name}`, async () => {
-          try {
-            return await run(stateMachine, input);
-          } catch (error) {
-            stats.executionsFailed++;
-            throw error;
-          }
-        });
-      },
+      startExecution: startExecutionOf,
       messages: (queue) => {
         const named = queue === undefined ? undefined : queues.find(queue);
         if (queue !== undefined && !named) throw new Error(`No queue ${queue} in the template`);

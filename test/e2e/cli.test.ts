@@ -2,10 +2,11 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/local/boot.js';
-import { freePort } from '../../infra/local/dynamodb.js';
-import { payloadFiles } from '../../infra/local/scenarios.js';
+import { freePort, LOCAL_AWS } from '../../infra/local/dynamodb.js';
+import { payloadFiles, readPayload } from '../../infra/local/scenarios.js';
 
 const CLI = join(PROJECT_ROOT, 'infra', 'local', 'cli.ts');
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -82,6 +83,30 @@ describe('the saga command line', () => {
       expect((await saga(['dlq', 'list', '--endpoint-url', endpoint])).stdout).toContain(
         'Every dead-letter queue is empty.',
       );
+
+      // A PaymentProcessed its schema refuses exhausts inventory's retries and waits in a DLQ; a redrive sends
+      // it again (refused again) and audits again only the sagas that ended.
+      const refused = 'cli-refused-order-1';
+      await new EventBridgeClient({ ...LOCAL_AWS, endpoint }).send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: readPayload('scenario-7.json')[0]?.EventBusName,
+              Source: 'shop.payments',
+              DetailType: 'PaymentProcessed',
+              Detail: JSON.stringify({ orderId: refused }),
+            },
+          ],
+        }),
+      );
+      let deadLetters = '';
+      for (const deadline = Date.now() + 30_000; !deadLetters.includes(refused) && Date.now() < deadline; ) {
+        deadLetters = (await saga(['dlq', 'list', '--endpoint-url', endpoint])).stdout;
+      }
+      expect(deadLetters).toMatch(/InvalidEventError/);
+      const redrive = (await saga(['dlq', 'redrive', '--endpoint-url', endpoint])).stdout;
+      expect(redrive).toContain('Redrove 1 message(s)');
+      expect(redrive).toContain(`${refused}: not ended yet, not audited`);
       expect(await javaOnPort(dynamoDbPort)).toBe(true);
     } finally {
       server.kill('SIGTERM');

@@ -181,6 +181,8 @@ export const formatReport = (report: ChaosReport): string[] => {
     ['dead-lettered', count(report.deadLetters.deadLettered)],
     ['redriven, once the faults stopped', count(report.deadLetters.redriven)],
     ['left in DLQs after the redrive', count(report.deadLetters.remaining)],
+    ['audit executions', count(report.runtime.executions)],
+    ['audit executions failed', count(report.runtime.executionsFailed)],
     ...InvariantNames.flatMap((name): [string, string][] => [
       [`violations: ${name}`, count(report.violations[name].count)],
       ...(name === 'audited'

@@ -11,7 +11,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/events/index.js';
-import type { AuditInput } from '../../constructs/audit-definition.js';
+import { AUDIT_STATE_MACHINE, auditInputOf } from '../audit-again.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../boot.js';
 import { seededRandom } from '../clock.js';
 import { formatTimeline } from '../demo.js';
@@ -296,27 +296,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   }
 };
 
-/**
- * The operator's last step after a redrive: audit again each ended saga that a redriven dead letter belonged
- * to, as `aws stepfunctions start-execution` on the audit state machine would. A compensation that waited in a
- * DLQ completes only once redriven, after its saga's audit stopped waiting; a refund or a release then
- * starts an audit itself, but a tombstone (the compensation arrived before its action) publishes nothing.
- * Returns how many sagas were audited.
- */
+/** Audits again each ended saga of `orderIds` (see `audit-again.ts`); returns how many it audited. */
 const auditAgain = async (runtime: Runtime, orderIds: readonly string[]): Promise<number> => {
-  const stateMachine = runtime.app.outputs.AuditStateMachineArn;
-  if (stateMachine === undefined) throw new Error('The template has no AuditStateMachineArn output');
-  const outcomeOf: Record<string, AuditInput['outcome']> = {
-    [OrderConfirmed.detailType]: 'CONFIRMED',
-    [OrderCancelled.detailType]: 'CANCELLED',
-  };
-  const audits = orderIds.flatMap((orderId) => {
-    const ended = runtime.timeline(orderId).findLast(({ event }) => event['detail-type'] in outcomeOf);
-    const outcome = ended && outcomeOf[ended.event['detail-type']];
-    return outcome ? [{ orderId, outcome } satisfies AuditInput] : [];
-  });
-  await Promise.all(audits.map((input) => runtime.startExecution(stateMachine, input)));
-  return audits.length;
+  const inputs = orderIds.flatMap((orderId) => auditInputOf(orderId, runtime.timeline(orderId)) ?? []);
+  await Promise.all(inputs.map((input) => runtime.startExecution(AUDIT_STATE_MACHINE, input)));
+  return inputs.length;
 };
 
 /** The dead letters grouped by where they come from and the last error, most frequent first. */

@@ -210,6 +210,6 @@ describe('the audit workflow, run locally', () => {
       /EventBridge\.FailedEntry/,
     );
     // Tried once, then retried as the definition's Retry says.
-    expect(bus.entries.length).toBe(4);
+    expect(bus.entries.length).toBe(7);
   });
 });
