@@ -22,7 +22,7 @@ import {
  * The chaos runs of `saga chaos`, at the size the issue asks for: 200 sagas under each fault kind alone, then
  * 200 under all of them together, each with a fixed seed. A run settles 5 to 7 sagas a second on two cores
  * (a saga is seven to ten Lambda invocations against DynamoDB Local plus an audit), so the file takes about
- * six minutes; `saga chaos --sagas 2000` is the full-size run.
+ * seven minutes; `saga chaos --sagas 2000` is the full-size run.
  */
 const SAGAS = 200;
 // A kind alone queues less than all of them together: more sagas in flight and a shorter deadline. The clock
