@@ -259,9 +259,9 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       `  ${seconds(settledAt - sagasStarted).padStart(7)}  ${settlement.settled}/${entries.length} settled; ` +
         `faults stopped; redriving ${redriven} dead letter(s)`,
     );
-    // The redriven events run before anything is read. A saga that only the redrive started (every
-    // delivery of its OrderPlaced dead-lettered) is PENDING again, until its new deadline: wait for it too.
-    await sleep(200);
+    // The redriven events run before anything is read (the redrive registered them as in flight). A saga that
+    // only the redrive started (every delivery of its OrderPlaced dead-lettered) is PENDING until its
+    // deadline: wait for it too.
     await waitUntil('after the redrive', () => idle() && settlement.settled === entries.length);
     const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
     log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);

@@ -11,13 +11,14 @@ import {
 } from '../../../infra/local/chaos/faults.js';
 import { seededRandom } from '../../../infra/local/clock.js';
 import type { EventEnvelope } from '../../../infra/local/eventbridge/put-events.js';
-import type { LocalFunction, LocalRule } from '../../../infra/local/model.js';
+import type { LocalRule } from '../../../infra/local/model.js';
 import {
   InventoryReserved,
   OrderCancelled,
   OrderPlaced,
   PaymentProcessed,
 } from '../../../shared/events/index.js';
+import { fixtureFunction } from './fixtures/functions.js';
 
 const rule: LocalRule = {
   logicalId: 'Rule',
@@ -32,18 +33,7 @@ const target = {
   kind: 'lambda' as const,
   retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 },
 };
-const fn: LocalFunction = {
-  logicalId: 'Fn',
-  functionName: 'fn',
-  arn: target.arn,
-  assetDir: '/nowhere',
-  handler: 'index.handler',
-  runtime: 'nodejs20.x',
-  environment: {},
-  timeoutSeconds: 10,
-  memoryMb: 128,
-  async: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 },
-};
+const fn = fixtureFunction('fn', 'none', { arn: target.arn });
 const envelope = (detailType: string, n: number): EventEnvelope => ({
   version: '0',
   id: `event-${n}`,

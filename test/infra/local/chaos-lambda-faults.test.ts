@@ -1,26 +1,9 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLambdaPool, type InvokeResult, type LambdaPool } from '../../../infra/local/lambda-pool.js';
-import type { LocalFunction } from '../../../infra/local/model.js';
-
-const FUNCTIONS_DIR = join(import.meta.dirname, 'fixtures', 'functions');
-
-/** A function of the template running the fixture bundle `bundle`, with a 10 s timeout. */
-const fixtureFunction = (name: string, bundle: string): LocalFunction => ({
-  logicalId: name,
-  functionName: name,
-  arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-  assetDir: join(FUNCTIONS_DIR, bundle),
-  handler: 'index.handler',
-  runtime: 'nodejs20.x',
-  environment: {},
-  timeoutSeconds: 10,
-  memoryMb: 128,
-  async: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 },
-});
+import { fixtureFunction } from './fixtures/functions.js';
 
 const pools: LambdaPool[] = [];
 const startPool = (options: { remainingTimeScale?: number } = {}) => {

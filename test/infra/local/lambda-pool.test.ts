@@ -4,29 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLambdaPool, type InvokeResult, type LambdaPool } from '../../../infra/local/lambda-pool.js';
-import type { LocalFunction } from '../../../infra/local/model.js';
+import { FUNCTIONS_DIR, fixtureFunction } from './fixtures/functions.js';
 
-const FUNCTIONS_DIR = join(import.meta.dirname, 'fixtures', 'functions');
 const BOUND = { timeout: 15_000, interval: 5 };
-
-/** A function of the template, as `loadTemplate` would describe it, running the fixture bundle `bundle`. */
-const fixtureFunction = (
-  name: string,
-  bundle: string,
-  overrides: Partial<LocalFunction> = {},
-): LocalFunction => ({
-  logicalId: name,
-  functionName: name,
-  arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-  assetDir: join(FUNCTIONS_DIR, bundle),
-  handler: 'index.handler',
-  runtime: 'nodejs20.x',
-  environment: {},
-  timeoutSeconds: 10,
-  memoryMb: 128,
-  async: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 },
-  ...overrides,
-});
 
 const pools: LambdaPool[] = [];
 const startPool = (options: Parameters<typeof createLambdaPool>[0]) => {
