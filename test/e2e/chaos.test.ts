@@ -11,12 +11,7 @@ import { putEntryOf } from '../../infra/local/chaos/workload.js';
 import { LOCAL_AWS } from '../../infra/local/dynamodb.js';
 import type { Runtime } from '../../infra/local/runtime.js';
 import { seedStock } from '../../services/inventory/adapters/inventory-repository.js';
-import {
-  OrderPlaced,
-  PaymentProcessed,
-  SagaAudited,
-  type SagaOutcome,
-} from '../../shared/events/index.js';
+import { OrderPlaced, PaymentProcessed, SagaAudited, type SagaOutcome } from '../../shared/events/index.js';
 
 /**
  * The chaos runs of `saga chaos`, at the size the issue asks for: 200 sagas under each fault kind alone, then
