@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { run } = await import('../infra/local/cli.ts');
+const { run } = await import('../infra/local/saga/cli.ts');
 await run(process.argv.slice(2));

@@ -2,10 +2,10 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { STACK_NAME } from './project.js';
 import { SagaStack } from './saga-stack.js';
 
-/** The name of the one stack the app deploys. */
-export const STACK_NAME = 'OrderSaga';
+export { STACK_NAME };
 
 /**
  * The CDK app: the saga's stack, checked by cdk-nag's AWS Solutions rules (a finding fails the synthesis

@@ -11,12 +11,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvNames } from '../../shared/config.js';
 import type { EventDefinition, Source } from '../../shared/events/index.js';
+import { PROJECT_ROOT } from '../project.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import type { SagaEventBus, Subscription } from './event-bus.js';
 import type { SagaTable } from './saga-table.js';
-
-/** The repository root: entries, the lock file and the bundling hook are resolved from it. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const RELOCATE_SOURCE_MAP = fileURLToPath(new URL('../bundling/relocate-source-map.mjs', import.meta.url));
 

@@ -7,7 +7,7 @@ import {
   payloadFiles,
   readPayload,
   scenarioStock,
-} from '../../infra/local/scenarios.js';
+} from '../../infra/local/saga/scenarios.js';
 import { eventByDetailType, OrderPlaced } from '../../shared/events/index.js';
 
 describe('test payloads', () => {

@@ -1,15 +1,15 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_STATE_MACHINE } from '../../infra/local/audit-again.js';
-import { bootRuntime, localDocumentClient, tableNames } from '../../infra/local/boot.js';
-import { FaultKinds } from '../../infra/local/chaos/faults.js';
+import { FaultKinds } from '../../infra/local/chaos/fault-plan.js';
 import { checkInvariants, readSnapshot, type Violation } from '../../infra/local/chaos/invariants.js';
 import { type ChaosReport, formatViolations } from '../../infra/local/chaos/report.js';
 import { runChaos } from '../../infra/local/chaos/run.js';
 import { putEntryOf } from '../../infra/local/chaos/workload.js';
-import { LOCAL_AWS } from '../../infra/local/dynamodb.js';
-import type { Runtime } from '../../infra/local/runtime.js';
+import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import type { Runtime } from '../../infra/local/emulator/runtime.js';
+import { AUDIT_STATE_MACHINE } from '../../infra/local/saga/audit-again.js';
+import { bootRuntime, localDocumentClient, tableNames } from '../../infra/local/saga/boot.js';
 import { seedStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { OrderPlaced, PaymentProcessed, SagaAudited, type SagaOutcome } from '../../shared/events/index.js';
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../infra/local/boot.js';
-import { freePort, LOCAL_AWS } from '../../infra/local/dynamodb.js';
-import { payloadFiles, readPayload } from '../../infra/local/scenarios.js';
+import { freePort, LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { payloadFiles, readPayload } from '../../infra/local/saga/scenarios.js';
+import { PROJECT_ROOT } from '../../infra/project.js';
 
-const CLI = join(PROJECT_ROOT, 'infra', 'local', 'cli.ts');
+const CLI = join(PROJECT_ROOT, 'infra', 'local', 'saga', 'cli.ts');
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const saga = (args: string[]) => promisify(execFile)(TSX, [CLI, ...args], { cwd: PROJECT_ROOT });
 

@@ -2,13 +2,18 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootRuntime, localDocumentClient, seedScenarioStock, tableNames } from '../../infra/local/boot.js';
 import { scanAll } from '../../infra/local/chaos/invariants.js';
-import { LOCAL_AWS } from '../../infra/local/dynamodb.js';
-import { matchesPattern } from '../../infra/local/eventbridge/pattern.js';
-import { functionOf } from '../../infra/local/machinery.js';
-import type { LoggedEvent, Runtime } from '../../infra/local/runtime.js';
-import { readPayload } from '../../infra/local/scenarios.js';
+import { functionOf } from '../../infra/local/emulator/context.js';
+import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { matchesPattern } from '../../infra/local/emulator/eventbridge/pattern.js';
+import type { LoggedEvent, Runtime } from '../../infra/local/emulator/runtime.js';
+import {
+  bootRuntime,
+  localDocumentClient,
+  seedScenarioStock,
+  tableNames,
+} from '../../infra/local/saga/boot.js';
+import { readPayload } from '../../infra/local/saga/scenarios.js';
 import {
   type AnyEventDefinition,
   InventoryReservationFailed,

@@ -1,10 +1,15 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootRuntime, localDocumentClient, seedScenarioStock, tableNames } from '../../infra/local/boot.js';
-import { LOCAL_AWS } from '../../infra/local/dynamodb.js';
-import type { Runtime } from '../../infra/local/runtime.js';
-import { expectations, payloadFiles, readPayload } from '../../infra/local/scenarios.js';
+import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import type { Runtime } from '../../infra/local/emulator/runtime.js';
+import {
+  bootRuntime,
+  localDocumentClient,
+  seedScenarioStock,
+  tableNames,
+} from '../../infra/local/saga/boot.js';
+import { expectations, payloadFiles, readPayload } from '../../infra/local/saga/scenarios.js';
 import { readStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { createSimulatedGateway } from '../../services/payment/adapters/simulated-gateway.js';
 import { OrderPlaced, SagaAudited } from '../../shared/events/index.js';

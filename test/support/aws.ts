@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { createTable, LOCAL_AWS } from '../../infra/local/dynamodb.js';
+import { createTable, LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { type TableName, TableSpecs } from '../../infra/tables.js';
 
 /** Clients for the DynamoDB Local that the global setup started. */

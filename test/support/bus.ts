@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LOCAL_AWS } from '../../infra/local/dynamodb.js';
-import type { EventEnvelope } from '../../infra/local/eventbridge/put-events.js';
-import { startEventBridgeServer } from '../../infra/local/eventbridge/server.js';
+import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import type { EventEnvelope } from '../../infra/local/emulator/eventbridge/put-events.js';
+import { startEventBridgeServer } from '../../infra/local/emulator/eventbridge/server.js';
 
 export const TEST_BUS = 'test-bus';
 

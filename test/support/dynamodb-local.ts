@@ -1,1 +1,1 @@
-export { startDynamoDbLocal } from '../../infra/local/dynamodb.js';
+export { startDynamoDbLocal } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { ensureTemplate } from '../../infra/local/boot.js';
+import { ensureTemplate } from '../../infra/local/saga/boot.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 
 /**

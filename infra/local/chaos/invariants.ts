@@ -15,8 +15,8 @@ import {
   SagaAudited,
   type StockLine,
 } from '../../../shared/events/index.js';
-import { tableNames } from '../boot.js';
-import type { LoggedEvent, Runtime } from '../runtime.js';
+import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
+import { tableNames } from '../saga/boot.js';
 import { NEVER_CONFIRMED, type Workload, type WorkloadOrder } from './workload.js';
 
 /** The invariants, each with the sentence it checks. */

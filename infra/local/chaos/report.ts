@@ -2,9 +2,9 @@
  * The figures of a chaos run, as one JSON-ready object and as the table `saga chaos` prints.
  */
 import { PaymentProcessed } from '../../../shared/events/index.js';
-import { table } from '../demo.js';
-import type { RuntimeStats } from '../machinery.js';
-import type { FaultKind } from './faults.js';
+import type { RuntimeStats } from '../emulator/context.js';
+import { table } from '../saga/demo.js';
+import type { FaultKind } from './fault-plan.js';
 import {
   type ChaosSnapshot,
   firstViolation,

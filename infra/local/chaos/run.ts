@@ -11,20 +11,20 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/events/index.js';
-import { AUDIT_STATE_MACHINE, auditInputOf } from '../audit-again.js';
-import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../boot.js';
-import { seededRandom } from '../clock.js';
-import { formatTimeline } from '../demo.js';
-import { LOCAL_AWS } from '../dynamodb.js';
-import type { FaultHooks } from '../faults.js';
-import type { Runtime } from '../runtime.js';
+import { seededRandom } from '../emulator/clock.js';
+import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
+import type { FaultHooks } from '../emulator/fault-hooks.js';
+import type { Runtime } from '../emulator/runtime.js';
+import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
+import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
+import { formatTimeline } from '../saga/demo.js';
 import {
   createFaultInjector,
   describeFaultPlan,
   FAULT_PRESETS,
   type FaultPlan,
   type FaultPresetName,
-} from './faults.js';
+} from './fault-plan.js';
 import { checkInvariants, deadLettersBySaga, readSnapshot } from './invariants.js';
 import { type ChaosReport, composeReport } from './report.js';
 import { createWorkload, putEntryOf, type Workload } from './workload.js';

@@ -1,0 +1,174 @@
+/**
+ * A fault-injecting HTTP proxy in front of DynamoDB Local. The Lambda workers reach DynamoDB through it
+ * (their `AWS_ENDPOINT_URL_DYNAMODB`), so faults strike the SDK calls inside the functions exactly as
+ * DynamoDB's own failures would, with no branch in the services' code: a throttled call is answered
+ * `ProvisionedThroughputExceededException` without reaching DynamoDB; a call whose response is lost is
+ * applied by DynamoDB Local first, then answered `InternalServerError` or its connection is reset. The
+ * SDK inside the function retries both, as it does on AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DynamoDbCallContext, DynamoDbFault } from '../fault-hooks.js';
+
+/** How to start the proxy. */
+export type DynamoDbFaultProxyOptions = {
+  /** DynamoDB Local's endpoint (`http://127.0.0.1:PORT`). */
+  target: string;
+  /** Decides the fault of each call; undefined lets it through untouched. */
+  onCall: (context: Omit<DynamoDbCallContext, 'random'>) => DynamoDbFault | undefined;
+  /** The port to listen on; 0 or absent for a free one. */
+  port?: number;
+};
+
+/** A running proxy. */
+export type DynamoDbFaultProxy = { endpoint: string; port: number; close(): Promise<void> };
+
+/** What DynamoDB answers when a request exceeds the table's throughput. */
+export const THROTTLED = {
+  status: 400,
+  type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+  message:
+    'The level of configured provisioned throughput for the table was exceeded. ' +
+    'Consider increasing your provisioning level with the UpdateTable API.',
+} as const;
+
+/** What DynamoDB answers when it fails on its side. */
+export const INTERNAL_SERVER_ERROR = {
+  status: 500,
+  type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+  message: 'Internal server error',
+} as const;
+
+/** Headers that describe one hop's connection, never forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade']);
+
+const readAll = (stream: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+
+const endToEnd = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
+
+const sendError = (response: ServerResponse, error: { status: number; type: string; message: string }) => {
+  const text = JSON.stringify({ __type: error.type, message: error.message });
+  response.writeHead(error.status, {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+  });
+  response.end(text);
+};
+
+/** The operation a DynamoDB JSON request names: `DynamoDB_20120810.PutItem` → `PutItem`. */
+const operationOf = (request: IncomingMessage): string => {
+  const target = String(request.headers['x-amz-target'] ?? '');
+  return target.slice(target.lastIndexOf('.') + 1);
+};
+
+const tableNameOf = (body: Buffer): string | undefined => {
+  try {
+    const name = (JSON.parse(body.toString('utf8')) as { TableName?: unknown }).TableName;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Starts the proxy on loopback. */
+export const startDynamoDbFaultProxy = async ({
+  target,
+  onCall,
+  port = 0,
+}: DynamoDbFaultProxyOptions): Promise<DynamoDbFaultProxy> => {
+  const upstream = new URL(target);
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+  /** Sends the request on to DynamoDB Local and reads its whole response: once it is read, the call took effect. */
+  const forward = (request: IncomingMessage, body: Buffer) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const outgoing = httpRequest(
+        {
+          agent,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: request.method,
+          path: request.url,
+          headers: { ...endToEnd(request.headers), 'content-length': String(body.length) },
+        },
+        (incoming) => {
+          readAll(incoming).then(
+            (responseBody) =>
+              resolve({ status: incoming.statusCode ?? 502, headers: incoming.headers, body: responseBody }),
+            reject,
+          );
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const body = await readAll(request);
+    const fault = onCall({ operation: operationOf(request), tableName: tableNameOf(body) }) ?? {};
+    if (fault.throttle) {
+      sendError(response, THROTTLED);
+      return;
+    }
+    const answer = await forward(request, body);
+    if (fault.loseResponse === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    if (fault.loseResponse === 'internal-error') {
+      sendError(response, INTERNAL_SERVER_ERROR);
+      return;
+    }
+    response.writeHead(answer.status, {
+      ...endToEnd(answer.headers),
+      'content-length': String(answer.body.length),
+    });
+    response.end(answer.body);
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      sendError(response, { ...INTERNAL_SERVER_ERROR, message: `Proxy error: ${String(error)}` });
+    });
+  });
+  // The SDK keeps connections alive; a server that closed them first would add resets nobody injected.
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+        agent.destroy();
+      }),
+  };
+};

@@ -1,0 +1,211 @@
+/**
+ * EventBridge's delivery of an event to the targets of the rules it matches: asynchronous, at least
+ * once, in no particular order; each target's input computed from the event; a failed delivery retried
+ * under the target's retry policy with exponential backoff and jitter (on the compressed clock), then
+ * sent to the target's dead-letter queue with the attributes EventBridge sets. Errors that retrying
+ * cannot fix (the target does not exist) go to the DLQ at once, as the EventBridge user guide says.
+ */
+import { EventAge } from '../clock.js';
+import type { LocalRule, LocalStateMachine, LocalTarget } from '../cloud-assembly/model.js';
+import { functionOf, type Machinery, ruleArnOf, stateMachineOf } from '../context.js';
+import type { DeliveryContext } from '../fault-hooks.js';
+import type { InvokeAsync } from '../lambda/async-invoke.js';
+import { targetInput } from './input-transform.js';
+import type { EventEnvelope } from './put-events.js';
+
+/** Starts an Express execution; the promise settles when the execution ends. */
+export type StartExecution = (stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>;
+
+/** Why a delivery attempt failed. */
+export class DeliveryError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** False for errors a retry cannot fix: the event goes to the DLQ at once. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The first wait before a delivery retry, and the most any wait grows to (AWS time). */
+export const DELIVERY_BACKOFF = { baseMs: 1_000, maxMs: 300_000 } as const;
+
+/** Delivers an event to one target of one rule (returns at once; the delivery runs in flight). */
+export type Deliver = (
+  event: EventEnvelope,
+  rule: LocalRule,
+  target: LocalTarget,
+  options?: { redrive?: boolean },
+) => void;
+
+/** The delivery machinery, over the ways to reach each kind of target. */
+export const createDelivery = (
+  machinery: Machinery,
+  targets: { invokeAsync: InvokeAsync; startExecution: StartExecution },
+  jitterMs: number,
+): Deliver => {
+  const { app, clock, inFlight, stats, faults, random, queues, log } = machinery;
+
+  const parseInput = (text: string, code: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new DeliveryError(code, `The target input is not valid JSON: ${text.slice(0, 200)}`, false);
+    }
+  };
+
+  /** One attempt: hand the event's input to the target, or throw a `DeliveryError`. */
+  const hand = (context: DeliveryContext, attempt: number): void => {
+    const { event, rule, target } = context;
+    const fault = faults.onDeliveryAttempt?.({ ...context, attempt })?.fail;
+    if (fault === 'throttled') throw new DeliveryError('ThrottlingException', 'Rate exceeded', true);
+    if (fault === 'internal') throw new DeliveryError('InternalException', 'Internal failure', true);
+    const input = targetInput(target, event, {
+      ruleArn: ruleArnOf(app, rule),
+      ruleName: rule.name,
+      ingestionTime: event.time,
+    });
+    switch (target.kind) {
+      case 'lambda': {
+        const fn = functionOf(app, target.arn);
+        if (!fn)
+          throw new DeliveryError('ResourceNotFoundException', `Function not found: ${target.arn}`, false);
+        targets.invokeAsync(fn, parseInput(input, 'InvalidRequestContentException'), {
+          redrive: context.redrive,
+        });
+        return;
+      }
+      case 'states': {
+        const stateMachine = stateMachineOf(app, target.arn);
+        if (!stateMachine) {
+          throw new DeliveryError(
+            'StateMachineDoesNotExist',
+            `State Machine Does Not Exist: '${target.arn}'`,
+            false,
+          );
+        }
+        const executionInput = parseInput(input, 'InvalidExecutionInput');
+        stats.executions++;
+        void inFlight.track(`execution of ${stateMachine.name}`, async () => {
+          try {
+            await targets.startExecution(stateMachine, executionInput);
+          } catch (error) {
+            stats.executionsFailed++;
+            log(`${stateMachine.name}: execution failed: ${(error as Error).message ?? String(error)}`);
+          }
+        });
+        return;
+      }
+      case 'sqs': {
+        if (!queues.queueOf(target.arn)) {
+          throw new DeliveryError(
+            'AWS.SimpleQueueService.NonExistentQueue',
+            `Queue not found: ${target.arn}`,
+            false,
+          );
+        }
+        queues.send(target.arn, input, {}, { kind: 'target', ruleName: rule.name, targetId: target.id });
+        return;
+      }
+      default:
+        throw new DeliveryError(
+          'UnsupportedTarget',
+          `The local runtime cannot deliver to ${target.arn} (only Lambda, Step Functions and SQS targets)`,
+          false,
+        );
+    }
+  };
+
+  const deadLetter = (
+    context: DeliveryContext,
+    error: DeliveryError,
+    attempts: number,
+    exhausted?: 'MaximumRetryAttempts' | 'MaximumEventAge',
+  ): void => {
+    const { event, rule, target } = context;
+    const where = `${rule.name}/${target.id}`;
+    if (target.deadLetterArn === undefined || !queues.queueOf(target.deadLetterArn)) {
+      stats.lost++;
+      log(
+        `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): no DLQ`,
+      );
+      return;
+    }
+    queues.send(
+      target.deadLetterArn,
+      JSON.stringify(event),
+      {
+        ERROR_CODE: error.code,
+        ERROR_MESSAGE: error.message,
+        ...(exhausted && { EXHAUSTED_RETRY_CONDITION: exhausted }),
+        RETRY_ATTEMPTS: String(attempts - 1),
+        RULE_ARN: ruleArnOf(app, rule),
+        TARGET_ARN: target.arn,
+      },
+      { kind: 'target-dlq', ruleName: rule.name, targetId: target.id },
+    );
+    stats.deadLettered++;
+    log(`${where}: ${event['detail-type']} ${event.id} sent to the target's DLQ (${error.code})`);
+  };
+
+  /** The attempts of one copy, from the first to success or the DLQ. */
+  const run = (context: DeliveryContext, label: string, age: EventAge, attempt: number): void => {
+    try {
+      hand(context, attempt);
+      stats.deliveries++;
+      return;
+    } catch (caught) {
+      const error =
+        caught instanceof DeliveryError
+          ? caught
+          : new DeliveryError('InternalException', (caught as Error).message ?? String(caught), false);
+      stats.deliveryFailures++;
+      const { retryPolicy } = context.target;
+      if (!error.retryable) {
+        deadLetter(context, error, attempt);
+        return;
+      }
+      if (attempt > retryPolicy.maximumRetryAttempts) {
+        deadLetter(context, error, attempt, 'MaximumRetryAttempts');
+        return;
+      }
+      const ceiling = Math.min(DELIVERY_BACKOFF.maxMs, DELIVERY_BACKOFF.baseMs * 2 ** (attempt - 1));
+      const delay = ceiling / 2 + (random() * ceiling) / 2;
+      const realMs = clock.real(delay);
+      const end = inFlight.begin(`${label}: retry ${attempt} waiting`);
+      clock.afterReal(realMs, () => {
+        age.waited(delay, realMs);
+        if (age.ms() > retryPolicy.maximumEventAgeInSeconds * 1000) {
+          deadLetter(context, error, attempt, 'MaximumEventAge');
+        } else {
+          stats.deliveryRetries++;
+          stats.retries++;
+          run(context, label, age, attempt + 1);
+        }
+        end();
+      });
+    }
+  };
+
+  return (event, rule, target, { redrive = false } = {}) => {
+    stats.routed++;
+    const context: DeliveryContext = { event, rule, target, redrive, random };
+    const fate = faults.onDelivery?.(context) ?? {};
+    if (fate.drop) {
+      stats.dropped++;
+      return;
+    }
+    const copies = 1 + Math.max(0, Math.floor(fate.duplicate ?? 0));
+    stats.duplicates += copies - 1;
+    const label = `delivery of ${event['detail-type']} ${event.id} to ${rule.name}/${target.id}`;
+    for (let copy = 0; copy < copies; copy++) {
+      const age = new EventAge();
+      const end = inFlight.begin(label);
+      clock.afterReal((fate.delayMs ?? 0) + random() * jitterMs, () => {
+        run(context, label, age, 1);
+        end();
+      });
+    }
+  };
+};

@@ -1,0 +1,331 @@
+/**
+ * The local bus's EventBridge API: the JSON 1.1 protocol over HTTP on loopback, so the AWS SDK and the
+ * AWS CLI work against it with an endpoint override. It validates and accepts events, answers pattern
+ * tests and describes the rules it was given; matching events to rules and delivering them is the
+ * runtime's job, behind `onEvents`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PutEventsContext, PutEventsFault } from '../fault-hooks.js';
+import { InvalidEventPatternError, matchesPattern, validatePattern } from './pattern.js';
+import {
+  busNameOf,
+  type EventEnvelope,
+  PutEventsValidationError,
+  putEvents,
+  validatePutEventsRequest,
+} from './put-events.js';
+
+/** A rule of the template, as the local bus knows it. */
+export type LocalRule = {
+  name: string;
+  eventBusName: string;
+  eventPattern: unknown;
+  state: 'ENABLED' | 'DISABLED';
+  targets: { id: string; arn: string }[];
+};
+
+/** How to start the local EventBridge API. */
+export type EventBridgeServerOptions = {
+  /** The port to listen on; 0 or absent for a free one. */
+  port?: number;
+  host?: '127.0.0.1';
+  /** The custom bus this server stands for (the `default` bus also exists, with no rules). */
+  busName: string;
+  rules: LocalRule[];
+  /** Receives the envelopes of the entries accepted for `busName`; a throw fails the request (HTTP 500). */
+  onEvents: (events: EventEnvelope[]) => void;
+  /**
+   * Fault injection: asked once per valid PutEvents request, before anything is accepted. It may fail
+   * the request (HTTP 500 `InternalException`) or some of its entries (`InternalFailure` in a 200).
+   */
+  onPutEvents?: (context: Omit<PutEventsContext, 'random'>) => PutEventsFault | undefined;
+  account: string;
+  region: string;
+  /**
+   * Operations of the local runtime itself, served as `X-Amz-Target: SagaLocal.<name>` with the JSON
+   * body as input and the resolved value as the JSON response (for a CLI in another process).
+   */
+  localOperations?: Record<string, (body: unknown) => Promise<unknown>>;
+};
+
+/** A running local EventBridge API. */
+export type EventBridgeServer = { url: string; port: number; close(): Promise<void> };
+
+/** An error the API reports as EventBridge does: `{ "__type", "message" }` with an HTTP status. */
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+const TARGET_PREFIX = 'AWSEvents.';
+const LOCAL_TARGET_PREFIX = 'SagaLocal.';
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const DEFAULT_PAGE = 100;
+
+type Input = Record<string, unknown>;
+type Operation = (input: Input) => unknown;
+
+const patternText = (pattern: unknown) =>
+  pattern === undefined ? undefined : typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
+
+/** A rule's pattern as an object: the template may hold it as an object or as JSON text. */
+const patternOf = (pattern: unknown): unknown => {
+  if (typeof pattern !== 'string') return pattern;
+  try {
+    return JSON.parse(pattern);
+  } catch {
+    throw new InvalidEventPatternError('Event pattern is not valid JSON');
+  }
+};
+
+/** A page of `items` as the List* operations return them: `Limit` items from the offset in `NextToken`. */
+const page = <T>(items: T[], input: Input): { items: T[]; NextToken?: string } => {
+  const start = Number(input.NextToken ?? 0) || 0;
+  const limit = typeof input.Limit === 'number' && input.Limit > 0 ? input.Limit : DEFAULT_PAGE;
+  const end = start + limit;
+  return { items: items.slice(start, end), ...(end < items.length ? { NextToken: String(end) } : {}) };
+};
+
+/** The fields TestEventPattern requires of its event, per the API reference. */
+const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
+
+const operations = (options: EventBridgeServerOptions): Record<string, Operation> => {
+  const { account, region, busName } = options;
+  const busArn = (name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
+  const ruleArn = (rule: LocalRule) => {
+    const bus = busNameOf(rule.eventBusName);
+    return `arn:aws:events:${region}:${account}:rule/${bus === 'default' ? '' : `${bus}/`}${rule.name}`;
+  };
+  const buses = [
+    ...new Set(['default', busName, ...options.rules.map((r) => busNameOf(r.eventBusName))]),
+  ].sort();
+
+  const busOf = (input: Input): string => {
+    const name = busNameOf(input.EventBusName as string | undefined);
+    if (!buses.includes(name)) {
+      throw new ApiError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    }
+    return name;
+  };
+  const rulesOf = (bus: string) =>
+    options.rules
+      .filter((r) => busNameOf(r.eventBusName) === bus)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  const ruleOf = (name: unknown, input: Input): LocalRule => {
+    const bus = busOf(input);
+    const rule = rulesOf(bus).find((r) => r.name === name);
+    if (!rule) {
+      throw new ApiError(
+        'ResourceNotFoundException',
+        `Rule ${String(name)} does not exist on EventBus ${bus}.`,
+      );
+    }
+    return rule;
+  };
+  const describe = (rule: LocalRule) => ({
+    Name: rule.name,
+    Arn: ruleArn(rule),
+    EventPattern: patternText(rule.eventPattern),
+    State: rule.state,
+    EventBusName: busNameOf(rule.eventBusName),
+  });
+
+  return {
+    PutEvents: (input) => {
+      const fault = options.onPutEvents?.({ entries: validatePutEventsRequest(input) });
+      if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
+      const { response, events } = putEvents(input, { account, region, busName });
+      const failing = new Set(fault?.failEntries ?? []);
+      if (failing.size === 0) {
+        if (events.length > 0) options.onEvents(events);
+        return response;
+      }
+      // An entry failed by the fault is not accepted: it gets no event id and is not delivered.
+      const refused = new Set<string>();
+      const entries = response.Entries.map((entry, index) => {
+        if (!failing.has(index) || !('EventId' in entry)) return entry;
+        refused.add(entry.EventId);
+        return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Failure' };
+      });
+      const accepted = events.filter((event) => !refused.has(event.id));
+      if (accepted.length > 0) options.onEvents(accepted);
+      return {
+        FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length,
+        Entries: entries,
+      };
+    },
+
+    TestEventPattern: (input) => {
+      let pattern: unknown;
+      try {
+        pattern = JSON.parse(String(input.EventPattern));
+        validatePattern(pattern);
+      } catch (error) {
+        throw new ApiError(
+          'InvalidEventPatternException',
+          `Event pattern is not valid. Reason: ${(error as Error).message}`,
+        );
+      }
+      let event: unknown;
+      try {
+        event = JSON.parse(String(input.Event));
+      } catch {
+        throw new ApiError(
+          'ValidationException',
+          'Parameter Event is not valid. Reason: Event is not valid JSON.',
+        );
+      }
+      const missing = REQUIRED_EVENT_FIELDS.filter((field) => (event as Input | null)?.[field] === undefined);
+      if (missing.length > 0) {
+        throw new ApiError(
+          'ValidationException',
+          `Parameter Event is not valid. Reason: missing ${missing.join(', ')}.`,
+        );
+      }
+      return { Result: matchesPattern(pattern, event) };
+    },
+
+    ListRules: (input) => {
+      const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
+      const { items, NextToken } = page(
+        rulesOf(busOf(input)).filter((r) => r.name.startsWith(prefix)),
+        input,
+      );
+      return { Rules: items.map(describe), NextToken };
+    },
+
+    DescribeRule: (input) => ({ ...describe(ruleOf(input.Name, input)), CreatedBy: account }),
+
+    ListTargetsByRule: (input) => {
+      const { items, NextToken } = page(ruleOf(input.Rule, input).targets, input);
+      return { Targets: items.map((t) => ({ Id: t.id, Arn: t.arn })), NextToken };
+    },
+
+    ListEventBuses: (input) => {
+      const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
+      const { items, NextToken } = page(
+        buses.filter((name) => name.startsWith(prefix)),
+        input,
+      );
+      return { EventBuses: items.map((name) => ({ Name: name, Arn: busArn(name) })), NextToken };
+    },
+  };
+};
+
+const readBody = (request: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError('ValidationException', 'Request body is too large.', 413));
+        request.destroy();
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+
+const send = (response: ServerResponse, status: number, body: unknown, errorType?: string) => {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/x-amz-json-1.1',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+    ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}),
+  });
+  response.end(text);
+};
+
+/** The operation an `X-Amz-Target` names: an EventBridge one, or a local one. */
+const operationOf = (
+  target: string,
+  api: Record<string, Operation>,
+  local: Record<string, (body: unknown) => Promise<unknown>>,
+): ((input: Input) => unknown) | undefined => {
+  const [prefix, table] = target.startsWith(LOCAL_TARGET_PREFIX)
+    ? [LOCAL_TARGET_PREFIX, local]
+    : [TARGET_PREFIX, api];
+  const name = target.startsWith(prefix) ? target.slice(prefix.length) : '';
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+};
+
+const handle = async (
+  request: IncomingMessage,
+  response: ServerResponse,
+  api: Record<string, Operation>,
+  local: Record<string, (body: unknown) => Promise<unknown>>,
+) => {
+  try {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const operation = operationOf(target, api, local);
+    if (request.method !== 'POST' || !operation) {
+      throw new ApiError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target)'}`);
+    }
+    const text = await readBody(request);
+    let input: unknown;
+    try {
+      input = text.trim() === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new ApiError('SerializationException', 'Request body is not valid JSON.');
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new ApiError('SerializationException', 'Request body must be a JSON object.');
+    }
+    send(response, 200, await operation(input as Input));
+  } catch (error) {
+    const apiError =
+      error instanceof ApiError
+        ? error
+        : error instanceof PutEventsValidationError
+          ? new ApiError(error.code, error.message)
+          : error instanceof InvalidEventPatternError
+            ? new ApiError('InvalidEventPatternException', error.message)
+            : new ApiError('InternalException', (error as Error).message ?? String(error), 500);
+    send(response, apiError.status, { __type: apiError.type, message: apiError.message }, apiError.type);
+  }
+};
+
+/**
+ * Starts the local EventBridge API on loopback. Rules' patterns are validated first: a malformed one
+ * throws `InvalidEventPatternError`, as PutRule would refuse it.
+ */
+export const startEventBridgeServer = async (
+  options: EventBridgeServerOptions,
+): Promise<EventBridgeServer> => {
+  for (const rule of options.rules) {
+    if (rule.eventPattern !== undefined) validatePattern(patternOf(rule.eventPattern));
+  }
+  const api = operations(options);
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((request, response) => {
+    void handle(request, response, api, options.localOperations ?? {});
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};

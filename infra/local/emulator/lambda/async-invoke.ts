@@ -1,0 +1,137 @@
+/**
+ * Lambda's asynchronous invocation, as EventBridge uses it: the event is accepted into the function's
+ * queue, a function error is retried per the function's async settings (after about one minute, then
+ * two, on the compressed clock), an event older than its maximum age is not tried again, and an event
+ * that is given up goes to the on-failure destination as an AWS destination record.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventAge } from '../clock.js';
+import type { LocalFunction } from '../cloud-assembly/model.js';
+import type { Machinery } from '../context.js';
+import type { InvokeFault } from '../fault-hooks.js';
+
+/** The outcome of one synchronous invocation attempt, as the Lambda pool reports it. */
+export type InvokeOutcome =
+  | { ok: true; result: unknown; durationMs: number }
+  | { ok: false; errorType: string; errorMessage: string; timedOut: boolean; durationMs: number };
+
+/** Runs one invocation attempt of a function, honouring an injected fault. */
+export type InvokeAttempt = (fn: LocalFunction, event: unknown, fault: InvokeFault) => Promise<InvokeOutcome>;
+
+/** Lambda's waits before its first and second asynchronous retries (AWS time). */
+export const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000] as const;
+
+/** The record Lambda sends to an on-failure destination. */
+export type DestinationRecord = {
+  version: '1.0';
+  timestamp: string;
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetriesExhausted' | 'EventAgeExceeded';
+    approximateInvokeCount: number;
+  };
+  requestPayload: unknown;
+  responseContext?: { statusCode: number; executedVersion: string; functionError: string };
+  responsePayload?: { errorType: string; errorMessage: string };
+};
+
+/** Options of one asynchronous invocation. */
+export type AsyncInvokeOptions = { redrive?: boolean };
+
+/** Accepts an event for asynchronous invocation; returns at once, the work runs in flight. */
+export type InvokeAsync = (fn: LocalFunction, payload: unknown, options?: AsyncInvokeOptions) => void;
+
+/** Lambda's asynchronous invocation on top of `invokeAttempt`. */
+export const createAsyncInvoker = (machinery: Machinery, invokeAttempt: InvokeAttempt): InvokeAsync => {
+  const { clock, inFlight, stats, faults, random, queues, log } = machinery;
+
+  const sendToDestination = (fn: LocalFunction, record: DestinationRecord, reason: string): void => {
+    const arn = fn.async.onFailureArn;
+    if (arn === undefined || queues.queueOf(arn) === undefined) {
+      stats.lost++;
+      log(
+        `${fn.functionName}: event given up (${reason}) and lost: ${
+          arn === undefined
+            ? 'no on-failure destination'
+            : `destination ${arn} is not a queue of the template`
+        }`,
+      );
+      return;
+    }
+    queues.send(arn, JSON.stringify(record), {}, { kind: 'destination', functionName: fn.functionName });
+    stats.deadLettered++;
+    log(`${fn.functionName}: event sent to its on-failure destination (${reason})`);
+  };
+
+  return (fn, payload, { redrive = false } = {}) => {
+    const age = new EventAge();
+    const requestId = randomUUID();
+    const record = (
+      condition: DestinationRecord['requestContext']['condition'],
+      attempts: number,
+      failure?: Extract<InvokeOutcome, { ok: false }>,
+    ): DestinationRecord => ({
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId,
+        functionArn: `${fn.arn}:$LATEST`,
+        condition,
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: payload,
+      ...(failure && {
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: { errorType: failure.errorType, errorMessage: failure.errorMessage },
+      }),
+    });
+
+    const attempt = async (n: number): Promise<void> => {
+      const fault = faults.onInvoke?.({ fn, event: payload, attempt: n, redrive, random }) ?? {};
+      stats.lambdaInvocations++;
+      let outcome: InvokeOutcome;
+      try {
+        outcome = await invokeAttempt(fn, payload, fault);
+      } catch (error) {
+        outcome = {
+          ok: false,
+          errorType: 'Runtime.Unknown',
+          errorMessage: (error as Error).message ?? String(error),
+          timedOut: false,
+          durationMs: 0,
+        };
+      }
+      if (outcome.ok) return;
+      stats.lambdaErrors++;
+      if (outcome.timedOut) stats.timeouts++;
+      if (fault.crash) stats.crashes++;
+      const delay = ASYNC_RETRY_DELAYS_MS[n - 1];
+      if (delay === undefined || n > fn.async.maximumRetryAttempts) {
+        sendToDestination(
+          fn,
+          record('RetriesExhausted', n, outcome),
+          `${n} attempt(s) failed, last: ${outcome.errorType}`,
+        );
+        return;
+      }
+      // The retry is registered before this attempt ends, so `idle()` never sees a gap.
+      const end = inFlight.begin(`lambda ${fn.functionName}: retry ${n} waiting`);
+      const realMs = clock.real(delay);
+      clock.afterReal(realMs, () => {
+        age.waited(delay, realMs);
+        if (age.ms() > fn.async.maximumEventAgeInSeconds * 1000) {
+          sendToDestination(fn, record('EventAgeExceeded', n, outcome), 'event age exceeded');
+          end();
+          return;
+        }
+        stats.lambdaRetries++;
+        stats.retries++;
+        void inFlight.track(`lambda ${fn.functionName}: attempt ${n + 1} running`, () => attempt(n + 1));
+        end();
+      });
+    };
+
+    void inFlight.track(`lambda ${fn.functionName}: attempt 1 running`, () => attempt(1));
+  };
+};

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
+import { PROJECT_ROOT, STACK_NAME } from '../../project.js';
+import { loadTemplate, templateIsStale } from '../emulator/cloud-assembly/template.js';
+import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
+import { type Runtime, type RuntimeOptions, startRuntime } from '../emulator/runtime.js';
+import { scenarioStock } from './scenarios.js';
+
+export const CDK_OUT = join(PROJECT_ROOT, 'cdk.out');
+
+/**
+ * Synthesizes the CDK app when `cdk.out` is missing or older than any source it is built from, so the
+ * local run always executes the template that `cdk deploy` would deploy. Returns how long it took.
+ */
+export const ensureTemplate = async (log: (line: string) => void): Promise<{ synthesizedMs?: number }> => {
+  const sourceDirs = ['shared', 'services', 'infra'].map((dir) => join(PROJECT_ROOT, dir));
+  if (!templateIsStale({ cdkOutDir: CDK_OUT, stackName: STACK_NAME, sourceDirs })) return {};
+  log('Synthesizing the CDK app (the template is missing or older than the sources)…');
+  const started = Date.now();
+  const child = spawn('npx', ['cdk', 'synth', '--quiet'], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`cdk synth failed (exit ${code}):\n${stderr}`);
+  return { synthesizedMs: Date.now() - started };
+};
+
+/** Starts the local runtime on the synthesized stack. */
+export const bootRuntime = (options: Omit<RuntimeOptions, 'app'> = {}): Promise<Runtime> =>
+  startRuntime({ app: loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME }), ...options });
+
+/** A DynamoDB document client on the runtime's DynamoDB Local. */
+export const localDocumentClient = (runtime: Runtime) =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.dynamoDb }));
+
+/** The stack's table names, from its outputs. */
+export const tableNames = (runtime: Runtime) => {
+  const output = (name: string) => {
+    const value = runtime.app.outputs[name];
+    if (!value) throw new Error(`The stack has no output ${name}; synthesize it again (npx cdk synth)`);
+    return value;
+  };
+  return {
+    orders: output('OrdersTableName'),
+    payments: output('PaymentsTableName'),
+    paymentGateway: output('PaymentGatewayTableName'),
+    inventory: output('InventoryTableName'),
+    audit: output('AuditTableName'),
+  };
+};
+
+/** Seeds the inventory with the stock the test payloads expect; returns what was seeded. */
+export const seedScenarioStock = async (runtime: Runtime): Promise<Record<string, number>> => {
+  const stock = scenarioStock();
+  await seedStock(localDocumentClient(runtime), tableNames(runtime).inventory, stock);
+  return stock;
+};

@@ -1,0 +1,75 @@
+import {
+  type InventoryReleased,
+  type InventoryReservationFailed,
+  type InventoryReserved,
+  type OrderCancelled,
+  type OrderConfirmed,
+  type OrderPlaced,
+  type PaymentFailed,
+  type PaymentProcessed,
+  type PaymentRefunded,
+  type SagaAudited,
+  Sources,
+} from '../../../shared/events/index.js';
+
+/** Minor units as a decimal amount with its currency: 5697 USD -> "56.97 USD". */
+export const money = (amountCents: number, currency: string): string => {
+  const digits =
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return `${(amountCents / 10 ** digits).toFixed(digits)} ${currency}`;
+};
+
+const units = (items: { quantity: number }[]) => items.reduce((sum, item) => sum + item.quantity, 0);
+
+/** One line that says what an event of the saga means, for timelines. */
+export const summarize = (detailType: string, detail: Record<string, unknown>): string => {
+  switch (detailType) {
+    case 'OrderPlaced': {
+      const d = detail as OrderPlaced;
+      return `${d.items.length} line(s), ${units(d.items)} unit(s), ${money(d.amountCents, d.currency)}, ship to ${d.shipTo.country}`;
+    }
+    case 'PaymentProcessed': {
+      const d = detail as PaymentProcessed;
+      return `charged ${money(d.amountCents, d.currency)} (${d.paymentId})`;
+    }
+    case 'PaymentFailed':
+      return `declined: ${(detail as PaymentFailed).reason}`;
+    case 'InventoryReserved': {
+      const d = detail as InventoryReserved;
+      return `reserved ${units(d.items)} unit(s) of ${d.items.map((i) => i.sku).join(', ')}`;
+    }
+    case 'InventoryReservationFailed': {
+      const d = detail as InventoryReservationFailed;
+      return `${d.reason}: ${d.skus.join(', ')}`;
+    }
+    case 'OrderConfirmed':
+      return `confirmed, ${money((detail as OrderConfirmed).amountCents, (detail as OrderConfirmed).currency)}`;
+    case 'OrderCancelled': {
+      const d = detail as OrderCancelled;
+      return `cancelled: ${d.reason}${d.cause ? ` (${d.cause})` : ''}`;
+    }
+    case 'PaymentRefunded': {
+      const d = detail as PaymentRefunded;
+      return `refunded ${money(d.amountCents, d.currency)} (${d.paymentId})`;
+    }
+    case 'InventoryReleased': {
+      const d = detail as InventoryReleased;
+      return `released ${units(d.items)} unit(s) of ${d.items.map((i) => i.sku).join(', ')}`;
+    }
+    case 'SagaAudited': {
+      const d = detail as SagaAudited;
+      return `${d.outcome}, ${d.consistent ? 'consistent' : `INCONSISTENT: ${d.findings.join(', ')}`}`;
+    }
+    default:
+      return JSON.stringify(detail).slice(0, 80);
+  }
+};
+
+/** The participant of a sequence diagram that produced an event. */
+export const participantOf = (source: string): string =>
+  ({
+    [Sources.orders]: 'Order',
+    [Sources.payments]: 'Payment',
+    [Sources.inventory]: 'Inventory',
+    [Sources.sagaAudit]: 'Audit',
+  })[source] ?? source;
