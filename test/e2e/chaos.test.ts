@@ -10,6 +10,7 @@ import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js
 import type { Runtime } from '../../infra/local/emulator/runtime.js';
 import { AUDIT_STATE_MACHINE } from '../../infra/local/saga/audit-again.js';
 import { bootRuntime, localDocumentClient, tableNames } from '../../infra/local/saga/boot.js';
+import { timelineOf } from '../../infra/local/saga/timeline.js';
 import { seedStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { OrderPlaced, PaymentProcessed, SagaAudited, type SagaOutcome } from '../../shared/events/index.js';
 
@@ -103,8 +104,7 @@ const put = async ({ bus, runtime }: Started, order: OrderPlaced) => {
 };
 
 const audits = (runtime: Runtime, orderId: string) =>
-  runtime
-    .timeline(orderId)
+  timelineOf(runtime.events, orderId)
     .filter(({ event }) => event['detail-type'] === SagaAudited.detailType)
     .map(({ event }) => event.detail as SagaAudited);
 

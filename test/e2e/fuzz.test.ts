@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanAll } from '../../infra/local/chaos/invariants.js';
-import { functionOf } from '../../infra/local/emulator/context.js';
+import { functionOf } from '../../infra/local/emulator/cloud-assembly/lookup.js';
 import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { matchesPattern } from '../../infra/local/emulator/eventbridge/pattern.js';
 import type { LoggedEvent, Runtime } from '../../infra/local/emulator/runtime.js';

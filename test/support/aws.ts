@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { createTable, LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { createTable } from '../../infra/local/emulator/dynamodb/tables.js';
 import { type TableName, TableSpecs } from '../../infra/tables.js';
 
 /** Clients for the DynamoDB Local that the global setup started. */
@@ -26,7 +27,7 @@ export const createTables = async <T extends TableName>(
   const entries = await Promise.all(
     names.map(async (name) => {
       const tableName = `${name}-${suffix}`;
-      await createTable(client, tableName, TableSpecs[name]);
+      await createTable(client, { tableName, ...TableSpecs[name] });
       return [name, tableName] as const;
     }),
   );

@@ -17,6 +17,7 @@ import {
 } from '../../../shared/events/index.js';
 import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
 import { tableNames } from '../saga/boot.js';
+import { eventOfDeadLetter } from '../saga/dead-letters.js';
 import { NEVER_CONFIRMED, type Workload, type WorkloadOrder } from './workload.js';
 
 /** The invariants, each with the sentence it checks. */
@@ -116,23 +117,6 @@ const findingsOf = (text: unknown): string[] => {
     return Array.isArray(parsed) ? parsed.map(String) : [text];
   } catch {
     return [text];
-  }
-};
-
-/** The event a dead letter holds: a destination record's request payload, or the event itself. */
-export const eventOfDeadLetter = (body: string): { orderId?: string; detailType?: string } => {
-  type Held = { 'detail-type'?: unknown; detail?: { orderId?: unknown } };
-  try {
-    const parsed = JSON.parse(body) as Held & { requestPayload?: Held };
-    const event = parsed.requestPayload ?? parsed;
-    const orderId = event.detail?.orderId;
-    const detailType = event['detail-type'];
-    return {
-      ...(typeof orderId === 'string' && { orderId }),
-      ...(typeof detailType === 'string' && { detailType }),
-    };
-  } catch {
-    return {};
   }
 };
 

@@ -2,8 +2,8 @@
  * The figures of a chaos run, as one JSON-ready object and as the table `saga chaos` prints.
  */
 import { PaymentProcessed } from '../../../shared/events/index.js';
-import type { RuntimeStats } from '../emulator/context.js';
-import { table } from '../saga/demo.js';
+import type { RuntimeStats } from '../emulator/stats.js';
+import { table } from '../saga/text-table.js';
 import type { FaultKind } from './fault-plan.js';
 import {
   type ChaosSnapshot,

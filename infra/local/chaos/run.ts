@@ -11,13 +11,13 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/events/index.js';
-import { seededRandom } from '../emulator/clock.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { FaultHooks } from '../emulator/fault-hooks.js';
+import { seededRandom } from '../emulator/random.js';
 import type { Runtime } from '../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
-import { formatTimeline } from '../saga/demo.js';
+import { formatTimeline, timelineOf } from '../saga/timeline.js';
 import {
   createFaultInjector,
   describeFaultPlan,
@@ -277,7 +277,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       faultCounts: injector.counts(),
       stats: runtime.stats(),
       deadLetteredBeforeRedrive: deadLettered,
-      timelineOf: (orderId) => formatTimeline(runtime.timeline(orderId)),
+      timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
       wallMs: Date.now() - started,
       sagasMs: sagasEnded - sagasStarted,
     });
@@ -298,7 +298,9 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
 
 /** Audits again each ended saga of `orderIds` (see `audit-again.ts`); returns how many it audited. */
 const auditAgain = async (runtime: Runtime, orderIds: readonly string[]): Promise<number> => {
-  const inputs = orderIds.flatMap((orderId) => auditInputOf(orderId, runtime.timeline(orderId)) ?? []);
+  const inputs = orderIds.flatMap(
+    (orderId) => auditInputOf(orderId, timelineOf(runtime.events, orderId)) ?? [],
+  );
   // An execution that fails counts in the runtime's figures, and its saga then lacks a consistent verdict.
   await Promise.allSettled(inputs.map((input) => runtime.startExecution(AUDIT_STATE_MACHINE, input)));
   return inputs.length;

@@ -4,7 +4,7 @@
  * saga can end. The same seed gives the same orders, whatever faults the run injects.
  */
 import { type OrderLine, OrderPlaced, Sources } from '../../../shared/events/index.js';
-import { seededRandom } from '../emulator/clock.js';
+import { seededRandom } from '../emulator/random.js';
 
 /** What an order was built to exercise; its outcome still depends on the stock it competes for and the faults. */
 export const OrderKinds = [

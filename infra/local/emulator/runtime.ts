@@ -1,45 +1,29 @@
 /**
  * The local runtime: runs the synthesized stack offline. DynamoDB Local holds the template's tables,
  * the local bus serves the EventBridge API and routes each accepted event to the targets of the rules it
- * matches, each function runs in its own worker thread, the audit state machine runs in process, and
- * the queues of the template are kept in memory. AWS's delays run on a compressed clock.
+ * matches, each function runs in its own worker thread, the state machines run in process, and the
+ * queues of the template are kept in memory. AWS's delays run on a compressed clock. It knows nothing of
+ * what the stack does: the saga tooling and the chaos runs build on it (the latter through `faults`).
  */
 import { performance } from 'node:perf_hooks';
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  DynamoDBClient,
-  type KeySchemaElement,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CompressedClock, InFlight, until } from './clock.js';
-import type { LocalApp, LocalRule, LocalStateMachine, LocalTable } from './cloud-assembly/model.js';
-import {
-  emptyStats,
-  functionOf,
-  type Machinery,
-  type RuntimeStats,
-  ruleArnOf,
-  stateMachineOf,
-} from './context.js';
-import { type DynamoDbLocal, LOCAL_AWS, startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
-import { startDynamoDbFaultProxy } from './dynamodb/fault-proxy.js';
-import { createDelivery, type Deliver } from './eventbridge/delivery.js';
-import { matchesPattern } from './eventbridge/pattern.js';
-import { busNameOf, type EventEnvelope } from './eventbridge/put-events.js';
-import { ratePeriodMs, scheduledEvent } from './eventbridge/schedule.js';
-import { type EventBridgeServer, startEventBridgeServer } from './eventbridge/server.js';
+import { startBackends } from './backends.js';
+import { CompressedClock } from './clock.js';
+import { functionOf, stateMachineOf } from './cloud-assembly/lookup.js';
+import type { LocalApp, LocalStateMachine } from './cloud-assembly/model.js';
+import type { EmulatorContext } from './context.js';
+import { createDelivery } from './eventbridge/delivery.js';
+import type { EventEnvelope } from './eventbridge/put-events.js';
+import { createRouter, scheduleRules, startSchedules } from './eventbridge/routing.js';
 import type { FaultHooks } from './fault-hooks.js';
-import {
-  createAsyncInvoker,
-  type DestinationRecord,
-  type InvokeAsync,
-  type InvokeAttempt,
-} from './lambda/async-invoke.js';
+import { InFlight, until } from './in-flight.js';
+import { createAsyncInvoker, type InvokeAsync } from './lambda/async-invoke.js';
 import { createLambdaPool } from './lambda/pool.js';
+import { type DeadLetterQueue, listDeadLetters, redriveDeadLetters } from './sqs/dead-letters.js';
 import { LocalQueues, type QueueMessage } from './sqs/queues.js';
+import { emptyStats, type RuntimeStats } from './stats.js';
 import { runStateMachine } from './stepfunctions/state-machine.js';
+
+export type { DeadLetter, DeadLetterQueue } from './sqs/dead-letters.js';
 
 /** How to start the local runtime. */
 export type RuntimeOptions = {
@@ -70,24 +54,6 @@ export type RuntimeOptions = {
 /** An event accepted by the bus, with its arrival in milliseconds since the runtime started. */
 export type LoggedEvent = { at: number; event: EventEnvelope };
 
-/** A message of a dead-letter queue, with what it came from. */
-export type DeadLetter = {
-  messageId: string;
-  /** When it was dead-lettered, in ms since the runtime started. */
-  sentAt: number;
-  /** The function whose asynchronous invocation gave up, or the rule target that could not be reached. */
-  from:
-    | { kind: 'function'; functionName: string }
-    | { kind: 'rule-target'; ruleName: string; targetId: string };
-  /** Why: the destination record's condition and error, or the DLQ message's error code and message. */
-  reason: string;
-  body: string;
-  attributes: Record<string, string>;
-};
-
-/** A dead-letter queue (a target's DLQ or a function's on-failure destination) and what it holds. */
-export type DeadLetterQueue = { queueName: string; arn: string; messages: DeadLetter[] };
-
 /** Bounds for `idle` and `waitFor`. */
 export type WaitOptions = { timeoutMs?: number };
 
@@ -103,8 +69,6 @@ export type Runtime = {
   readonly baseEnv: Record<string, string>;
   /** Every event accepted by PutEvents on the stack's bus, in arrival order. */
   readonly events: readonly LoggedEvent[];
-  /** The events of one saga (`detail.orderId`), in arrival order. */
-  timeline(orderId: string): LoggedEvent[];
   /** The dead-letter queues of the template with their messages. */
   deadLetters(): DeadLetterQueue[];
   /**
@@ -137,102 +101,6 @@ export type Runtime = {
 
 const DEFAULT_WAIT_MS = 30_000;
 
-/** Creates a table of the template in DynamoDB Local: keys with their types, GSIs, TTL and stream. */
-export const createLocalTable = async (client: DynamoDBClient, table: LocalTable): Promise<void> => {
-  const keyNames = [
-    table.partitionKey,
-    table.sortKey,
-    ...table.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-  ].filter((name): name is string => name !== undefined);
-  const attributes: AttributeDefinition[] = [...new Set(keyNames)].map((name) => ({
-    AttributeName: name,
-    AttributeType: table.attributeTypes[name] ?? 'S',
-  }));
-  const keySchema = (partitionKey: string, sortKey?: string): KeySchemaElement[] => [
-    { AttributeName: partitionKey, KeyType: 'HASH' },
-    ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
-  ];
-  await client.send(
-    new CreateTableCommand({
-      TableName: table.tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: attributes,
-      KeySchema: keySchema(table.partitionKey, table.sortKey),
-      ...(table.globalSecondaryIndexes.length > 0 && {
-        GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => ({
-          IndexName: index.indexName,
-          KeySchema: keySchema(index.partitionKey, index.sortKey),
-          Projection: { ProjectionType: 'ALL' },
-        })),
-      }),
-      ...(table.streamViewType && {
-        StreamSpecification: {
-          StreamEnabled: true,
-          StreamViewType: table.streamViewType as 'NEW_AND_OLD_IMAGES',
-        },
-      }),
-    }),
-  );
-  if (table.timeToLiveAttribute) {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: table.tableName,
-        TimeToLiveSpecification: { Enabled: true, AttributeName: table.timeToLiveAttribute },
-      }),
-    );
-  }
-};
-
-/** The rules of the stack's bus that route events: enabled, with a pattern (parsed once). */
-const eventRules = (app: LocalApp): { rule: LocalRule; pattern: unknown }[] =>
-  app.rules
-    .filter(
-      (rule) =>
-        rule.state === 'ENABLED' &&
-        rule.eventPattern !== undefined &&
-        busNameOf(rule.eventBusName) === app.bus.name,
-    )
-    .map((rule) => ({
-      rule,
-      pattern: typeof rule.eventPattern === 'string' ? JSON.parse(rule.eventPattern) : rule.eventPattern,
-    }));
-
-/** The dead-letter queues the template declares: targets' DLQs and functions' on-failure destinations. */
-const deadLetterArns = (app: LocalApp): Set<string> =>
-  new Set(
-    [
-      ...app.rules.flatMap((rule) => rule.targets.map((target) => target.deadLetterArn)),
-      ...app.functions.map((fn) => fn.async.onFailureArn),
-    ].filter((arn): arn is string => arn !== undefined),
-  );
-
-const deadLetterOf = (message: QueueMessage): DeadLetter | undefined => {
-  const { origin } = message;
-  if (origin.kind === 'target') return undefined;
-  const common = {
-    messageId: message.messageId,
-    sentAt: message.sentAt,
-    body: message.body,
-    attributes: message.attributes,
-  };
-  if (origin.kind === 'destination') {
-    const record = JSON.parse(message.body) as DestinationRecord;
-    const error = record.responsePayload;
-    return {
-      ...common,
-      from: { kind: 'function', functionName: origin.functionName },
-      reason: `${record.requestContext.condition} after ${record.requestContext.approximateInvokeCount} attempt(s)${
-        error ? `: ${error.errorType}: ${error.errorMessage}` : ''
-      }`,
-    };
-  }
-  return {
-    ...common,
-    from: { kind: 'rule-target', ruleName: origin.ruleName, targetId: origin.targetId },
-    reason: `${message.attributes.ERROR_CODE}: ${message.attributes.ERROR_MESSAGE}`,
-  };
-};
-
 /** Calls `stop` on whatever started before a failure, then rethrows. */
 const cleanUpAfter = async <T>(stops: (() => Promise<void>)[], work: () => Promise<T>): Promise<T> => {
   try {
@@ -243,54 +111,35 @@ const cleanUpAfter = async <T>(stops: (() => Promise<void>)[], work: () => Promi
   }
 };
 
-/**
- * Starts the runtime for `app`: DynamoDB Local with every table of the template, the local bus with the
- * template's rules, a Lambda worker pool, and the schedule rules' timers.
- */
-export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
-  const { app } = options;
-  const timeScale = options.timeScale ?? 0.01;
-  const scheduleScale = options.scheduleScale ?? timeScale;
-  const random = options.random ?? Math.random;
-  const faults = options.faults ?? {};
-  const onLog = options.onLog ?? (() => {});
-  const startedAt = performance.now();
-  const now = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
-
-  // Validate what can be refused before anything starts.
-  const schedules = app.rules
-    .filter((rule) => rule.state === 'ENABLED' && rule.scheduleExpression !== undefined)
-    .map((rule) => ({ rule, periodMs: ratePeriodMs(rule.scheduleExpression as string, rule.name) }));
-  const routing = eventRules(app);
-
-  const clock = new CompressedClock(timeScale);
-  const inFlight = new InFlight();
-  const stats = emptyStats();
-  const log: LoggedEvent[] = [];
-  const logListeners = new Set<() => void>();
-  const queues = new LocalQueues(app.queues, now);
-  const machinery: Machinery = {
-    app,
-    clock,
-    inFlight,
-    stats,
-    random,
-    faults,
-    queues,
-    log: (line) => onLog('runtime', line),
-    now,
+/** The event log: every accepted event in arrival order, and a way to hear of each new batch. */
+const createEventLog = () => {
+  const events: LoggedEvent[] = [];
+  const listeners = new Set<() => void>();
+  return {
+    events,
+    append(batch: LoggedEvent[]) {
+      events.push(...batch);
+      for (const listener of [...listeners]) listener();
+    },
+    subscribe(listener: () => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
+};
 
-  const stops: (() => Promise<void>)[] = [];
-  let stopped = false;
-  let deliver: Deliver | undefined;
-  let startExecution: ((stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>) | undefined;
-  /** StartExecution by ARN, name, logical id or the stack output that names it; tracked like any execution. */
-  const startExecutionOf = async (name: string, input: unknown): Promise<unknown> => {
+/** StartExecution by ARN, name, logical id or the stack output that names it; tracked like any execution. */
+const executionStarter =
+  (
+    emulator: EmulatorContext,
+    run: () => ((sm: LocalStateMachine, input: unknown) => Promise<unknown>) | undefined,
+  ) =>
+  async (name: string, input: unknown): Promise<unknown> => {
+    const { app, stats, inFlight } = emulator;
     const stateMachine =
       stateMachineOf(app, app.outputs[name] ?? name) ?? app.stateMachines.find((sm) => sm.logicalId === name);
-    const run = startExecution;
-    if (!stateMachine || !run) {
+    const execute = run();
+    if (!stateMachine || !execute) {
       throw new Error(
         `No state machine ${name} in the template; state machines: ${app.stateMachines.map((sm) => sm.name).join(', ') || 'none'}`,
       );
@@ -298,7 +147,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     stats.executions++;
     return inFlight.track(`execution of ${stateMachine.name}`, async () => {
       try {
-        return await run(stateMachine, input);
+        return await execute(stateMachine, input);
       } catch (error) {
         stats.executionsFailed++;
         throw error;
@@ -306,247 +155,201 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     });
   };
 
-  // Events put while the runtime is still starting are routed once delivery is ready.
-  const early: EventEnvelope[] = [];
-  const route = (event: EventEnvelope) => {
-    if (deliver === undefined) {
-      early.push(event);
-      return;
-    }
-    for (const { rule, pattern } of routing) {
-      if (!matchesPattern(pattern, event)) continue;
-      for (const target of rule.targets) deliver(event, rule, target);
-    }
-  };
+/** The Lambda pool of the template's functions, warmed up. */
+const startFunctions = async (
+  options: RuntimeOptions,
+  faults: FaultHooks,
+  baseEnv: Record<string, string>,
+  timeScale: number,
+) => {
+  const pool = createLambdaPool({
+    functions: options.app.functions.map((fn) => ({
+      ...fn,
+      environment: { ...fn.environment, ...options.environment, ...faults.workerEnv?.(fn) },
+    })),
+    baseEnv,
+    ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
+    // Each worker is a cold start of a few hundred ms of CPU; on a laptop's few cores, two warm workers a
+    // function serve a saga's bursts faster than more workers that are still loading.
+    maxConcurrencyPerFunction: 2,
+    // Locks taken for the remaining time (idempotency records) last the timeout in AWS time, so that
+    // Lambda's compressed retry of a crashed attempt finds them expired, as the one-minute retry does on AWS.
+    remainingTimeScale: timeScale,
+    ...(options.onLog && { onLog: options.onLog }),
+  });
+  await pool.warm();
+  return pool;
+};
 
-  const onEvents = (events: EventEnvelope[]) => {
-    if (stopped) return;
-    for (const event of events) {
-      log.push({ at: now(), event });
-      stats.eventsPut++;
-      route(event);
-    }
-    for (const listener of [...logListeners]) listener();
-  };
-
-  const deadLetters = (): DeadLetterQueue[] => {
-    const arns = deadLetterArns(app);
-    return app.queues
-      .map((queue) => ({
-        queueName: queue.queueName,
-        arn: queue.arn,
-        messages: queues
-          .list(queue.queueName)
-          .map(deadLetterOf)
-          .filter((m): m is DeadLetter => m !== undefined),
-      }))
-      .filter((queue) => arns.has(queue.arn) || queue.messages.length > 0);
-  };
-
-  let invokeAsync: InvokeAsync | undefined;
-
-  const redrive = async (queueName?: string): Promise<{ redriven: number }> => {
-    const named = queueName === undefined ? undefined : queues.find(queueName);
-    if (queueName !== undefined && !named) {
-      throw new Error(
-        `No queue ${queueName} in the template; queues: ${app.queues.map((q) => q.queueName).join(', ') || 'none'}`,
+/** `idle` and `waitFor`: each resolves when its condition holds, or rejects at its bound naming what is in flight. */
+const waits = (inFlight: InFlight, log: ReturnType<typeof createEventLog>) => {
+  // A change is looked at once the current turn settles, when follow-up work has been registered.
+  const subscribeInFlight = (listener: () => void) => inFlight.subscribe(() => setImmediate(listener));
+  const { events } = log;
+  return {
+    idle: async ({ timeoutMs = DEFAULT_WAIT_MS }: WaitOptions = {}) => {
+      await until(
+        () => (inFlight.size === 0 ? true : undefined),
+        subscribeInFlight,
+        timeoutMs,
+        () => `The runtime was not idle after ${timeoutMs} ms; still in flight: ${inFlight.describe()}`,
       );
-    }
-    let redriven = 0;
-    for (const message of queues.list(named?.queueName)) {
-      const { origin } = message;
-      if (origin.kind === 'destination') {
-        const fn = functionOf(app, origin.functionName);
-        if (!fn) continue;
-        queues.delete(message);
-        invokeAsync?.(fn, (JSON.parse(message.body) as DestinationRecord).requestPayload, { redrive: true });
-      } else if (origin.kind === 'target-dlq') {
-        const rule = app.rules.find((r) => r.name === origin.ruleName);
-        const target = rule?.targets.find((t) => t.id === origin.targetId);
-        if (!rule || !target) continue;
-        queues.delete(message);
-        deliver?.(JSON.parse(message.body) as EventEnvelope, rule, target, { redrive: true });
-      } else {
-        continue;
-      }
-      redriven++;
-      stats.redriven++;
-    }
-    return { redriven };
+    },
+    waitFor: (
+      predicate: (events: readonly LoggedEvent[]) => boolean,
+      { timeoutMs = DEFAULT_WAIT_MS }: WaitOptions = {},
+    ) =>
+      until(
+        () => (predicate(events) ? (events as readonly LoggedEvent[]) : undefined),
+        log.subscribe,
+        timeoutMs,
+        () =>
+          `The awaited condition did not hold after ${timeoutMs} ms over ${events.length} event(s) ` +
+          `(last: ${events.at(-1)?.event['detail-type'] ?? 'none'}); still in flight: ${inFlight.describe()}`,
+      ),
+  };
+};
+
+/** The operations a CLI in another process calls on the bus as `LocalRuntime.<name>`. */
+const localOperations = (runtime: () => Runtime): Record<string, (body: unknown) => Promise<unknown>> => ({
+  Events: async () => ({ events: runtime().events }),
+  ListDeadLetters: async () => ({ queues: runtime().deadLetters() }),
+  Redrive: async (body) => runtime().redrive((body as { queue?: string }).queue),
+  StartExecution: async (body) => {
+    const { stateMachine, input } = body as { stateMachine?: unknown; input?: unknown };
+    return { output: await runtime().startExecution(String(stateMachine ?? ''), input ?? {}) };
+  },
+  Idle: async (body) => {
+    const { timeoutMs } = body as { timeoutMs?: number };
+    await runtime().idle(typeof timeoutMs === 'number' ? { timeoutMs } : {});
+    return {};
+  },
+  Stats: async () => runtime().stats(),
+});
+
+/** Stops everything that started, in reverse order, reporting every failure together. */
+const stopAll = async (stops: (() => Promise<void>)[]) => {
+  const errors: unknown[] = [];
+  for (const stop of stops.reverse()) await stop().catch((error: unknown) => errors.push(error));
+  if (errors.length > 0) throw new AggregateError(errors, 'The local runtime did not stop cleanly');
+};
+
+/**
+ * Starts the runtime for `app`: DynamoDB Local with every table of the template, the local bus with the
+ * template's rules, a Lambda worker pool, and the schedule rules' timers.
+ */
+export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
+  const { app } = options;
+  const timeScale = options.timeScale ?? 0.01;
+  const startedAt = performance.now();
+  const now = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
+  // Validate what can be refused before anything starts.
+  const schedules = scheduleRules(app);
+  const router = createRouter(app);
+  const emulator: EmulatorContext = {
+    app,
+    clock: new CompressedClock(timeScale),
+    inFlight: new InFlight(),
+    stats: emptyStats(),
+    random: options.random ?? Math.random,
+    faults: options.faults ?? {},
+    queues: new LocalQueues(app.queues, now),
+    log: (line) => options.onLog?.('runtime', line),
+    now,
+  };
+  const { stats, queues, inFlight } = emulator;
+  const log = createEventLog();
+  const stops: (() => Promise<void>)[] = [];
+  let stopped = false;
+  let invokeAsync: InvokeAsync | undefined;
+  let deliver: ReturnType<typeof createDelivery> | undefined;
+  let execute: ((sm: LocalStateMachine, input: unknown) => Promise<unknown>) | undefined;
+
+  const onEvents = (batch: EventEnvelope[]) => {
+    if (stopped) return;
+    stats.eventsPut += batch.length;
+    log.append(batch.map((event) => ({ at: now(), event })));
+    for (const event of batch) router.route(event);
   };
 
+  const runtime = (endpoints: Runtime['endpoints'], baseEnv: Record<string, string>): Runtime => ({
+    app,
+    endpoints,
+    baseEnv,
+    events: log.events,
+    deadLetters: () => listDeadLetters(app, queues),
+    redrive: async (queue) => {
+      const redriven = redriveDeadLetters(app, queues, queue, {
+        functionOf: (name) => functionOf(app, name),
+        invokeAsync: (fn, payload) => invokeAsync?.(fn, payload, { redrive: true }),
+        deliver: (event, rule, target) => deliver?.(event, rule, target, { redrive: true }),
+      });
+      stats.redriven += redriven;
+      return { redriven };
+    },
+    startExecution: executionStarter(emulator, () => execute),
+    messages: (queue) => {
+      const named = queue === undefined ? undefined : queues.find(queue);
+      if (queue !== undefined && !named) throw new Error(`No queue ${queue} in the template`);
+      return queues.list(named?.queueName);
+    },
+    ...waits(inFlight, log),
+    pending: () => inFlight.describe(),
+    stats: () => ({ ...stats }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      emulator.clock.stop();
+      await stopAll(stops);
+    },
+  });
+
+  let handle: Runtime | undefined;
   return cleanUpAfter(stops, async () => {
-    // Settled together, so that whatever did start is stopped if the other part fails.
-    const [busStarted, dynamoDbStarted] = await Promise.allSettled([
-      startEventBridgeServer({
-        port: options.eventBridgePort || 0,
-        busName: app.bus.name,
-        rules: app.rules.map((rule) => ({
-          name: rule.name,
-          eventBusName: rule.eventBusName,
-          eventPattern: rule.eventPattern,
-          state: rule.state,
-          targets: rule.targets.map((target) => ({ id: target.id, arn: target.arn })),
-        })),
-        onEvents,
-        ...(faults.onPutEvents && {
-          onPutEvents: (context) => faults.onPutEvents?.({ ...context, random }),
-        }),
-        account: app.account,
-        region: app.region,
-        localOperations: {
-          Timeline: async (body) => {
-            const orderId = String((body as { orderId?: unknown }).orderId ?? '');
-            return { orderId, events: log.filter((e) => e.event.detail.orderId === orderId) };
-          },
-          ListDeadLetters: async () => ({ queues: deadLetters() }),
-          Redrive: async (body) => redrive((body as { queue?: string }).queue),
-          StartExecution: async (body) => {
-            const { stateMachine, input } = body as { stateMachine?: unknown; input?: unknown };
-            return { output: await startExecutionOf(String(stateMachine ?? ''), input ?? {}) };
-          },
-          Idle: async (body) => {
-            const { timeoutMs } = body as { timeoutMs?: number };
-            await runtime.idle(typeof timeoutMs === 'number' ? { timeoutMs } : {});
-            return {};
-          },
-          Stats: async () => ({ ...stats }),
-        },
-      }).then((server: EventBridgeServer) => {
-        stops.push(() => server.close());
-        return server;
-      }),
-      startDynamoDbLocal({ port: options.dynamoDbPort || undefined }).then((local: DynamoDbLocal) => {
-        stops.push(() => local.stop());
-        return local;
-      }),
-    ]);
-    if (busStarted.status === 'rejected') throw busStarted.reason;
-    if (dynamoDbStarted.status === 'rejected') throw dynamoDbStarted.reason;
-    const [bus, dynamoDb] = [busStarted.value, dynamoDbStarted.value];
-
-    const dynamoDbClient = new DynamoDBClient({
-      ...LOCAL_AWS,
-      region: app.region,
-      endpoint: dynamoDb.endpoint,
+    const backends = await startBackends({
+      app,
+      eventBridgePort: options.eventBridgePort,
+      dynamoDbPort: options.dynamoDbPort,
+      faults: emulator.faults,
+      random: emulator.random,
+      onEvents,
+      localOperations: localOperations(() => handle as Runtime),
+      stops,
     });
-    const eventBridgeClient = new EventBridgeClient({ ...LOCAL_AWS, region: app.region, endpoint: bus.url });
-    stops.push(async () => {
-      dynamoDbClient.destroy();
-      eventBridgeClient.destroy();
-    });
-    await Promise.all(app.tables.map((table) => createLocalTable(dynamoDbClient, table)));
-
-    // Under DynamoDB faults the functions reach DynamoDB Local through the fault proxy; nothing else does.
-    const onDynamoDbCall = faults.onDynamoDbCall;
-    const proxy = onDynamoDbCall
-      ? await startDynamoDbFaultProxy({
-          target: dynamoDb.endpoint,
-          onCall: (context) => onDynamoDbCall({ ...context, random }),
-        })
-      : undefined;
-    if (proxy) stops.push(() => proxy.close());
-
-    const baseEnv: Record<string, string> = {
-      AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamoDb.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
-      AWS_REGION: app.region,
-      AWS_DEFAULT_REGION: app.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
-    const pool = createLambdaPool({
-      functions: app.functions.map((fn) => ({
-        ...fn,
-        environment: { ...fn.environment, ...options.environment, ...faults.workerEnv?.(fn) },
-      })),
-      baseEnv,
-      ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
-      // Each worker is a cold start of a few hundred ms of CPU; on a laptop's few cores, two warm workers a
-      // function serve a saga's bursts faster than more workers that are still loading.
-      maxConcurrencyPerFunction: 2,
-      // Locks taken for the remaining time (idempotency records) last the timeout in AWS time, so that
-      // Lambda's compressed retry of a crashed attempt finds them expired, as the one-minute retry does on AWS.
-      remainingTimeScale: timeScale,
-      onLog,
-    });
+    const pool = await startFunctions(options, emulator.faults, backends.baseEnv, timeScale);
     stops.push(() => pool.close());
-    await pool.warm();
-
     // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
-    const invokeAttempt: InvokeAttempt = (fn, event, fault) => pool.invoke(fn.functionName, event, fault);
-    invokeAsync = createAsyncInvoker(machinery, invokeAttempt);
-    startExecution = (stateMachine, input) =>
+    invokeAsync = createAsyncInvoker(emulator, (fn, event, fault) =>
+      pool.invoke(fn.functionName, event, fault),
+    );
+    execute = (stateMachine, input) =>
       runStateMachine({
         definition: stateMachine.definition,
         input,
-        dynamoDb: dynamoDbClient,
-        eventBridge: eventBridgeClient,
+        dynamoDb: backends.dynamoDb,
+        eventBridge: backends.eventBridge,
         waitScale: timeScale,
         stateMachineArn: stateMachine.arn,
       });
-    deliver = createDelivery(machinery, { invokeAsync, startExecution }, options.deliveryJitterMs ?? 5);
-    for (const event of early.splice(0)) route(event);
-
-    for (const { rule, periodMs } of schedules) {
-      clock.everyReal(periodMs * scheduleScale, () => {
-        if (stopped) return;
+    const startExecution = (stateMachine: LocalStateMachine, input: unknown) =>
+      (execute as NonNullable<typeof execute>)(stateMachine, input);
+    deliver = createDelivery(emulator, { invokeAsync, startExecution }, options.deliveryJitterMs ?? 5);
+    const ready = deliver;
+    router.ready((event, rule, target) => ready(event, rule, target));
+    startSchedules(app, schedules, {
+      clock: emulator.clock,
+      scheduleScale: options.scheduleScale ?? timeScale,
+      onFire: () => {
+        if (stopped) return false;
         stats.scheduledEvents++;
-        const event = scheduledEvent(ruleArnOf(app, rule), app);
-        for (const target of rule.targets) deliver?.(event, rule, target);
-      });
-    }
-
-    const subscribeLog = (listener: () => void) => {
-      logListeners.add(listener);
-      return () => logListeners.delete(listener);
-    };
-    // A change is looked at once the current turn settles, when follow-up work has been registered.
-    const subscribeInFlight = (listener: () => void) => inFlight.subscribe(() => setImmediate(listener));
-
-    const runtime: Runtime = {
-      app,
-      endpoints: { eventBridge: bus.url, dynamoDb: dynamoDb.endpoint },
-      baseEnv,
-      events: log,
-      timeline: (orderId) => log.filter((e) => e.event.detail.orderId === orderId),
-      deadLetters,
-      redrive,
-      startExecution: startExecutionOf,
-      messages: (queue) => {
-        const named = queue === undefined ? undefined : queues.find(queue);
-        if (queue !== undefined && !named) throw new Error(`No queue ${queue} in the template`);
-        return queues.list(named?.queueName);
+        return true;
       },
-      idle: async ({ timeoutMs = DEFAULT_WAIT_MS } = {}) => {
-        await until(
-          () => (inFlight.size === 0 ? true : undefined),
-          subscribeInFlight,
-          timeoutMs,
-          () => `The runtime was not idle after ${timeoutMs} ms; still in flight: ${inFlight.describe()}`,
-        );
-      },
-      waitFor: (predicate, { timeoutMs = DEFAULT_WAIT_MS } = {}) =>
-        until(
-          () => (predicate(log) ? log : undefined),
-          subscribeLog,
-          timeoutMs,
-          () =>
-            `The awaited condition did not hold after ${timeoutMs} ms over ${log.length} event(s) ` +
-            `(last: ${log.at(-1)?.event['detail-type'] ?? 'none'}); still in flight: ${inFlight.describe()}`,
-        ),
-      pending: () => inFlight.describe(),
-      stats: () => ({ ...stats }),
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        clock.stop();
-        const errors: unknown[] = [];
-        for (const stop of stops.reverse()) await stop().catch((error: unknown) => errors.push(error));
-        if (errors.length > 0) throw new AggregateError(errors, 'The local runtime did not stop cleanly');
-      },
-    };
-    return runtime;
+      deliver: (event, rule, target) => ready(event, rule, target),
+    });
+    handle = runtime(
+      { eventBridge: backends.bus.url, dynamoDb: backends.dynamoDbEndpoint },
+      backends.baseEnv,
+    );
+    return handle;
   });
 };

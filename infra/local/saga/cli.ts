@@ -10,17 +10,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
+import { STACK_NAME } from '../../project.js';
 import { FaultPlanError, FaultPresetNames, parseFaultPlan } from '../chaos/fault-plan.js';
-import { eventOfDeadLetter } from '../chaos/invariants.js';
 import { formatReport, formatViolations } from '../chaos/report.js';
 import { runChaos } from '../chaos/run.js';
+import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { DeadLetterQueue, LoggedEvent } from '../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
-import { bootRuntime, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
-import { formatSummary, formatTimeline, runDemo, table } from './demo.js';
+import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
+import { eventOfDeadLetter } from './dead-letters.js';
+import { formatSummary, runDemo } from './demo.js';
 import { type PayloadEntry, scenarioStock } from './scenarios.js';
-import { participantOf, summarize } from './summaries.js';
+import { summarize } from './summaries.js';
+import { table } from './text-table.js';
+import { consumersOf, formatTimeline, mermaidOf, timelineOf } from './timeline.js';
 
 // The AWS SDK warns once per process that its 2027 releases will need Node 22: noise in a CLI's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -76,7 +80,7 @@ const localCall = async (endpoint: string, operation: string, body: unknown = {}
   try {
     response = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `SagaLocal.${operation}` },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `LocalRuntime.${operation}` },
       body: JSON.stringify(body),
     });
   } catch {
@@ -85,6 +89,12 @@ const localCall = async (endpoint: string, operation: string, body: unknown = {}
   const payload = (await response.json()) as Record<string, unknown>;
   if (!response.ok) throw new Error(`${operation} failed: ${String(payload.message ?? response.status)}`);
   return payload;
+};
+
+/** The events of one saga, from a running runtime's event log. */
+const sagaEvents = async (endpoint: string, orderId: string): Promise<LoggedEvent[]> => {
+  const { events } = (await localCall(endpoint, 'Events')) as { events: LoggedEvent[] };
+  return timelineOf(events, orderId);
 };
 
 const printFunctionLog = (verbose: boolean) => (fn: string, line: string) => {
@@ -202,46 +212,12 @@ const putEvents = async (file: string | undefined, flags: Flags) => {
   }
 };
 
-/** A Mermaid sequence diagram of a saga: each event an arrow from its producer to the services that consume it. */
-export const mermaidOf = (events: readonly LoggedEvent[]): string => {
-  const consumers: Record<string, string[]> = {
-    OrderPlaced: ['Order', 'Payment'],
-    PaymentProcessed: ['Inventory'],
-    PaymentFailed: ['Order'],
-    InventoryReserved: ['Order'],
-    InventoryReservationFailed: ['Order'],
-    OrderConfirmed: ['Audit'],
-    OrderCancelled: ['Payment', 'Inventory', 'Audit'],
-    PaymentRefunded: ['Audit'],
-    InventoryReleased: ['Audit'],
-  };
-  const lines = [
-    'sequenceDiagram',
-    '  participant Order',
-    '  participant Payment',
-    '  participant Inventory',
-    '  participant Audit',
-  ];
-  for (const { event } of events) {
-    const from =
-      event.source === 'shop.orders' && event['detail-type'] === 'OrderPlaced'
-        ? 'Customer'
-        : participantOf(event.source);
-    const text = `${event['detail-type']}: ${summarize(event['detail-type'], event.detail)}`;
-    const targets = consumers[event['detail-type']] ?? [];
-    if (targets.length === 0) lines.push(`  Note over ${from}: ${text}`);
-    for (const to of targets) lines.push(`  ${from}->>${to}: ${text}`);
-  }
-  return lines.join('\n');
-};
-
 const timeline = async (orderId: string | undefined, flags: Flags) => {
   if (!orderId) throw new UsageError('timeline needs an order id: saga timeline <orderId>');
-  const { events } = (await localCall(flags.endpointUrl ?? DEFAULT_ENDPOINT, 'Timeline', { orderId })) as {
-    events: LoggedEvent[];
-  };
+  const events = await sagaEvents(flags.endpointUrl ?? DEFAULT_ENDPOINT, orderId);
   if (flags.json) out(JSON.stringify(events, null, 2));
-  else if (flags.mermaid) out(mermaidOf(events));
+  else if (flags.mermaid)
+    out(mermaidOf(events, consumersOf(loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME }))));
   else if (events.length === 0) out(`No events for order ${orderId}`);
   else for (const line of formatTimeline(events)) out(line);
   return 0;
@@ -261,8 +237,7 @@ const dlq = async (action: string | undefined, flags: Flags) => {
     await localCall(endpoint, 'Idle', { timeoutMs: 120_000 });
     // As an operator does after a redrive: audit again each saga whose dead letters ran (see audit-again.ts).
     for (const orderId of orderIds) {
-      const { events } = (await localCall(endpoint, 'Timeline', { orderId })) as { events: LoggedEvent[] };
-      const input = auditInputOf(orderId, events);
+      const input = auditInputOf(orderId, await sagaEvents(endpoint, orderId));
       if (!input) {
         out(`  ${orderId}: not ended yet, not audited`);
         continue;

@@ -6,7 +6,9 @@ import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
 import { localDocumentClient, seedScenarioStock, tableNames } from './boot.js';
 import { type Expectation, expectations, PAYLOAD_DIR, payloadFiles, readPayload } from './scenarios.js';
-import { participantOf, summarize } from './summaries.js';
+import { summarize } from './summaries.js';
+import { table } from './text-table.js';
+import { timelineOf } from './timeline.js';
 
 /** How one payload's saga ended, against what `test/scenarios/expected.json` says it must end in. */
 export type SagaResult = {
@@ -102,7 +104,7 @@ export const runDemo = async ({
   const sagas: SagaResult[] = [];
   for (const [orderId, { file }] of orders) {
     const want = expected[file];
-    const events = runtime.timeline(orderId);
+    const events = timelineOf(runtime.events, orderId);
     const { Item: order } = await documents.send(
       new GetCommand({ TableName: tables.orders, Key: { orderId } }),
     );
@@ -162,27 +164,6 @@ export const runDemo = async ({
     problems: [...sagas.flatMap((s) => s.problems), ...stockProblems],
     wallMs: Date.now() - started,
   };
-};
-
-/** A saga's events, one per line: offset from its first event in ms, producer, detail-type and meaning. */
-export const formatTimeline = (events: readonly LoggedEvent[]): string[] => {
-  const first = events[0]?.at ?? 0;
-  return events.map(({ at, event }) => {
-    const offset = `+${Math.round(at - first)} ms`.padStart(9);
-    const source = participantOf(event.source).padEnd(9);
-    return `${offset}  ${source} ${event['detail-type'].padEnd(26)} ${summarize(event['detail-type'], event.detail)}`;
-  });
-};
-
-/** A plain-text table. */
-export const table = (header: string[], rows: string[][]): string[] => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 };
 
 /** The demo's closing table: one row per saga. */

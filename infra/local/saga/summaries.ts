@@ -65,11 +65,15 @@ export const summarize = (detailType: string, detail: Record<string, unknown>): 
   }
 };
 
+const PARTICIPANT_OF_SOURCE: Record<string, string> = {
+  [Sources.orders]: 'Order',
+  [Sources.payments]: 'Payment',
+  [Sources.inventory]: 'Inventory',
+  [Sources.sagaAudit]: 'Audit',
+};
+
+/** The participants of the saga's sequence diagrams, in the order they are drawn. */
+export const PARTICIPANTS = Object.values(PARTICIPANT_OF_SOURCE);
+
 /** The participant of a sequence diagram that produced an event. */
-export const participantOf = (source: string): string =>
-  ({
-    [Sources.orders]: 'Order',
-    [Sources.payments]: 'Payment',
-    [Sources.inventory]: 'Inventory',
-    [Sources.sagaAudit]: 'Audit',
-  })[source] ?? source;
+export const participantOf = (source: string): string => PARTICIPANT_OF_SOURCE[source] ?? source;

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { busNameOf, ruleArn } from '../arns.js';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -162,11 +163,8 @@ const createResolver = (
     const bus = stringProperty(id, 'EventBusName');
     return bus === undefined ? 'default' : busNameOf(bus);
   };
-  const ruleArn = (id: string) => {
-    const bus = busNameOfRule(id);
-    const name = names.rule(id);
-    return `arn:${partition}:events:${region}:${account}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
-  };
+  const ruleArnOf = (id: string) =>
+    ruleArn({ name: names.rule(id), eventBusName: busNameOfRule(id), account, region, partition });
 
   /** What `Ref` and `Fn::GetAtt` return for each resource type the runtime knows. */
   const kinds: Record<
@@ -196,7 +194,7 @@ const createResolver = (
       ref: names.bus,
       attributes: { Arn: (id) => arns.bus(names.bus(id)), Name: names.bus },
     },
-    'AWS::Events::Rule': { ref: names.rule, attributes: { Arn: ruleArn } },
+    'AWS::Events::Rule': { ref: names.rule, attributes: { Arn: ruleArnOf } },
     'AWS::StepFunctions::StateMachine': {
       ref: (id) => arns.stateMachine(names.stateMachine(id)),
       attributes: {
@@ -324,13 +322,6 @@ const createResolver = (
   };
 
   return { resolveValue, asString, names, arns, queueUrl, busNameOfRule };
-};
-
-/** The bus name in a bus name or bus ARN. */
-const busNameOf = (nameOrArn: string) => {
-  const marker = ':event-bus/';
-  const at = nameOrArn.indexOf(marker);
-  return at >= 0 ? nameOrArn.slice(at + marker.length) : nameOrArn;
 };
 
 /** The function name in a function name, a function ARN or a qualified function ARN. */

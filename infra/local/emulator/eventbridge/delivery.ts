@@ -5,9 +5,11 @@
  * sent to the target's dead-letter queue with the attributes EventBridge sets. Errors that retrying
  * cannot fix (the target does not exist) go to the DLQ at once, as the EventBridge user guide says.
  */
-import { EventAge } from '../clock.js';
+
+import { functionOf, ruleArnOf, stateMachineOf } from '../cloud-assembly/lookup.js';
 import type { LocalRule, LocalStateMachine, LocalTarget } from '../cloud-assembly/model.js';
-import { functionOf, type Machinery, ruleArnOf, stateMachineOf } from '../context.js';
+import type { EmulatorContext } from '../context.js';
+import { EventAge } from '../event-age.js';
 import type { DeliveryContext } from '../fault-hooks.js';
 import type { InvokeAsync } from '../lambda/async-invoke.js';
 import { targetInput } from './input-transform.js';
@@ -41,11 +43,11 @@ export type Deliver = (
 
 /** The delivery machinery, over the ways to reach each kind of target. */
 export const createDelivery = (
-  machinery: Machinery,
+  emulator: EmulatorContext,
   targets: { invokeAsync: InvokeAsync; startExecution: StartExecution },
   jitterMs: number,
 ): Deliver => {
-  const { app, clock, inFlight, stats, faults, random, queues, log } = machinery;
+  const { app, clock, inFlight, stats, faults, random, queues, log } = emulator;
 
   const parseInput = (text: string, code: string): unknown => {
     try {

@@ -2,7 +2,9 @@
  * PutEvents as EventBridge validates it: the request-level limits, the per-entry checks that surface
  * as `ErrorCode`/`ErrorMessage` in a 200 response, and the envelope delivered to targets.
  */
+
 import { randomUUID } from 'node:crypto';
+import { busNameOf } from '../arns.js';
 
 /** An entry of a PutEvents request, as it arrives on the wire (JSON 1.1; `Time` in epoch seconds). */
 export type PutEventsRequestEntry = {
@@ -143,14 +145,6 @@ export const toEnvelope = (
   resources: Array.isArray(entry.Resources) ? [...entry.Resources] : [],
   detail,
 });
-
-/** The name of the bus an entry's `EventBusName` (a name or an ARN) designates; `default` if absent. */
-export const busNameOf = (nameOrArn: string | undefined): string =>
-  !nameOrArn
-    ? 'default'
-    : nameOrArn.startsWith('arn:')
-      ? nameOrArn.slice(nameOrArn.indexOf('/') + 1)
-      : nameOrArn;
 
 /**
  * A whole PutEvents call against a local bus named `busName`: the response EventBridge would return,

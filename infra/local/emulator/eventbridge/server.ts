@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { busNameOf, ruleArn } from '../arns.js';
 import type { PutEventsContext, PutEventsFault } from '../fault-hooks.js';
 import { InvalidEventPatternError, matchesPattern, validatePattern } from './pattern.js';
 import {
-  busNameOf,
   type EventEnvelope,
   PutEventsValidationError,
   putEvents,
@@ -18,7 +18,7 @@ import {
 } from './put-events.js';
 
 /** A rule of the template, as the local bus knows it. */
-export type LocalRule = {
+export type BusRule = {
   name: string;
   eventBusName: string;
   eventPattern: unknown;
@@ -33,7 +33,7 @@ export type EventBridgeServerOptions = {
   host?: '127.0.0.1';
   /** The custom bus this server stands for (the `default` bus also exists, with no rules). */
   busName: string;
-  rules: LocalRule[];
+  rules: BusRule[];
   /** Receives the envelopes of the entries accepted for `busName`; a throw fails the request (HTTP 500). */
   onEvents: (events: EventEnvelope[]) => void;
   /**
@@ -44,7 +44,7 @@ export type EventBridgeServerOptions = {
   account: string;
   region: string;
   /**
-   * Operations of the local runtime itself, served as `X-Amz-Target: SagaLocal.<name>` with the JSON
+   * Operations of the local runtime itself, served as `X-Amz-Target: LocalRuntime.<name>` with the JSON
    * body as input and the resolved value as the JSON response (for a CLI in another process).
    */
   localOperations?: Record<string, (body: unknown) => Promise<unknown>>;
@@ -65,7 +65,7 @@ class ApiError extends Error {
 }
 
 const TARGET_PREFIX = 'AWSEvents.';
-const LOCAL_TARGET_PREFIX = 'SagaLocal.';
+const LOCAL_TARGET_PREFIX = 'LocalRuntime.';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_PAGE = 100;
 
@@ -99,10 +99,7 @@ const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'res
 const operations = (options: EventBridgeServerOptions): Record<string, Operation> => {
   const { account, region, busName } = options;
   const busArn = (name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
-  const ruleArn = (rule: LocalRule) => {
-    const bus = busNameOf(rule.eventBusName);
-    return `arn:aws:events:${region}:${account}:rule/${bus === 'default' ? '' : `${bus}/`}${rule.name}`;
-  };
+  const ruleArnOf = (rule: BusRule) => ruleArn({ ...rule, account, region });
   const buses = [
     ...new Set(['default', busName, ...options.rules.map((r) => busNameOf(r.eventBusName))]),
   ].sort();
@@ -118,7 +115,7 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
     options.rules
       .filter((r) => busNameOf(r.eventBusName) === bus)
       .sort((a, b) => a.name.localeCompare(b.name));
-  const ruleOf = (name: unknown, input: Input): LocalRule => {
+  const ruleOf = (name: unknown, input: Input): BusRule => {
     const bus = busOf(input);
     const rule = rulesOf(bus).find((r) => r.name === name);
     if (!rule) {
@@ -129,9 +126,9 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
     }
     return rule;
   };
-  const describe = (rule: LocalRule) => ({
+  const describe = (rule: BusRule) => ({
     Name: rule.name,
-    Arn: ruleArn(rule),
+    Arn: ruleArnOf(rule),
     EventPattern: patternText(rule.eventPattern),
     State: rule.state,
     EventBusName: busNameOf(rule.eventBusName),

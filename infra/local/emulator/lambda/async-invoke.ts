@@ -5,9 +5,9 @@
  * that is given up goes to the on-failure destination as an AWS destination record.
  */
 import { randomUUID } from 'node:crypto';
-import { EventAge } from '../clock.js';
 import type { LocalFunction } from '../cloud-assembly/model.js';
-import type { Machinery } from '../context.js';
+import type { EmulatorContext } from '../context.js';
+import { EventAge } from '../event-age.js';
 import type { InvokeFault } from '../fault-hooks.js';
 
 /** The outcome of one synchronous invocation attempt, as the Lambda pool reports it. */
@@ -43,8 +43,8 @@ export type AsyncInvokeOptions = { redrive?: boolean };
 export type InvokeAsync = (fn: LocalFunction, payload: unknown, options?: AsyncInvokeOptions) => void;
 
 /** Lambda's asynchronous invocation on top of `invokeAttempt`. */
-export const createAsyncInvoker = (machinery: Machinery, invokeAttempt: InvokeAttempt): InvokeAsync => {
-  const { clock, inFlight, stats, faults, random, queues, log } = machinery;
+export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: InvokeAttempt): InvokeAsync => {
+  const { clock, inFlight, stats, faults, random, queues, log } = emulator;
 
   const sendToDestination = (fn: LocalFunction, record: DestinationRecord, reason: string): void => {
     const arn = fn.async.onFailureArn;

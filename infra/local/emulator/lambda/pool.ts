@@ -6,10 +6,14 @@
  * run may ask for a timeout or a crash of one invocation: its worker is then really terminated mid-run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { transformSync } from 'esbuild';
 import { LOCAL_REGION, type LocalFunction } from '../cloud-assembly/model.js';
 import type { InvokeFault } from '../fault-hooks.js';
+import type { WorkerData, WorkerMessage } from './worker.js';
 
 /** How to run a set of functions. */
 export type LambdaPoolOptions = {
@@ -103,176 +107,26 @@ export type LambdaPool = {
   close(): Promise<void>;
 };
 
+const WORKER_MODULE = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
 /** Lambda's init phase limit; cold starts are real CPU time, so it is not scaled. */
 const INIT_TIMEOUT_MS = 10_000;
 
 /**
- * The code each worker runs (plain CommonJS, evaluated as the worker's main script): loads the handler
- * once, then runs one invocation per message with a Lambda-like context.
+ * The worker's main script: `worker.ts` compiled to CommonJS (once per process), so that the worker is a
+ * type-checked, linted module and still starts as a plain script, with no loader hooks of this process.
  */
-const WORKER_SOURCE = String.raw`
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const path = require('node:path');
-const Module = require('node:module');
-const { pathToFileURL } = require('node:url');
-
-// An evaluated script gets require, module and friends as globals; a Lambda's ES modules must not see them.
-for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) delete globalThis[name];
-
-const { taskRoot, handler: handlerName, inlineCode, functionName, memoryMb, sourceMaps } = workerData;
-if (sourceMaps) process.setSourceMapsEnabled(true);
-
-const typedError = (name, message) => Object.assign(new Error(message), { name });
-
-const describe = (error) =>
-  error !== null && typeof error === 'object' && 'message' in error
-    ? {
-        errorType: String(error.name || 'Error'),
-        errorMessage: String(error.message),
-        stackTrace: String(error.stack || '').split('\n').slice(1).map((line) => line.trim()),
-      }
-    : { errorType: typeof error, errorMessage: String(error), stackTrace: [] };
-
-const isInside = (file) => file === taskRoot || file.startsWith(taskRoot + path.sep);
-
-// On Lambda the task root sits at the top of the filesystem, so no package.json above it decides whether
-// its .js files are CommonJS; locally cdk.out sits inside an ESM project, so the scope stops at the root.
-const isEsmScope = (file) => {
-  for (let dir = path.dirname(file); isInside(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest)) {
-      try {
-        return JSON.parse(fs.readFileSync(manifest, 'utf8')).type === 'module';
-      } catch {
-        return false;
-      }
-    }
-    if (dir === taskRoot) break;
-  }
-  return false;
+let compiledWorker: string | undefined;
+const workerSource = (): string => {
+  compiledWorker ??= transformSync(readFileSync(WORKER_MODULE, 'utf8'), {
+    loader: 'ts',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcefile: WORKER_MODULE,
+  }).code;
+  return compiledWorker;
 };
-
-const loadJs = Module._extensions['.js'];
-Module._extensions['.js'] = function (module, filename) {
-  if (isInside(filename) && !isEsmScope(filename)) {
-    module._compile(fs.readFileSync(filename, 'utf8'), filename);
-    return;
-  }
-  return loadJs.call(this, module, filename);
-};
-
-const loadHandler = async () => {
-  const slash = handlerName.lastIndexOf('/');
-  const base = handlerName.slice(slash + 1);
-  const dot = base.indexOf('.');
-  if (dot <= 0) throw typedError('Runtime.MalformedHandlerName', 'Bad handler ' + handlerName);
-  const moduleName = handlerName.slice(0, slash + 1) + base.slice(0, dot);
-  const exportPath = base.slice(dot + 1).split('.');
-  let loaded;
-  if (typeof inlineCode === 'string') {
-    const filename = path.join(taskRoot, moduleName + '.js');
-    const module = new Module(filename, null);
-    module.filename = filename;
-    module.paths = Module._nodeModulePaths(path.dirname(filename));
-    module._compile(inlineCode, filename);
-    loaded = module.exports;
-  } else {
-    const stem = path.resolve(taskRoot, moduleName);
-    const file = ['.js', '.mjs', '.cjs'].map((ext) => stem + ext).find((candidate) => fs.existsSync(candidate));
-    if (file === undefined) {
-      throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "' in " + taskRoot);
-    }
-    try {
-      loaded =
-        file.endsWith('.mjs') || (file.endsWith('.js') && isEsmScope(file))
-          ? await import(pathToFileURL(file).href)
-          : Module.createRequire(file)(file);
-    } catch (error) {
-      if (error && (error.code === 'MODULE_NOT_FOUND' || error.code === 'ERR_MODULE_NOT_FOUND')) {
-        throw typedError('Runtime.ImportModuleError', 'Error: ' + error.message);
-      }
-      throw error;
-    }
-  }
-  const handler = exportPath.reduce((value, key) => (value == null ? undefined : value[key]), loaded);
-  if (typeof handler !== 'function') {
-    throw typedError('Runtime.HandlerNotFound', moduleName + '.' + exportPath.join('.') + ' is undefined or not exported');
-  }
-  return handler;
-};
-
-// A handler may return a promise, or take a callback (also reachable as context.done/succeed/fail).
-const run = (handler, event, context) =>
-  new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (error, result, failed) => {
-      if (settled) return;
-      settled = true;
-      if (failed) reject(error);
-      else resolve(result);
-    };
-    const callback = (error, result) => settle(error, result, error !== undefined && error !== null);
-    context.done = callback;
-    context.succeed = (result) => settle(undefined, result, false);
-    context.fail = (error) => settle(error, undefined, true);
-    let returned;
-    try {
-      returned = handler(event, context, callback);
-    } catch (error) {
-      settle(error, undefined, true);
-      return;
-    }
-    if (returned !== null && typeof returned === 'object' && typeof returned.then === 'function') {
-      returned.then((result) => settle(undefined, result, false), (error) => settle(error, undefined, true));
-    } else if (handler.length < 3) {
-      settle(undefined, returned, false);
-    }
-  });
-
-const ready = loadHandler();
-ready.then(
-  () => parentPort.postMessage({ type: 'ready' }),
-  (error) => parentPort.postMessage({ type: 'initError', ...describe(error) }),
-);
-
-parentPort.on('message', async ({ requestId, eventJson, deadline, remainingTimeScale, invokedFunctionArn }) => {
-  const handler = await ready;
-  const context = {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn,
-    memoryLimitInMB: String(memoryMb),
-    awsRequestId: requestId,
-    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-    getRemainingTimeInMillis: () => Math.max(0, Math.round((deadline - Date.now()) * remainingTimeScale)),
-  };
-  let outcome;
-  try {
-    const result = await run(handler, JSON.parse(eventJson), context);
-    outcome = { ok: true, resultJson: JSON.stringify(result) ?? 'null' };
-  } catch (error) {
-    outcome = { ok: false, ...describe(error) };
-  }
-  parentPort.postMessage({ type: 'result', requestId, ...outcome });
-});
-`;
-
-type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'initError'; errorType: string; errorMessage: string; stackTrace: string[] }
-  | { type: 'result'; requestId: string; ok: true; resultJson: string }
-  | {
-      type: 'result';
-      requestId: string;
-      ok: false;
-      errorType: string;
-      errorMessage: string;
-      stackTrace: string[];
-    };
 
 type Invocation = {
   requestId: string;
@@ -517,7 +371,7 @@ export const createLambdaPool = ({
       ...config.environment,
       ...lambdaVariables(config, fn.region, logStreamName(new Date())),
     };
-    const worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(workerSource(), {
       eval: true,
       env,
       execArgv: [],
@@ -530,7 +384,7 @@ export const createLambdaPool = ({
         functionName: config.functionName,
         memoryMb: config.memoryMb,
         sourceMaps: /(^|\s)--enable-source-maps(\s|$)/.test(env.NODE_OPTIONS ?? ''),
-      },
+      } satisfies WorkerData,
     });
     const now = Date.now();
     const state: WorkerState = {

@@ -9,9 +9,9 @@ import {
   FaultPresetNames,
   parseFaultPlan,
 } from '../../../../infra/local/chaos/fault-plan.js';
-import { seededRandom } from '../../../../infra/local/emulator/clock.js';
 import type { LocalRule } from '../../../../infra/local/emulator/cloud-assembly/model.js';
 import type { EventEnvelope } from '../../../../infra/local/emulator/eventbridge/put-events.js';
+import { seededRandom } from '../../../../infra/local/emulator/random.js';
 import {
   InventoryReserved,
   OrderCancelled,

@@ -1,13 +1,13 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFaultInjector, FAULT_PRESETS } from '../../../../infra/local/chaos/fault-plan.js';
-import { seededRandom } from '../../../../infra/local/emulator/clock.js';
 import type { EventEnvelope } from '../../../../infra/local/emulator/eventbridge/put-events.js';
 import {
   type EventBridgeServer,
   startEventBridgeServer,
 } from '../../../../infra/local/emulator/eventbridge/server.js';
 import type { PutEventsContext, PutEventsFault } from '../../../../infra/local/emulator/fault-hooks.js';
+import { seededRandom } from '../../../../infra/local/emulator/random.js';
 import { OrderCancelled, OrderPlaced } from '../../../../shared/events/index.js';
 
 const BUS = 'saga-bus';

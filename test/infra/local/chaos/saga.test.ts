@@ -7,8 +7,8 @@ import {
   FAULT_PRESETS,
   type FaultInjector,
 } from '../../../../infra/local/chaos/fault-plan.js';
-import { seededRandom } from '../../../../infra/local/emulator/clock.js';
 import { LOCAL_AWS } from '../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { seededRandom } from '../../../../infra/local/emulator/random.js';
 import type { Runtime } from '../../../../infra/local/emulator/runtime.js';
 import {
   bootRuntime,
@@ -17,6 +17,7 @@ import {
   tableNames,
 } from '../../../../infra/local/saga/boot.js';
 import { readPayload } from '../../../../infra/local/saga/scenarios.js';
+import { timelineOf } from '../../../../infra/local/saga/timeline.js';
 import { InventoryReserved, OrderPlaced, SagaAudited } from '../../../../shared/events/index.js';
 
 /**
@@ -89,7 +90,7 @@ describe('a saga under injected faults, on the synthesized template', () => {
 
     const audit = runtime.events.findLast((e) => isAudit(e.event['detail-type'], e.event.detail.orderId))
       ?.event.detail;
-    expect(audit, JSON.stringify(runtime.timeline(order.orderId), null, 1)).toMatchObject({
+    expect(audit, JSON.stringify(timelineOf(runtime.events, order.orderId), null, 1)).toMatchObject({
       outcome: 'CONFIRMED',
       consistent: true,
       findings: [],

@@ -11,8 +11,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../../../../infra/local/emulator/eventbridge/put-events.js';
 import {
+  type BusRule,
   type EventBridgeServer,
-  type LocalRule,
   startEventBridgeServer,
 } from '../../../../../infra/local/emulator/eventbridge/server.js';
 import { patternCases } from './pattern-cases.js';
@@ -21,7 +21,7 @@ const BUS = 'saga-bus';
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
-const rules: LocalRule[] = [
+const rules: BusRule[] = [
   {
     name: 'payment-on-order-placed',
     eventBusName: BUS,
@@ -394,7 +394,7 @@ describe('the protocol', () => {
   });
 
   it('refuses to start with a rule whose pattern is malformed', async () => {
-    const badRule = { ...(rules[0] as LocalRule), eventPattern: { source: 'shop.orders' } };
+    const badRule = { ...(rules[0] as BusRule), eventPattern: { source: 'shop.orders' } };
 
     await expect(
       startEventBridgeServer({

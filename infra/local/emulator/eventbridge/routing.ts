@@ -1,0 +1,73 @@
+/** Routing on the stack's bus: each accepted event to the targets of the enabled rules it matches, and the schedule rules' timers. */
+import { busNameOf } from '../arns.js';
+import type { CompressedClock } from '../clock.js';
+import { ruleArnOf } from '../cloud-assembly/lookup.js';
+import type { LocalApp, LocalRule, LocalTarget } from '../cloud-assembly/model.js';
+import { matchesPattern } from './pattern.js';
+import type { EventEnvelope } from './put-events.js';
+import { ratePeriodMs, scheduledEvent } from './schedule.js';
+
+/** Hands one event to one target of one rule. */
+export type DeliverTo = (event: EventEnvelope, rule: LocalRule, target: LocalTarget) => void;
+
+/** The rules of the stack's bus that route events: enabled, with a pattern (parsed once). */
+const eventRules = (app: LocalApp): { rule: LocalRule; pattern: unknown }[] =>
+  app.rules
+    .filter(
+      (rule) =>
+        rule.state === 'ENABLED' &&
+        rule.eventPattern !== undefined &&
+        busNameOf(rule.eventBusName) === app.bus.name,
+    )
+    .map((rule) => ({
+      rule,
+      pattern: typeof rule.eventPattern === 'string' ? JSON.parse(rule.eventPattern) : rule.eventPattern,
+    }));
+
+/** Routes events by the template's rules. Events routed before `ready` wait, in order, until it is called. */
+export type Router = { route(event: EventEnvelope): void; ready(deliver: DeliverTo): void };
+
+/** A router over the stack's rules; its patterns are parsed (and refused) now, before anything starts. */
+export const createRouter = (app: LocalApp): Router => {
+  const routing = eventRules(app);
+  const early: EventEnvelope[] = [];
+  let deliver: DeliverTo | undefined;
+  const route = (event: EventEnvelope) => {
+    if (deliver === undefined) {
+      early.push(event);
+      return;
+    }
+    for (const { rule, pattern } of routing) {
+      if (!matchesPattern(pattern, event)) continue;
+      for (const target of rule.targets) deliver(event, rule, target);
+    }
+  };
+  return {
+    route,
+    ready: (ready) => {
+      deliver = ready;
+      for (const event of early.splice(0)) route(event);
+    },
+  };
+};
+
+/** The enabled schedule rules with their periods; a rate the runtime cannot run is refused now. */
+export const scheduleRules = (app: LocalApp): { rule: LocalRule; periodMs: number }[] =>
+  app.rules
+    .filter((rule) => rule.state === 'ENABLED' && rule.scheduleExpression !== undefined)
+    .map((rule) => ({ rule, periodMs: ratePeriodMs(rule.scheduleExpression as string, rule.name) }));
+
+/** Fires each schedule rule every `period × scheduleScale` real ms on `clock`, delivering to its targets. */
+export const startSchedules = (
+  app: LocalApp,
+  schedules: { rule: LocalRule; periodMs: number }[],
+  options: { clock: CompressedClock; scheduleScale: number; onFire: () => boolean; deliver: DeliverTo },
+): void => {
+  for (const { rule, periodMs } of schedules) {
+    options.clock.everyReal(periodMs * options.scheduleScale, () => {
+      if (!options.onFire()) return;
+      const event = scheduledEvent(ruleArnOf(app, rule), app);
+      for (const target of rule.targets) options.deliver(event, rule, target);
+    });
+  }
+};

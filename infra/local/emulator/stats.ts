@@ -1,0 +1,64 @@
+/** Counters of everything the runtime did, for the demo's summary and the chaos runs' figures. */
+export type RuntimeStats = {
+  /** Events accepted by PutEvents on the stack's bus (the event log's length). */
+  eventsPut: number;
+  /** Scheduled events fired by schedule rules. */
+  scheduledEvents: number;
+  /** (event, rule, target) routings: every match of an enabled rule, each target counted. */
+  routed: number;
+  /** Successful deliveries to targets, duplicates and redrives included. */
+  deliveries: number;
+  /** Extra copies delivered by the duplicate fault. */
+  duplicates: number;
+  /** Deliveries dropped by the drop fault (lost without a DLQ). */
+  dropped: number;
+  /** Failed delivery attempts (throttled, internal, target missing). */
+  deliveryFailures: number;
+  /** Delivery attempts made again under a target's retry policy. */
+  deliveryRetries: number;
+  /** Lambda invocation attempts (first attempts and retries). */
+  lambdaInvocations: number;
+  /** Invocation attempts that failed: function errors, timeouts and crashes. */
+  lambdaErrors: number;
+  /** Asynchronous invocations retried by Lambda. */
+  lambdaRetries: number;
+  /** Invocation attempts that timed out. */
+  timeouts: number;
+  /** Invocation attempts whose worker crashed. */
+  crashes: number;
+  /** Delivery retries and Lambda retries together. */
+  retries: number;
+  /** Messages sent to a target's DLQ or a function's on-failure destination. */
+  deadLettered: number;
+  /** Events given up with nowhere to go (no DLQ or destination configured). */
+  lost: number;
+  /** Dead letters sent again by `redrive`. */
+  redriven: number;
+  /** State machine executions started. */
+  executions: number;
+  /** State machine executions that failed. */
+  executionsFailed: number;
+};
+
+/** Every counter at zero. */
+export const emptyStats = (): RuntimeStats => ({
+  eventsPut: 0,
+  scheduledEvents: 0,
+  routed: 0,
+  deliveries: 0,
+  duplicates: 0,
+  dropped: 0,
+  deliveryFailures: 0,
+  deliveryRetries: 0,
+  lambdaInvocations: 0,
+  lambdaErrors: 0,
+  lambdaRetries: 0,
+  timeouts: 0,
+  crashes: 0,
+  retries: 0,
+  deadLettered: 0,
+  lost: 0,
+  redriven: 0,
+  executions: 0,
+  executionsFailed: 0,
+});
