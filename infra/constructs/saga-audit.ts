@@ -94,7 +94,10 @@ export class SagaAudit extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(auditDefinition())),
       definitionSubstitutions: substitutions,
       role: this.role,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Errors only, and without execution data: an execution's input, states and output carry order and
+      // payment items, which have no place in logs. A failed execution still logs its error and cause; the
+      // verdicts themselves are in the audit table and in SagaAudited.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: true,
     });
 
