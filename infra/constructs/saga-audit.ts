@@ -94,10 +94,10 @@ export class SagaAudit extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(auditDefinition())),
       definitionSubstitutions: substitutions,
       role: this.role,
-      // Errors only, and without execution data: an execution's input, states and output carry order and
-      // payment items, which have no place in logs. A failed execution still logs its error and cause; the
-      // verdicts themselves are in the audit table and in SagaAudited.
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+      // Every step of every execution (an Express workflow has no other history), but without execution
+      // data: an execution's input, states' results and output carry order and payment items, which have no
+      // place in logs. A failed execution still logs its error and cause; verdicts are in the audit table.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
 
