@@ -68,6 +68,7 @@ export const summarize = (detailType: string, detail: Record<string, unknown>): 
 /** The participant of a sequence diagram that produced an event. */
 export const participantOf = (source: string): string =>
   ({
+    [Sources.storefront]: 'Customer',
     [Sources.orders]: 'Order',
     [Sources.payments]: 'Payment',
     [Sources.inventory]: 'Inventory',
