@@ -1,14 +1,16 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { OrderPlaced } from '../shared/events/index.js';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { SagaEventBus } from './constructs/event-bus.js';
 import { InventoryService } from './constructs/inventory-service.js';
 import { OrderService } from './constructs/order-service.js';
 import { PaymentService } from './constructs/payment-service.js';
 import { SagaAudit } from './constructs/saga-audit.js';
-import { SagaTable } from './constructs/saga-table.js';
+import type { SagaTable } from './constructs/saga-table.js';
 import { SagaSchemaRegistry } from './constructs/schema-registry.js';
-import { type TableName, TableSpecs } from './tables.js';
+import { StorefrontAccess } from './constructs/storefront-access.js';
+import type { StackTableName } from './tables.js';
 
 /** The context values the stack reads (`cdk.json`, or `-c name=value`). */
 export const ContextKeys = {
@@ -40,7 +42,7 @@ const deadlineSecondsFrom = (value: unknown): number => {
 };
 
 /** `orders` -> `OrdersTableName`: the stack output that names a table. */
-const tableOutputId = (name: TableName) => `${name[0]?.toUpperCase()}${name.slice(1)}TableName`;
+const tableOutputId = (name: StackTableName) => `${name[0]?.toUpperCase()}${name.slice(1)}TableName`;
 
 /**
  * The order saga: one bus, the three services that choreograph the saga on it, the audit that checks each
@@ -58,11 +60,7 @@ export class SagaStack extends Stack {
     const deadlineSeconds = deadlineSecondsFrom(this.node.tryGetContext(ContextKeys.orderDeadlineSeconds));
 
     const bus = new SagaEventBus(this, 'EventBus', { removalPolicy });
-    const idempotencyTable = new SagaTable(this, 'IdempotencyTable', {
-      spec: TableSpecs.idempotency,
-      removalPolicy,
-    });
-    const services = { bus, idempotencyTable, removalPolicy };
+    const services = { bus, removalPolicy };
     const order = new OrderService(this, 'Order', { ...services, deadlineSeconds });
     const payment = new PaymentService(this, 'Payment', services);
     const inventory = new InventoryService(this, 'Inventory', services);
@@ -73,21 +71,30 @@ export class SagaStack extends Stack {
       inventory: inventory.table,
       removalPolicy,
     });
+    const storefront = new StorefrontAccess(this, 'Storefront', { bus });
     new SagaSchemaRegistry(this, 'Schemas');
 
     new CfnOutput(this, 'EventBusName', {
       value: bus.eventBusName,
-      description: 'The saga bus: aws events put-events --entries file://test/payloads/<payload>.json',
+      description:
+        'The saga bus: as the storefront role, aws events put-events --entries file://test/payloads/<payload>.json',
+    });
+    new CfnOutput(this, 'StorefrontPolicyArn', {
+      value: storefront.policy.managedPolicyArn,
+      description: `Attach to what places orders: it may put ${OrderPlaced.detailType} on the saga bus, and nothing else`,
+    });
+    new CfnOutput(this, 'StorefrontRoleArn', {
+      value: storefront.role.roleArn,
+      description: `Assume to place orders: the principal the bus accepts ${OrderPlaced.detailType} from`,
     });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
-    const tables: Record<TableName, SagaTable> = {
+    const tables: Record<StackTableName, SagaTable> = {
       ...order.tables,
       ...payment.tables,
       ...inventory.tables,
-      idempotency: idempotencyTable,
       audit: audit.table,
     };
-    for (const [name, table] of Object.entries(tables) as [TableName, SagaTable][]) {
+    for (const [name, table] of Object.entries(tables) as [StackTableName, SagaTable][]) {
       new CfnOutput(this, tableOutputId(name), { value: table.tableName, description: `The ${name} table` });
     }
     new CfnOutput(this, 'AuditStateMachineArn', {

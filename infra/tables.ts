@@ -25,10 +25,19 @@ export const TableSpecs = {
   paymentGateway: { partitionKey: 'idempotencyKey' },
   /** Stock items (`SKU#<sku>`) and reservations (`RESERVATION#<orderId>`) share one table, for one transaction. */
   inventory: { partitionKey: 'pk' },
-  /** Powertools idempotency records, expired by TTL. */
+  /** Powertools idempotency records, expired by TTL: the key design of each service's own idempotency table. */
   idempotency: { partitionKey: 'id', timeToLiveAttribute: 'expiration' },
   /** The audit's latest verdict per order. */
   audit: { partitionKey: 'orderId' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TableSpecs;
+
+/** The services of the saga: each has its own idempotency table. */
+export type ServiceName = 'order' | 'payment' | 'inventory';
+
+/**
+ * Every table the stack deploys, by the name of its stack output (`<Name>TableName`): one per spec, except
+ * that the idempotency spec gives each service a table of its own (`orderIdempotency`, ...).
+ */
+export type StackTableName = Exclude<TableName, 'idempotency'> | `${ServiceName}Idempotency`;

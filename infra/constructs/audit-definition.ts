@@ -153,8 +153,10 @@ const checks = (
   return Object.fromEntries(steps.flatMap(([name, [choice, findings]]) => [[name, choice], ...findings]));
 };
 
-const orderChecks = (expected: string): Rules => [
+/** The order's status must be `expected`; a status in `contradictions` is named by its own finding. */
+const orderChecks = (expected: string, contradictions: Rules = []): Rules => [
   [absent(status('order')), F.ORDER_STATUS_MISMATCH],
+  ...contradictions,
   [isNot(status('order'), expected), F.ORDER_STATUS_MISMATCH],
 ];
 
@@ -280,7 +282,11 @@ export const auditDefinition = () => ({
     ),
     ...checks(
       CANCELLED,
-      orderChecks(Settled.order.CANCELLED),
+      // A cancellation of an order the order service confirmed is a forged (or misrouted) fact: payment and
+      // inventory compensated a saga that had committed. Said plainly, not as a mere status mismatch.
+      orderChecks(Settled.order.CANCELLED, [
+        [is(status('order'), Settled.order.CONFIRMED), F.CONFIRMED_ORDER_CANCELLED],
+      ]),
       [
         [
           [absent(status('payment')), F.PAYMENT_NOT_SETTLED],

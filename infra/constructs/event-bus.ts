@@ -1,8 +1,8 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { EventDefinition, Source } from '../../shared/events/index.js';
+import { detailTypesOf, type EventDefinition, type Source, Sources } from '../../shared/events/index.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 
 /** The name of the saga's bus: the same on AWS and in the local runtime. */
@@ -31,12 +31,18 @@ export type SagaEventBusProps = {
 
 /**
  * The saga's one custom bus: an archive of everything published on it (so a saga can be replayed after a
- * fix), and a resource policy that accepts events from the stack's own account only.
+ * fix), and a resource policy that accepts events from the stack's own account only, and the events of each
+ * source of the contract from that source's producers only: a principal of the account that is not a
+ * producer cannot put a fact, whatever its own IAM policies allow (an explicit deny wins).
  */
 export class SagaEventBus extends Construct {
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
   private readonly removalPolicy: RemovalPolicy;
+  /** The roles admitted as producers of each source; the bus policy refuses that source from anyone else. */
+  private readonly producers = new Map<Source, iam.IRole[]>(
+    Object.values(Sources).map((source) => [source, []]),
+  );
 
   constructor(
     scope: Construct,
@@ -58,6 +64,13 @@ export class SagaEventBus extends Construct {
         resources: [this.bus.eventBusArn],
       }),
     );
+    for (const source of Object.values(Sources)) this.refuseUnlessProducer(source);
+    this.node.addValidation({
+      validate: () =>
+        [...this.producers]
+          .filter(([, roles]) => roles.length === 0)
+          .map(([source]) => `No producer of ${source} was admitted to the bus`),
+    });
     this.archive = this.bus.archive('Archive', {
       description: 'Every event of the order saga, for replay.',
       eventPattern: { account: [account] },
@@ -99,15 +112,54 @@ export class SagaEventBus extends Construct {
   }
 
   /**
-   * Lets a producer put events on this bus, and only with its own `source`: it cannot impersonate another
-   * service (DESIGN rule 5).
+   * The statement that allows putting the events of `source` on this bus, and nothing else: its own source,
+   * and only the detail-types the contract gives that source. EventBridge authorizes each entry of a
+   * PutEvents call on its own (an entry is refused with `NotAuthorizedForSourceException` or
+   * `NotAuthorizedForDetailTypeException`), so both keys are single-valued and `StringEquals` applies.
    */
-  grantPutEvents(grantee: iam.IGrantable, source: Source): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
+  putEventsStatement(source: Source): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [this.bus.eventBusArn],
+      conditions: {
+        StringEquals: { 'events:source': source, 'events:detail-type': detailTypesOf(source) },
+      },
+    });
+  }
+
+  /**
+   * Lets a producer's role put its own facts on this bus, and only those (DESIGN rule 5): its own `source`
+   * and the detail-types of that source; and admits it past the bus policy as a producer of that source.
+   */
+  grantPutEvents(role: iam.IRole, source: Source): void {
+    role.addToPrincipalPolicy(this.putEventsStatement(source));
+    this.admit(role, source);
+  }
+
+  /** Admits `role` past the bus policy as a producer of `source` (its permission comes from elsewhere). */
+  admit(role: iam.IRole, source: Source): void {
+    this.producers.get(source)?.push(role);
+  }
+
+  /**
+   * Refuses the events of `source` to every principal but its admitted producers. `aws:PrincipalArn` is the
+   * role's ARN (not the session's) for a Lambda function's or a state machine's assumed role.
+   */
+  private refuseUnlessProducer(source: Source): void {
+    const producers = Lazy.list({
+      produce: () => (this.producers.get(source) ?? []).map((role) => role.roleArn),
+    });
+    this.bus.addToResourcePolicy(
       new iam.PolicyStatement({
+        sid: `OnlyProducersPut-${source.replace(/[^A-Za-z0-9]/g, '-')}`,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
         actions: ['events:PutEvents'],
         resources: [this.bus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': source } },
+        conditions: {
+          StringEquals: { 'events:source': source },
+          ArnNotEquals: { 'aws:PrincipalArn': producers },
+        },
       }),
     );
   }

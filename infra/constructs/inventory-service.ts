@@ -4,7 +4,7 @@ import { OrderCancelled, PaymentProcessed, Sources } from '../../shared/events/i
 import { TableSpecs } from '../tables.js';
 import { type DynamoDbAction, SagaFunction } from './saga-function.js';
 import { SagaTable } from './saga-table.js';
-import type { Service, ServiceProps } from './service.js';
+import { idempotencyTableOf, type Service, type ServiceProps } from './service.js';
 
 /**
  * What the inventory repository does: a consistent read of a reservation, and writes that are conditional
@@ -18,13 +18,14 @@ const INVENTORY_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutIt
  */
 export class InventoryService extends Construct implements Service {
   readonly table: SagaTable;
-  readonly tables: { inventory: SagaTable };
+  readonly tables: { inventory: SagaTable; inventoryIdempotency: SagaTable };
   readonly functions: SagaFunction[] = [];
 
-  constructor(scope: Construct, id: string, { bus, idempotencyTable, removalPolicy }: ServiceProps) {
+  constructor(scope: Construct, id: string, { bus, removalPolicy }: ServiceProps) {
     super(scope, id);
     this.table = new SagaTable(this, 'InventoryTable', { spec: TableSpecs.inventory, removalPolicy });
-    this.tables = { inventory: this.table };
+    const idempotencyTable = idempotencyTableOf(this, removalPolicy);
+    this.tables = { inventory: this.table, inventoryIdempotency: idempotencyTable };
 
     const handler = (id: string, file: string) => {
       const fn = new SagaFunction(this, id, {

@@ -12,7 +12,7 @@ import {
 import { TableSpecs } from '../tables.js';
 import { type DynamoDbAction, SagaFunction } from './saga-function.js';
 import { SagaTable } from './saga-table.js';
-import type { Service, ServiceProps } from './service.js';
+import { idempotencyTableOf, type Service, type ServiceProps } from './service.js';
 
 export type OrderServiceProps = ServiceProps & {
   /** How long an order may stay PENDING before the sweep cancels it (ORDER_DEADLINE_SECONDS). */
@@ -28,14 +28,15 @@ const ORDER_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem',
  */
 export class OrderService extends Construct implements Service {
   readonly table: SagaTable;
-  readonly tables: { orders: SagaTable };
+  readonly tables: { orders: SagaTable; orderIdempotency: SagaTable };
   readonly functions: SagaFunction[] = [];
 
   constructor(scope: Construct, id: string, props: OrderServiceProps) {
     super(scope, id);
-    const { bus, idempotencyTable, removalPolicy, deadlineSeconds } = props;
+    const { bus, removalPolicy, deadlineSeconds } = props;
     this.table = new SagaTable(this, 'OrdersTable', { spec: TableSpecs.orders, removalPolicy });
-    this.tables = { orders: this.table };
+    const idempotencyTable = idempotencyTableOf(this, removalPolicy);
+    this.tables = { orders: this.table, orderIdempotency: idempotencyTable };
 
     const handler = (id: string, file: string, consumesEvents: boolean) => {
       const fn = new SagaFunction(this, id, {

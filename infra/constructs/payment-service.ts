@@ -4,7 +4,7 @@ import { OrderCancelled, OrderPlaced, Sources } from '../../shared/events/index.
 import { TableSpecs } from '../tables.js';
 import { type DynamoDbAction, SagaFunction } from './saga-function.js';
 import { SagaTable } from './saga-table.js';
-import type { Service, ServiceProps } from './service.js';
+import { idempotencyTableOf, type Service, type ServiceProps } from './service.js';
 
 /** What the payment repository does: a consistent read, and conditional puts (charge, refund, tombstone). */
 const PAYMENT_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
@@ -19,17 +19,22 @@ const GATEWAY_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:UpdateI
 export class PaymentService extends Construct implements Service {
   readonly table: SagaTable;
   readonly gatewayTable: SagaTable;
-  readonly tables: { payments: SagaTable; paymentGateway: SagaTable };
+  readonly tables: { payments: SagaTable; paymentGateway: SagaTable; paymentIdempotency: SagaTable };
   readonly functions: SagaFunction[] = [];
 
-  constructor(scope: Construct, id: string, { bus, idempotencyTable, removalPolicy }: ServiceProps) {
+  constructor(scope: Construct, id: string, { bus, removalPolicy }: ServiceProps) {
     super(scope, id);
     this.table = new SagaTable(this, 'PaymentsTable', { spec: TableSpecs.payments, removalPolicy });
     this.gatewayTable = new SagaTable(this, 'PaymentGatewayTable', {
       spec: TableSpecs.paymentGateway,
       removalPolicy,
     });
-    this.tables = { payments: this.table, paymentGateway: this.gatewayTable };
+    const idempotencyTable = idempotencyTableOf(this, removalPolicy);
+    this.tables = {
+      payments: this.table,
+      paymentGateway: this.gatewayTable,
+      paymentIdempotency: idempotencyTable,
+    };
 
     const handler = (id: string, file: string) => {
       const fn = new SagaFunction(this, id, {

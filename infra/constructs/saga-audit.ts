@@ -94,7 +94,10 @@ export class SagaAudit extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(auditDefinition())),
       definitionSubstitutions: substitutions,
       role: this.role,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every step of every execution (an Express workflow has no other history), but without execution
+      // data: an execution's input, states' results and output carry order and payment items, which have no
+      // place in logs. A failed execution still logs its error and cause; verdicts are in the audit table.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
 

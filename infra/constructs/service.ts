@@ -1,18 +1,30 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { TableSpecs } from '../tables.js';
 import type { SagaEventBus } from './event-bus.js';
 import type { SagaFunction } from './saga-function.js';
-import type { SagaTable } from './saga-table.js';
+import { SagaTable } from './saga-table.js';
 
 /** What every service construct is given by the stack. */
 export type ServiceProps = {
   bus: SagaEventBus;
-  /** Powertools idempotency records of every consumer. */
-  idempotencyTable: SagaTable;
   removalPolicy: RemovalPolicy;
 };
 
-/** What every service construct exposes: its tables (by their `TableSpecs` name) and its functions. */
+/**
+ * What every service construct exposes: its tables (by their stack output name: a `TableSpecs` name, or
+ * `<service>Idempotency` for its own idempotency table) and its functions.
+ */
 export type Service = {
   readonly tables: Readonly<Record<string, SagaTable>>;
   readonly functions: readonly SagaFunction[];
 };
+
+/**
+ * A service's own table of Powertools idempotency records. One per service, not one for the stack: a
+ * function's role reaches only its service's records, so a compromised function cannot mark another
+ * service's work (a refund, a release) as already done. IAM scopes it by table ARN, with no dependence on
+ * Powertools' key format or on the generated function names its keys start with.
+ */
+export const idempotencyTableOf = (scope: Construct, removalPolicy: RemovalPolicy): SagaTable =>
+  new SagaTable(scope, 'IdempotencyTable', { spec: TableSpecs.idempotency, removalPolicy });

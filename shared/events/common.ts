@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
-/** The `source` of each producer. A producer may only put events with its own source (IAM `events:source`). */
+/**
+ * The `source` of each producer. A producer may only put events with its own source and only the
+ * detail-types of that source (IAM `events:source` and `events:detail-type`). The storefront (whoever places
+ * orders) has a source of its own: it is outside the order service's trust boundary, so it never shares a
+ * source with the service whose facts (`OrderConfirmed`, `OrderCancelled`) move money and stock.
+ */
 export const Sources = {
+  storefront: 'shop.storefront',
   orders: 'shop.orders',
   payments: 'shop.payments',
   inventory: 'shop.inventory',
@@ -18,6 +24,10 @@ export const Limits = {
   maxLines: 99,
   maxQuantity: 10_000,
   maxUnitPriceCents: 100_000_000,
+  // The largest amount a card processor takes in one charge: Stripe's documented maximum is eight digits of
+  // the smallest currency unit (99,999,999, i.e. $999,999.99). An order above it could never be charged, and
+  // a ten-billion-dollar order is a mistake or an attack, never a sale.
+  maxOrderTotalCents: 99_999_999,
 } as const;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;

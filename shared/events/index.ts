@@ -2,7 +2,7 @@
  * The event contract: every event of the saga, its producer and the schema of its detail.
  * Handlers, infrastructure, the local runtime and the tests all import events from here.
  */
-import type { EventDefinition } from './common.js';
+import type { EventDefinition, Source } from './common.js';
 import { InventoryReleased } from './inventory-released.js';
 import { InventoryReservationFailed } from './inventory-reservation-failed.js';
 import { InventoryReserved } from './inventory-reserved.js';
@@ -47,3 +47,10 @@ export type AnyEventDefinition = (typeof catalogue)[number];
 /** Looks an event up by its detail-type; undefined for a name outside the contract. */
 export const eventByDetailType = (detailType: string): AnyEventDefinition | undefined =>
   catalogue.find((event) => event.detailType === detailType);
+
+/**
+ * The detail-types a source puts: exactly what its producer's role may put on the bus (IAM
+ * `events:detail-type`), in catalogue order.
+ */
+export const detailTypesOf = (source: Source): AnyEventDefinition['detailType'][] =>
+  catalogue.filter((event) => event.source === source).map((event) => event.detailType);

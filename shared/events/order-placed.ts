@@ -4,6 +4,7 @@ import {
   Currency,
   defineEvent,
   Id,
+  Limits,
   OrderLines,
   SagaFields,
   Sources,
@@ -20,19 +21,25 @@ export const ShipTo = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
 });
 
-/** A customer checked out. Starts the saga. */
+/** An order's total: money, capped at what one card charge can take (`Limits.maxOrderTotalCents`). */
+export const OrderTotalCents = AmountCents.max(
+  Limits.maxOrderTotalCents,
+  `must not exceed ${Limits.maxOrderTotalCents} minor units, the most one card charge can take`,
+);
+
+/** A customer checked out, put by the storefront (never by a service). Starts the saga. */
 export const OrderPlaced = defineEvent({
-  source: Sources.orders,
+  source: Sources.storefront,
   detailType: 'OrderPlaced',
   description:
-    'A customer checked out; starts the saga. Consumed by order (record or reject) and payment (charge).',
+    'A customer checked out, put by the storefront; starts the saga. Consumed by order (record or reject) and payment (charge).',
   detail: z
     .strictObject({
       ...SagaFields,
       customerId: Id,
       items: OrderLines,
       currency: Currency,
-      amountCents: AmountCents,
+      amountCents: OrderTotalCents,
       paymentToken: PaymentToken,
       shipTo: ShipTo,
     })

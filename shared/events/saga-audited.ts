@@ -11,6 +11,9 @@ export const AuditFinding = z.enum([
   // recording a verdict. Kept so that every event the published schema allowed is still valid.
   'ORDER_NOT_FOUND',
   'ORDER_STATUS_MISMATCH',
+  // A cancellation arrived for an order the orders table holds CONFIRMED: a forged or misrouted
+  // `OrderCancelled`, which made payment refund and inventory release a saga that had committed.
+  'CONFIRMED_ORDER_CANCELLED',
   'PAYMENT_NOT_CHARGED',
   'PAYMENT_NOT_REFUNDED',
   'PAYMENT_NOT_SETTLED',

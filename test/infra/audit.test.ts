@@ -1,7 +1,7 @@
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditSubstitution, auditDefinition } from '../../infra/constructs/audit-definition.js';
-import type { TableName } from '../../infra/tables.js';
+import type { StackTableName } from '../../infra/tables.js';
 import { OrderCancelled, OrderConfirmed, SagaAudited, SagaOutcome } from '../../shared/events/index.js';
 import { sharedTemplate, type Template } from './support/synth.js';
 import { onlyResourceOfType, refOf, resourcesOfType, tablesByName } from './support/template.js';
@@ -17,7 +17,7 @@ let template: Template;
 let stateMachineId: string;
 let properties: Record<string, unknown>;
 let definition: { QueryLanguage?: string; States: Record<string, State> };
-let tables: Record<TableName, string>;
+let tables: Record<StackTableName, string>;
 
 beforeAll(async () => {
   template = await sharedTemplate();
@@ -93,15 +93,16 @@ describe('the audit state machine', () => {
     expect(entries[0]).toMatchObject({ Source: SagaAudited.source, DetailType: SagaAudited.detailType });
   });
 
-  it('logs every execution with its data to CloudWatch, and is traced with X-Ray', () => {
+  it('logs every execution to CloudWatch without its data, and is traced with X-Ray', () => {
     const logging = properties.LoggingConfiguration as {
       Level: string;
       IncludeExecutionData: boolean;
       Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
     };
 
+    // An execution's input, states and output carry order and payment items: logs must not copy them.
     expect(logging.Level).toBe('ALL');
-    expect(logging.IncludeExecutionData).toBe(true);
+    expect(logging.IncludeExecutionData).toBe(false);
     const logGroup =
       template.Resources[refOf(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn) as string];
     expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');

@@ -11,6 +11,7 @@ import {
   refOf,
   resourceOf,
   resourcesOfType,
+  Services,
   serviceOf,
   tablesByName,
 } from './support/template.js';
@@ -79,7 +80,9 @@ describe('the functions', () => {
       },
       inventory: { [EnvNames.inventoryTable]: tables.inventory },
     }[serviceOf(entry)] as Record<string, string>;
-    if (entry !== DEADLINE_SWEEP) expected[EnvNames.idempotencyTable] = tables.idempotency;
+    // Its own service's idempotency table: no other service's records are within its reach.
+    if (entry !== DEADLINE_SWEEP)
+      expected[EnvNames.idempotencyTable] = tables[Services[serviceOf(entry)].idempotency];
 
     const tableVariables = Object.fromEntries(
       Object.entries(environmentOf(entry))

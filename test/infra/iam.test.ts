@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TableName } from '../../infra/tables.js';
-import { Sources } from '../../shared/events/index.js';
+import type { StackTableName } from '../../infra/tables.js';
+import { catalogue, SagaAudited, type Source, Sources } from '../../shared/events/index.js';
 import { ROOT, sharedTemplate, type Template } from './support/synth.js';
 import {
   actionsOf,
@@ -23,7 +23,7 @@ import {
 
 let template: Template;
 let functions: Map<string, string>;
-let tables: Record<TableName, string>;
+let tables: Record<StackTableName, string>;
 let busId: string;
 
 beforeAll(async () => {
@@ -41,6 +41,15 @@ const isPutEvents = (statement: Statement) => actionsOf(statement).includes('eve
 const tableIds = (statements: Statement[]) =>
   new Set(statements.flatMap((statement) => [...referencedIds(statement.Resource)]));
 
+/** The detail-types the contract gives a source: all its producer may put. */
+const detailTypesOfSource = (source: string) =>
+  catalogue.filter((event) => event.source === source).map((event) => event.detailType);
+
+/** The only condition a producer's PutEvents statement may carry: its source, and that source's detail-types. */
+const ownFactsOnly = (source: Source) => ({
+  StringEquals: { 'events:source': source, 'events:detail-type': detailTypesOfSource(source) },
+});
+
 describe("each function's role", () => {
   it.each(Handlers)('%s: is assumed by Lambda and has no managed policy', (entry) => {
     const role = template.Resources[roleOf(entry) as string];
@@ -49,12 +58,16 @@ describe("each function's role", () => {
     expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument)).toContain('lambda.amazonaws.com');
   });
 
-  it.each(Handlers)("%s: reaches exactly its own service's tables, and the idempotency table", (entry) => {
-    const owned = Services[serviceOf(entry)].tables.map((name) => tables[name]);
-    const expected = entry === DEADLINE_SWEEP ? owned : [...owned, tables.idempotency];
+  it.each(Handlers)(
+    "%s: reaches exactly its own service's tables, and its service's idempotency table",
+    (entry) => {
+      const service = Services[serviceOf(entry)];
+      const owned = service.tables.map((name) => tables[name]);
+      const expected = entry === DEADLINE_SWEEP ? owned : [...owned, tables[service.idempotency]];
 
-    expect([...tableIds(statementsOf(entry).filter(isDynamoDb))].sort()).toStrictEqual(expected.sort());
-  });
+      expect([...tableIds(statementsOf(entry).filter(isDynamoDb))].sort()).toStrictEqual(expected.sort());
+    },
+  );
 
   it.each(Handlers)('%s: names the DynamoDB actions it uses, and never scans', (entry) => {
     const actions = new Set(statementsOf(entry).filter(isDynamoDb).flatMap(actionsOf));
@@ -72,17 +85,18 @@ describe("each function's role", () => {
     );
   });
 
-  it.each(Handlers)('%s: puts events on the saga bus only, and only with its own source', (entry) => {
-    const putEvents = statementsOf(entry).filter(isPutEvents);
+  it.each(Handlers)(
+    "%s: puts on the saga bus only its own service's facts: its source and detail-types",
+    (entry) => {
+      const putEvents = statementsOf(entry).filter(isPutEvents);
 
-    expect(putEvents).toHaveLength(1);
-    const [statement] = putEvents as [Statement];
-    expect(actionsOf(statement)).toStrictEqual(['events:PutEvents']);
-    expect(resourcesOf(statement).map(refOf)).toStrictEqual([busId]);
-    expect(statement.Condition).toStrictEqual({
-      StringEquals: { 'events:source': Services[serviceOf(entry)].source },
-    });
-  });
+      expect(putEvents).toHaveLength(1);
+      const [statement] = putEvents as [Statement];
+      expect(actionsOf(statement)).toStrictEqual(['events:PutEvents']);
+      expect(resourcesOf(statement).map(refOf)).toStrictEqual([busId]);
+      expect(statement.Condition).toStrictEqual(ownFactsOnly(Services[serviceOf(entry)].source as Source));
+    },
+  );
 
   it.each(Handlers)('%s: has no wildcard action and no wildcard resource', (entry) => {
     for (const statement of statementsOf(entry)) {
@@ -95,7 +109,7 @@ describe("each function's role", () => {
 });
 
 /** The repository of each table, where the service's DynamoDB calls on it are made (STYLE: adapters/). */
-const Repositories: Partial<Record<TableName, string>> = {
+const Repositories: Partial<Record<StackTableName, string>> = {
   orders: 'services/order/adapters/order-repository.ts',
   payments: 'services/payment/adapters/payment-repository.ts',
   paymentGateway: 'services/payment/adapters/simulated-gateway.ts',
@@ -126,12 +140,12 @@ const actionsCalledIn = (file: string): Set<string> => {
 describe("each service's grants on its tables", () => {
   it.each(Object.entries(Repositories))('%s: cover every call its repository makes', (table, file) => {
     const service = (Object.keys(Services) as (keyof typeof Services)[]).find((name) =>
-      Services[name].tables.includes(table as TableName),
+      Services[name].tables.includes(table as StackTableName),
     );
     const granted = new Set(
       Handlers.filter((entry) => serviceOf(entry) === service)
         .flatMap(statementsOf)
-        .filter((statement) => referencedIds(statement.Resource).has(tables[table as TableName]))
+        .filter((statement) => referencedIds(statement.Resource).has(tables[table as StackTableName]))
         .flatMap(actionsOf),
     );
 
@@ -160,12 +174,13 @@ describe("the audit workflow's role", () => {
     expect(new Set(writes)).toStrictEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
   });
 
-  it('puts events on the saga bus only, and only as the saga audit', () => {
+  it(`puts events on the saga bus only, and only ${SagaAudited.detailType} as the saga audit`, () => {
     const putEvents = withAction('events:PutEvents');
 
     expect(putEvents).toHaveLength(1);
     expect(resourcesOf(putEvents[0] as Statement).map(refOf)).toStrictEqual([busId]);
-    expect(putEvents[0]?.Condition).toStrictEqual({ StringEquals: { 'events:source': Sources.sagaAudit } });
+    expect(putEvents[0]?.Condition).toStrictEqual(ownFactsOnly(Sources.sagaAudit));
+    expect(detailTypesOfSource(Sources.sagaAudit)).toStrictEqual([SagaAudited.detailType]);
   });
 
   it('uses Resource "*" only for the logging and tracing actions that require it', () => {

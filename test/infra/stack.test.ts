@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAGA_BUS_NAME } from '../../infra/constructs/event-bus.js';
-import { type TableName, TableSpecs } from '../../infra/tables.js';
+import { type StackTableName, type TableName, TableSpecs } from '../../infra/tables.js';
 import { EnvNames } from '../../shared/config.js';
 import { catalogue } from '../../shared/events/index.js';
 import { jsonSchemaText } from '../../shared/events/json-schema.js';
@@ -15,6 +15,7 @@ import {
   refOf,
   resourceOf,
   resourcesOfType,
+  Services,
   tablesByName,
 } from './support/template.js';
 
@@ -59,39 +60,50 @@ describe('the bus', () => {
   });
 });
 
-describe('the tables', () => {
-  it.each(Object.keys(TableSpecs) as TableName[])(
-    '%s: on-demand, point-in-time recovery, keys from its spec',
-    (name) => {
-      const spec: (typeof TableSpecs)[TableName] = TableSpecs[name];
-      const table = template.Resources[tablesByName(template)[name]];
-      const properties = table?.Properties;
+/** Every table the stack deploys, and the spec of each: each service has an idempotency table of its own. */
+const StackTables: [StackTableName, TableName][] = [
+  ...(Object.keys(TableSpecs) as TableName[])
+    .filter((name) => name !== 'idempotency')
+    .map((name) => [name as StackTableName, name] as [StackTableName, TableName]),
+  ...Object.values(Services).map(
+    ({ idempotency }) => [idempotency, 'idempotency'] as [StackTableName, TableName],
+  ),
+];
 
-      expect(table?.Type).toBe('AWS::DynamoDB::Table');
-      expect(properties?.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(properties?.PointInTimeRecoverySpecification).toStrictEqual({
-        PointInTimeRecoveryEnabled: true,
-      });
-      expect(properties?.KeySchema).toStrictEqual([{ AttributeName: spec.partitionKey, KeyType: 'HASH' }]);
-      expect(table?.DeletionPolicy).toBe('Retain');
-      const ttl =
-        'timeToLiveAttribute' in spec
-          ? { AttributeName: spec.timeToLiveAttribute, Enabled: true }
-          : undefined;
-      expect(properties?.TimeToLiveSpecification).toStrictEqual(ttl);
-      const indexes = 'globalSecondaryIndexes' in spec ? spec.globalSecondaryIndexes : [];
-      expect(properties?.GlobalSecondaryIndexes ?? []).toStrictEqual(
-        indexes.map((index) => ({
-          IndexName: index.indexName,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
-      );
-    },
-  );
+describe('the tables', () => {
+  it('are exactly the tables of the specs, an idempotency table per service', () => {
+    expect(Object.keys(tablesByName(template)).sort()).toStrictEqual(
+      StackTables.map(([name]) => name).sort(),
+    );
+  });
+
+  it.each(StackTables)('%s: on-demand, point-in-time recovery, keys from its spec (%s)', (name, specName) => {
+    const spec: (typeof TableSpecs)[TableName] = TableSpecs[specName];
+    const table = template.Resources[tablesByName(template)[name]];
+    const properties = table?.Properties;
+
+    expect(table?.Type).toBe('AWS::DynamoDB::Table');
+    expect(properties?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(properties?.PointInTimeRecoverySpecification).toStrictEqual({
+      PointInTimeRecoveryEnabled: true,
+    });
+    expect(properties?.KeySchema).toStrictEqual([{ AttributeName: spec.partitionKey, KeyType: 'HASH' }]);
+    expect(table?.DeletionPolicy).toBe('Retain');
+    const ttl =
+      'timeToLiveAttribute' in spec ? { AttributeName: spec.timeToLiveAttribute, Enabled: true } : undefined;
+    expect(properties?.TimeToLiveSpecification).toStrictEqual(ttl);
+    const indexes = 'globalSecondaryIndexes' in spec ? spec.globalSecondaryIndexes : [];
+    expect(properties?.GlobalSecondaryIndexes ?? []).toStrictEqual(
+      indexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    );
+  });
 });
 
 describe('the schema registry', () => {

@@ -171,7 +171,7 @@ export const createWorkload = ({
 /** An order as a PutEvents entry addressed to `busName`. */
 export const putEntryOf = (order: OrderPlaced, busName: string) => ({
   EventBusName: busName,
-  Source: Sources.orders,
+  Source: OrderPlaced.source,
   DetailType: OrderPlaced.detailType,
   Detail: JSON.stringify(order),
 });

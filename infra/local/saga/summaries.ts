@@ -66,6 +66,7 @@ export const summarize = (detailType: string, detail: Record<string, unknown>): 
 };
 
 const PARTICIPANT_OF_SOURCE: Record<string, string> = {
+  [Sources.storefront]: 'Customer',
   [Sources.orders]: 'Order',
   [Sources.payments]: 'Payment',
   [Sources.inventory]: 'Inventory',

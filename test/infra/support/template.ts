@@ -1,6 +1,6 @@
 /** Reading a synthesized template: resources by type, references, roles' statements, the services' tables. */
 import { expect } from 'vitest';
-import type { TableName } from '../../../infra/tables.js';
+import type { ServiceName, StackTableName } from '../../../infra/tables.js';
 import type { EventDefinition } from '../../../shared/events/index.js';
 import {
   InventoryReleased,
@@ -46,13 +46,20 @@ export const Subscriptions: { consumer: string; event: EventDefinition }[] = [
 /** The deadline sweep: run by a schedule, it consumes no event of the contract. */
 export const DEADLINE_SWEEP = 'services/order/handlers/on-deadline.ts';
 
-export type ServiceName = 'order' | 'payment' | 'inventory';
+export type { ServiceName };
 
-/** What each service owns: its tables and its events' source. */
-export const Services: Record<ServiceName, { tables: TableName[]; source: string }> = {
-  order: { tables: ['orders'], source: Sources.orders },
-  payment: { tables: ['payments', 'paymentGateway'], source: Sources.payments },
-  inventory: { tables: ['inventory'], source: Sources.inventory },
+/** What each service owns: its tables, its own idempotency table and its events' source. */
+export const Services: Record<
+  ServiceName,
+  { tables: StackTableName[]; idempotency: StackTableName; source: string }
+> = {
+  order: { tables: ['orders'], idempotency: 'orderIdempotency', source: Sources.orders },
+  payment: {
+    tables: ['payments', 'paymentGateway'],
+    idempotency: 'paymentIdempotency',
+    source: Sources.payments,
+  },
+  inventory: { tables: ['inventory'], idempotency: 'inventoryIdempotency', source: Sources.inventory },
 };
 
 /** Every handler entry file the stack must deploy, each exactly once. */
@@ -118,15 +125,15 @@ export const functionsByEntry = (template: Template): Map<string, string> => {
   return functions;
 };
 
-/** Logical id of each table, by its `TableSpecs` name (from the stack's outputs, which name every table). */
-export const tablesByName = (template: Template): Record<TableName, string> => {
-  const tables: Partial<Record<TableName, string>> = {};
+/** Logical id of each table, by its stack output name (from the stack's outputs, which name every table). */
+export const tablesByName = (template: Template): Record<StackTableName, string> => {
+  const tables: Partial<Record<StackTableName, string>> = {};
   for (const [outputId, output] of Object.entries(template.Outputs ?? {})) {
     const match = /^(\w+)TableName$/.exec(outputId);
     const id = refOf(output.Value);
-    if (match?.[1] && id) tables[`${match[1][0]?.toLowerCase()}${match[1].slice(1)}` as TableName] = id;
+    if (match?.[1] && id) tables[`${match[1][0]?.toLowerCase()}${match[1].slice(1)}` as StackTableName] = id;
   }
-  return tables as Record<TableName, string>;
+  return tables as Record<StackTableName, string>;
 };
 
 /** The single resource of a type. */
