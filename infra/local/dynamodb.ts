@@ -66,7 +66,8 @@ export const startDynamoDbLocal = async ({
 } = {}): Promise<DynamoDbLocal> => {
   const deadline = Date.now() + timeoutMs;
   const javaVersion = await assertJava17();
-  const java = await startLoopbackProcess({ port: port ?? 0, timeoutMs, javaVersion });
+  // A port chosen here, not by Jetty, so that the process's command line names the port it listens on.
+  const java = await startLoopbackProcess({ port: port ?? (await freePort()), timeoutMs, javaVersion });
   const endpoint = `http://127.0.0.1:${java.port}`;
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 1 });
   try {

@@ -21,7 +21,8 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  *   <li>on failure prints one line, {@code error <kind> <message>}, and exits 2 (port in use) or 1.
  * </ul>
  *
- * <p>Usage: {@code java -cp <launcher dir>:DynamoDBLocal.jar LoopbackDynamoDbLocal <port>}
+ * <p>Usage: {@code java -cp <launcher dir>:DynamoDBLocal.jar LoopbackDynamoDbLocal -port <port>}, the
+ * option spelled as DynamoDB Local spells it, so that its processes are found by the same pattern.
  */
 public final class LoopbackDynamoDbLocal {
   private static final String HOST = "127.0.0.1";
@@ -29,7 +30,7 @@ public final class LoopbackDynamoDbLocal {
   public static void main(String[] args) {
     exitWhenStdinCloses();
     try {
-      int port = start(Integer.parseInt(args[0]));
+      int port = start(portOf(args));
       System.out.println("listening " + port);
       System.out.flush();
     } catch (Throwable error) {
@@ -38,6 +39,13 @@ public final class LoopbackDynamoDbLocal {
       System.out.flush();
       Runtime.getRuntime().halt(busy ? 2 : 1);
     }
+  }
+
+  private static int portOf(String[] args) {
+    if (args.length != 2 || !args[0].equals("-port")) {
+      throw new IllegalArgumentException("usage: LoopbackDynamoDbLocal -port <port>");
+    }
+    return Integer.parseInt(args[1]);
   }
 
   private static int start(int port) throws Exception {

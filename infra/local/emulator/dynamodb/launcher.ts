@@ -82,6 +82,7 @@ export const launcherArgs = async (
     '-cp',
     [classes, join(jarDir, 'DynamoDBLocal.jar')].join(delimiter),
     LAUNCHER,
+    '-port',
     String(port),
   ];
 };

@@ -28,7 +28,7 @@ const firstOutcome = (child: ChildProcess, port: number, timeoutMs: number): Pro
       () =>
         finish({
           failure:
-            `DynamoDB Local did not start listening on ${port ? `127.0.0.1:${port}` : 'loopback'} within ${timeoutMs} ms; ` +
+            `DynamoDB Local did not start listening on 127.0.0.1:${port} within ${timeoutMs} ms; ` +
             'the machine may be overloaded: try again.',
         }),
       timeoutMs,
