@@ -35,7 +35,10 @@ export class AuditVerdicts extends Construct {
     );
   }
 
-  /** A rule named `ruleName` on `SagaAudited` events whose detail matches `detail`, and its metric. */
+  /**
+   * A rule named `ruleName` on `SagaAudited` events whose detail matches `detail`, and its metric (without a
+   * label: an alarm on a labelled metric is synthesized as metric math).
+   */
   private count(id: string, ruleName: string, detail: Record<string, unknown[]>): cloudwatch.Metric {
     new events.Rule(this, id, {
       eventBus: this.bus.bus,
@@ -48,7 +51,6 @@ export class AuditVerdicts extends Construct {
       metricName: MATCHED_EVENTS_METRIC,
       dimensionsMap: { EventBusName: this.bus.eventBusName, RuleName: ruleName },
       statistic: cloudwatch.Stats.SUM,
-      label: id,
     });
   }
 }

@@ -84,8 +84,15 @@ const sagaWidgets = (verdicts: AuditVerdicts): cloudwatch.IWidget[] => [
       business(Metrics.compensationTombstones, { service, label: `tombstones (${service})` }),
     ),
   ]),
-  graph('Audit verdicts', [verdicts.consistent, verdicts.inconsistent]),
-  graph('Audit findings', [...verdicts.findings.values()], true),
+  graph('Audit verdicts', [
+    verdicts.consistent.with({ label: 'consistent' }),
+    verdicts.inconsistent.with({ label: 'inconsistent' }),
+  ]),
+  graph(
+    'Audit findings',
+    [...verdicts.findings].map(([finding, metric]) => metric.with({ label: finding })),
+    true,
+  ),
 ];
 
 /** The machinery's view: every DLQ by name, and each function's errors and durations. */
