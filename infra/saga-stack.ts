@@ -4,6 +4,7 @@ import { OrderPlaced } from '../shared/events/index.js';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { SagaEventBus } from './constructs/event-bus.js';
 import { InventoryService } from './constructs/inventory-service.js';
+import { Operations } from './constructs/operations.js';
 import { OrderService } from './constructs/order-service.js';
 import { PaymentService } from './constructs/payment-service.js';
 import { SagaAudit } from './constructs/saga-audit.js';
@@ -18,6 +19,8 @@ export const ContextKeys = {
   removalPolicy: 'removalPolicy',
   /** Seconds an order may stay PENDING before the deadline sweep cancels it (default 900). */
   orderDeadlineSeconds: 'orderDeadlineSeconds',
+  /** An e-mail address the alarm topic notifies (absent: no subscription; subscribe later). */
+  alarmEmail: 'alarmEmail',
 } as const;
 
 export const DEFAULT_ORDER_DEADLINE_SECONDS = 900;
@@ -39,6 +42,16 @@ const deadlineSecondsFrom = (value: unknown): number => {
     );
   }
   return seconds;
+};
+
+const alarmEmailFrom = (value: unknown): string | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+    throw new Error(
+      `Context ${ContextKeys.alarmEmail} must be an e-mail address, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 };
 
 /** `orders` -> `OrdersTableName`: the stack output that names a table. */
@@ -73,6 +86,13 @@ export class SagaStack extends Stack {
     });
     const storefront = new StorefrontAccess(this, 'Storefront', { bus });
     new SagaSchemaRegistry(this, 'Schemas');
+    // Last: it watches every DLQ, function and rule built above.
+    const operations = new Operations(this, 'Operations', {
+      bus,
+      audit,
+      alarmEmail: alarmEmailFrom(this.node.tryGetContext(ContextKeys.alarmEmail)),
+      removalPolicy,
+    });
 
     new CfnOutput(this, 'EventBusName', {
       value: bus.eventBusName,
@@ -88,6 +108,12 @@ export class SagaStack extends Stack {
       description: `Assume to place orders: the principal the bus accepts ${OrderPlaced.detailType} from`,
     });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: operations.topic.topicArn,
+      description:
+        'Every alarm notifies it: aws sns subscribe --protocol email --notification-endpoint <you>',
+    });
+    new CfnOutput(this, 'DashboardName', { value: operations.dashboard.dashboardName });
     const tables: Record<StackTableName, SagaTable> = {
       ...order.tables,
       ...payment.tables,

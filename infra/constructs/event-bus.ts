@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { detailTypesOf, type EventDefinition, type Source, Sources } from '../../shared/events/index.js';
+import { BusLogs } from './bus-logs.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 
 /** The name of the saga's bus: the same on AWS and in the local runtime. */
@@ -38,6 +39,8 @@ export type SagaEventBusProps = {
 export class SagaEventBus extends Construct {
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
+  /** The bus's own log: what it failed to deliver or to process. */
+  readonly logs: BusLogs;
   private readonly removalPolicy: RemovalPolicy;
   /** The roles admitted as producers of each source; the bus policy refuses that source from anyone else. */
   private readonly producers = new Map<Source, iam.IRole[]>(
@@ -55,7 +58,11 @@ export class SagaEventBus extends Construct {
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: SAGA_BUS_NAME,
       description: 'The order saga: every domain event of the order, payment and inventory services.',
+      // Errors only (a failed delivery, an event that could not be processed), without the event's detail:
+      // the bus's log must not become a second copy of every order's contents.
+      logConfig: { level: events.Level.ERROR, includeDetail: events.IncludeDetail.NONE },
     });
+    this.logs = new BusLogs(this, 'Logs', { bus: this.bus, busName: SAGA_BUS_NAME, removalPolicy });
     this.bus.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OwnAccountOnly',

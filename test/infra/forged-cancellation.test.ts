@@ -12,7 +12,7 @@ import type {
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditSubstitution, auditDefinition, substitute } from '../../infra/constructs/audit-definition.js';
-import { type ItemClient, runStateMachine } from '../../infra/local/step-functions.js';
+import { type ItemClient, runStateMachine } from '../../infra/local/emulator/stepfunctions/state-machine.js';
 import { SagaAudited, SagaOutcome } from '../../shared/events/index.js';
 import { createTables, localDynamo } from '../support/aws.js';
 

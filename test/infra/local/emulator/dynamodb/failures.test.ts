@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startDynamoDbLocal } from '../../../../../infra/local/dynamodb.js';
+import { freePort, startDynamoDbLocal } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import {
   canListSockets,
   listeningSockets,
