@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { launcherArgs } from './launcher.js';
-import { portInUseMessage } from './port-in-use.js';
+import { assertPortFree, portInUseMessage } from './port-in-use.js';
 
 /** A running DynamoDB Local process, listening on 127.0.0.1:`port` only. */
 export type LoopbackProcess = { pid: number; port: number; stop(): Promise<void> };
@@ -77,6 +77,7 @@ export const startLoopbackProcess = async ({
   javaVersion: string;
 }): Promise<LoopbackProcess> => {
   const deadline = Date.now() + timeoutMs;
+  if (port !== 0) await assertPortFree(port);
   const child = spawn('java', await launcherArgs(port, javaVersion, timeoutMs), { stdio: 'pipe' });
   const exited = once(child, 'exit').catch(() => undefined);
   // A normal exit of this process need not wait for the pipe: the child is killed at once.

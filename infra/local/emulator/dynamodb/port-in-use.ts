@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { portOwner } from './listening-sockets.js';
 
 const LONGEST_COMMAND = 120;
@@ -23,4 +25,28 @@ export const portInUseMessage = async (port: number): Promise<string> => {
   const command =
     owner.command.length > LONGEST_COMMAND ? `${owner.command.slice(0, LONGEST_COMMAND)}…` : owner.command;
   return `${where}: pid ${owner.pid} (${command}) holds the port; stop it or choose another port.`;
+};
+
+/**
+ * Rejects with `portInUseMessage` when 127.0.0.1:`port` cannot be bound now. Java takes seconds to reach
+ * its own bind; this check answers in milliseconds. The launcher's bind stays the authority (the port may
+ * be taken in between).
+ */
+export const assertPortFree = async (port: number): Promise<void> => {
+  const probe = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    probe.once('listening', () => resolve(undefined));
+    probe.once('error', resolve);
+    probe.listen(port, '127.0.0.1');
+  });
+  if (error === undefined) {
+    probe.close();
+    await once(probe, 'close');
+    return;
+  }
+  throw new Error(
+    error.code === 'EADDRINUSE'
+      ? await portInUseMessage(port)
+      : `DynamoDB Local cannot listen on 127.0.0.1:${port}: ${error.message}`,
+  );
 };
