@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertJava17, freePort } from '../../../../../infra/local/dynamodb.js';
+import { assertJava17, freePort } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { launcherArgs } from '../../../../../infra/local/emulator/dynamodb/launcher.js';
 
 const holder = createServer();
