@@ -100,6 +100,10 @@ export class SagaStack extends Stack {
       description: 'The saga bus: aws events put-events --entries file://test/payloads/<payload>.json',
     });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
+    new CfnOutput(this, 'ArchiveName', {
+      value: bus.archive.archiveName,
+      description: 'The archive of every event, for aws events start-replay (README, Operate on AWS)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: operations.topic.topicArn,
       description:
