@@ -89,5 +89,8 @@ export const AuditVerdictRules = {
   finding: (finding: string): string => `saga-audited-finding-${finding}`,
 } as const;
 
+/** What every audit verdict rule's name starts with: the rules of the bus that have no target. */
+export const AUDIT_VERDICT_RULE_PREFIX = 'saga-audited-';
+
 /** EventBridge's metric of the events a rule matched (the audit verdicts' count). */
 export const MATCHED_EVENTS_METRIC = 'MatchedEvents';
