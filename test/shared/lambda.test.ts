@@ -7,7 +7,7 @@ const envelope = (detail: unknown, overrides: Record<string, unknown> = {}) => (
   version: '0',
   id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
   'detail-type': 'OrderPlaced',
-  source: 'shop.orders',
+  source: OrderPlaced.source,
   account: '000000000000',
   time: '2026-11-26T09:00:00Z',
   region: 'us-east-1',
@@ -35,7 +35,7 @@ describe('parsing a consumed event at the edge', () => {
     const result = parseEvent(OrderPlaced, envelope(placed, { source: 'shop.payments' }));
     expect(result.success).toBe(false);
     if (!result.success)
-      expect(result.error.issues).toEqual([{ path: 'source', message: 'expected "shop.orders"' }]);
+      expect(result.error.issues).toEqual([{ path: 'source', message: `expected "${OrderPlaced.source}"` }]);
   });
 
   it('refuses something that is not an EventBridge event', () => {
