@@ -14,6 +14,7 @@ import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/eve
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { FaultHooks } from '../emulator/fault-hooks.js';
 import { seededRandom } from '../emulator/random.js';
+import { retryWithBackoff } from '../emulator/retry.js';
 import type { Runtime } from '../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
@@ -120,20 +121,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Puts one batch of orders, putting again any entry the bus refused (as a careful client does). */
-const putBatch = async (client: EventBridgeClient, entries: ReturnType<typeof putEntryOf>[]) => {
+const putBatch = (client: EventBridgeClient, entries: ReturnType<typeof putEntryOf>[]) => {
   let pending = entries;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const response = await client.send(new PutEventsCommand({ Entries: pending }));
-    const failed = (response.Entries ?? []).flatMap((result, index) =>
-      result.ErrorCode ? [{ entry: pending[index], code: result.ErrorCode }] : [],
-    );
-    if (failed.length === 0) return;
-    if (attempt >= 5) {
-      throw new Error(`PutEvents kept refusing orders: ${failed.map((f) => f.code).join(', ')}`);
-    }
-    pending = failed.flatMap((f) => (f.entry ? [f.entry] : []));
-    await sleep(50 * attempt);
-  }
+  return retryWithBackoff(
+    async () => {
+      const response = await client.send(new PutEventsCommand({ Entries: pending }));
+      const failed = (response.Entries ?? []).flatMap((result, index) =>
+        result.ErrorCode ? [{ entry: pending[index], code: result.ErrorCode }] : [],
+      );
+      if (failed.length === 0) return undefined;
+      pending = failed.flatMap((f) => (f.entry ? [f.entry] : []));
+      return `PutEvents kept refusing orders: ${failed.map((f) => f.code).join(', ')}`;
+    },
+    { attempts: 5, delayMs: (n) => 50 * n },
+  );
 };
 
 type ChaosSettings = ReturnType<typeof chaosSettings>;

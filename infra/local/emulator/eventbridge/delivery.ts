@@ -12,6 +12,7 @@ import type { EmulatorContext } from '../context.js';
 import { EventAge } from '../event-age.js';
 import type { DeliveryContext } from '../fault-hooks.js';
 import type { InvokeAsync } from '../lambda/async-invoke.js';
+import { exponentialBackoff, scheduleRetry } from '../retry.js';
 import { targetInput } from './input-transform.js';
 import type { EventEnvelope } from './put-events.js';
 
@@ -189,20 +190,18 @@ export const createDelivery = (emulator: EmulatorContext, targets: Targets, jitt
         deadLetter(emulator, context, error, attempt, 'MaximumRetryAttempts');
         return;
       }
-      const ceiling = Math.min(DELIVERY_BACKOFF.maxMs, DELIVERY_BACKOFF.baseMs * 2 ** (attempt - 1));
-      const delay = ceiling / 2 + (random() * ceiling) / 2;
-      const realMs = clock.real(delay);
-      const end = inFlight.begin(`${label}: retry ${attempt} waiting`);
-      clock.afterReal(realMs, () => {
-        age.waited(delay, realMs);
-        if (age.ms() > retryPolicy.maximumEventAgeInSeconds * 1000) {
-          deadLetter(emulator, context, error, attempt, 'MaximumEventAge');
-        } else {
+      scheduleRetry(emulator, {
+        label,
+        attempt,
+        delayMs: exponentialBackoff(attempt, DELIVERY_BACKOFF, random),
+        age,
+        maxAgeMs: retryPolicy.maximumEventAgeInSeconds * 1000,
+        giveUp: () => deadLetter(emulator, context, error, attempt, 'MaximumEventAge'),
+        retry: () => {
           stats.deliveryRetries++;
           stats.retries++;
           run(context, label, age, attempt + 1);
-        }
-        end();
+        },
       });
     }
   };
