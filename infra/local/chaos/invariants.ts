@@ -159,6 +159,30 @@ const eventsByOrder = (events: readonly LoggedEvent[]): Map<string, LoggedEvent[
   return byOrder;
 };
 
+/** What a saga's events say: its audits, its detail-types, compensations after its last audit, its terminal events. */
+const eventFacts = (timeline: readonly LoggedEvent[]) => {
+  const latestAudit = timeline.findLastIndex(({ event }) => event['detail-type'] === SagaAudited.detailType);
+  return {
+    audits: timeline
+      .filter(({ event }) => event['detail-type'] === SagaAudited.detailType)
+      .map(({ event }) => event.detail as SagaAudited),
+    detailTypes: [...new Set(timeline.map(({ event }) => event['detail-type']))],
+    compensatedAfterAudit:
+      latestAudit === -1
+        ? []
+        : timeline
+            .slice(latestAudit + 1)
+            .map(({ event }) => event['detail-type'])
+            .filter((type) => COMPENSATIONS.has(type)),
+    terminalEvents: timeline
+      .filter(({ event }) => TERMINAL_EVENTS.has(event['detail-type']))
+      .map(({ event }) => ({
+        detailType: event['detail-type'],
+        reason: typeof event.detail.reason === 'string' ? event.detail.reason : undefined,
+      })),
+  };
+};
+
 /**
  * Reads the end state of a run: every table of the stack, the event log and the dead-letter queues.
  * `workload` says which orders were placed, their kind, and the stock the run started from; `redriven`, the
@@ -192,10 +216,6 @@ export const readSnapshot = async (
     const entry = ledgerByKey.get(orderId);
     const reservation = inventoryByKey.get(`RESERVATION#${orderId}`);
     const verdict = auditById.get(orderId);
-    const timeline = events.get(orderId) ?? [];
-    const latestAudit = timeline.findLastIndex(
-      ({ event }) => event['detail-type'] === SagaAudited.detailType,
-    );
     return {
       orderId,
       kind,
@@ -224,24 +244,8 @@ export const readSnapshot = async (
         consistent: verdict.consistent as boolean | undefined,
         findings: findingsOf(verdict.findings),
       },
-      audits: timeline
-        .filter(({ event }) => event['detail-type'] === SagaAudited.detailType)
-        .map(({ event }) => event.detail as SagaAudited),
-      detailTypes: [...new Set(timeline.map(({ event }) => event['detail-type']))],
       redriven: redriven.get(orderId) ?? [],
-      compensatedAfterAudit:
-        latestAudit === -1
-          ? []
-          : timeline
-              .slice(latestAudit + 1)
-              .map(({ event }) => event['detail-type'])
-              .filter((type) => COMPENSATIONS.has(type)),
-      terminalEvents: timeline
-        .filter(({ event }) => TERMINAL_EVENTS.has(event['detail-type']))
-        .map(({ event }) => ({
-          detailType: event['detail-type'],
-          reason: typeof event.detail.reason === 'string' ? event.detail.reason : undefined,
-        })),
+      ...eventFacts(events.get(orderId) ?? []),
     };
   });
 
