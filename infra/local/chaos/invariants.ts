@@ -159,6 +159,30 @@ const eventsByOrder = (events: readonly LoggedEvent[]): Map<string, LoggedEvent[
   return byOrder;
 };
 
+/** What a saga's events say: its audits, its detail-types, compensations after its last audit, its terminal events. */
+const eventFacts = (timeline: readonly LoggedEvent[]) => {
+  const latestAudit = timeline.findLastIndex(({ event }) => event['detail-type'] === SagaAudited.detailType);
+  return {
+    audits: timeline
+      .filter(({ event }) => event['detail-type'] === SagaAudited.detailType)
+      .map(({ event }) => event.detail as SagaAudited),
+    detailTypes: [...new Set(timeline.map(({ event }) => event['detail-type']))],
+    compensatedAfterAudit:
+      latestAudit === -1
+        ? []
+        : timeline
+            .slice(latestAudit + 1)
+            .map(({ event }) => event['detail-type'])
+            .filter((type) => COMPENSATIONS.has(type)),
+    terminalEvents: timeline
+      .filter(({ event }) => TERMINAL_EVENTS.has(event['detail-type']))
+      .map(({ event }) => ({
+        detailType: event['detail-type'],
+        reason: typeof event.detail.reason === 'string' ? event.detail.reason : undefined,
+      })),
+  };
+};
+
 /**
  * Reads the end state of a run: every table of the stack, the event log and the dead-letter queues.
  * `workload` says which orders were placed, their kind, and the stock the run started from; `redriven`, the
@@ -192,10 +216,6 @@ export const readSnapshot = async (
     const entry = ledgerByKey.get(orderId);
     const reservation = inventoryByKey.get(`RESERVATION#${orderId}`);
     const verdict = auditById.get(orderId);
-    const timeline = events.get(orderId) ?? [];
-    const latestAudit = timeline.findLastIndex(
-      ({ event }) => event['detail-type'] === SagaAudited.detailType,
-    );
     return {
       orderId,
       kind,
@@ -224,24 +244,8 @@ export const readSnapshot = async (
         consistent: verdict.consistent as boolean | undefined,
         findings: findingsOf(verdict.findings),
       },
-      audits: timeline
-        .filter(({ event }) => event['detail-type'] === SagaAudited.detailType)
-        .map(({ event }) => event.detail as SagaAudited),
-      detailTypes: [...new Set(timeline.map(({ event }) => event['detail-type']))],
       redriven: redriven.get(orderId) ?? [],
-      compensatedAfterAudit:
-        latestAudit === -1
-          ? []
-          : timeline
-              .slice(latestAudit + 1)
-              .map(({ event }) => event['detail-type'])
-              .filter((type) => COMPENSATIONS.has(type)),
-      terminalEvents: timeline
-        .filter(({ event }) => TERMINAL_EVENTS.has(event['detail-type']))
-        .map(({ event }) => ({
-          detailType: event['detail-type'],
-          reason: typeof event.detail.reason === 'string' ? event.detail.reason : undefined,
-        })),
+      ...eventFacts(events.get(orderId) ?? []),
     };
   });
 
@@ -281,134 +285,159 @@ const describeUnits = (units: Map<string, number>) =>
 
 const TERMINAL = { CONFIRMED: 'CONFIRMED', CANCELLED: 'CANCELLED' } as const;
 
-/** Checks every invariant over the end state of a run; returns every violation found (none: all hold). */
-export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
-  const violations: Violation[] = [];
-  const violate = (invariant: InvariantName, detail: string, about: { orderId?: string; subject?: string }) =>
-    violations.push({ invariant, detail, ...about });
+type Violate = (
+  invariant: InvariantName,
+  detail: string,
+  about: { orderId?: string; subject?: string },
+) => void;
 
-  const confirmedUnits = new Map<string, number>();
-  const reservedUnits = new Map<string, number>();
+/** The states a saga's order can end in. */
+const endOf = (saga: SagaState) => {
+  const status = saga.order?.status;
+  return { status, confirmed: status === TERMINAL.CONFIRMED, cancelled: status === TERMINAL.CANCELLED };
+};
 
-  for (const saga of snapshot.sagas) {
-    const { orderId, placed } = saga;
-    const about = { orderId };
-    const status = saga.order?.status;
-    const confirmed = status === TERMINAL.CONFIRMED;
-    const cancelled = status === TERMINAL.CANCELLED;
-
-    // terminal
-    const announced = new Set(saga.terminalEvents.map((e) => e.detailType));
-    const reasons = new Set(saga.terminalEvents.flatMap((e) => (e.reason ? [e.reason] : [])));
-    if (!confirmed && !cancelled) {
-      violate('terminal', `the order is ${status ?? 'absent from the orders table'}`, about);
-    } else if (announced.size !== 1 || reasons.size > 1) {
-      violate(
-        'terminal',
-        `the order is ${status} but the bus carried ${
-          saga.terminalEvents.map((e) => `${e.detailType}${e.reason ? `(${e.reason})` : ''}`).join(', ') ||
-          'no terminal event'
-        }`,
-        about,
-      );
-    } else if (
-      (confirmed && !announced.has(OrderConfirmed.detailType)) ||
-      (cancelled && !announced.has(OrderCancelled.detailType))
-    ) {
-      violate('terminal', `the order is ${status} but the bus announced ${[...announced].join(', ')}`, about);
-    }
-
-    // audited
-    const latest = saga.audits.at(-1);
-    if (!latest) violate('audited', 'no SagaAudited', about);
-    else if (!latest.consistent) {
-      // The compensation landed after the audit stopped waiting: its event came later, or the cancellation
-      // reached a compensating function only by the redrive (a tombstone publishes no event).
-      const lateBy = [
-        ...saga.compensatedAfterAudit,
-        ...(saga.redriven.includes(OrderCancelled.detailType) ? ['the redriven OrderCancelled'] : []),
-      ];
-      const late =
-        lateBy.length > 0 &&
-        latest.findings.length > 0 &&
-        latest.findings.every((finding) => COMPENSATION_FINDINGS.has(finding));
-      violations.push({
-        invariant: 'audited',
-        orderId,
-        detail:
-          `the latest SagaAudited (${latest.outcome}) is inconsistent: ${latest.findings.join(', ') || 'no finding'}` +
-          (late ? `; ${lateBy.join(' and ')} came after it, and nothing audited the saga again` : ''),
-        ...(late && { lateCompensation: true as const }),
-      });
-    } else if (latest.outcome !== status) {
-      violate('audited', `the latest SagaAudited says ${latest.outcome}, the order is ${status}`, about);
-    } else if (saga.auditRecord?.consistent !== true || saga.auditRecord.outcome !== status) {
-      violate(
-        'audited',
-        `the audit table's verdict is ${saga.auditRecord ? `${saga.auditRecord.outcome}, consistent ${saga.auditRecord.consistent}` : 'missing'}`,
-        about,
-      );
-    }
-
-    // money
-    const ledger = saga.ledger;
-    const charges = ledger?.chargesCreated ?? 0;
-    const refunds = ledger?.refundsCreated ?? 0;
-    if (charges > 1) violate('single-charge', `the gateway created ${charges} charges`, about);
-    if (confirmed) {
-      if (charges !== 1 || refunds !== 0) {
-        violate('charged-once', `charged ${charges} time(s), refunded ${refunds} time(s)`, about);
-      } else if (ledger?.amountCents !== placed.amountCents) {
-        violate('charged-once', `charged ${ledger?.amountCents} for a total of ${placed.amountCents}`, about);
-      } else if (saga.payment?.status !== 'CHARGED') {
-        violate('charged-once', `the payment is ${saga.payment?.status ?? 'absent'}, not CHARGED`, about);
-      }
-    }
-    if (cancelled && charges !== refunds) {
-      violate(
-        'net-zero',
-        `charged ${charges} time(s), refunded ${refunds} time(s) (payment ${saga.payment?.status ?? 'absent'})`,
-        about,
-      );
-    } else if (cancelled && saga.payment?.status === 'CHARGED') {
-      violate('net-zero', 'the payment is still CHARGED', about);
-    }
-
-    // reservations
-    const reservation = saga.reservation;
-    const ordered = unitsBySku(placed.items);
-    if (reservation?.status === 'RESERVED') {
-      const held = unitsBySku(reservation.items ?? []);
-      for (const [sku, quantity] of held) reservedUnits.set(sku, (reservedUnits.get(sku) ?? 0) + quantity);
-      if (cancelled) violate('reservations', `${describeUnits(held)} still RESERVED`, about);
-      else if (confirmed && !sameUnits(held, ordered)) {
-        violate('reservations', `holds ${describeUnits(held)} for lines ${describeUnits(ordered)}`, about);
-      }
-    } else if (confirmed) {
-      violate('reservations', `confirmed, but the reservation is ${reservation?.status ?? 'absent'}`, about);
-    }
-    if (confirmed) {
-      for (const [sku, quantity] of ordered)
-        confirmedUnits.set(sku, (confirmedUnits.get(sku) ?? 0) + quantity);
-    }
-
-    // plausible
-    if (confirmed && saga.kind !== undefined && NEVER_CONFIRMED.has(saga.kind)) {
-      violate(
-        'plausible',
-        `a ${saga.kind} order (${placed.paymentToken}, ${placed.shipTo.country}) was confirmed`,
-        about,
-      );
-    }
+/** terminal: the order ended, and the bus announced that one end, once. */
+const checkTerminal = (saga: SagaState, violate: Violate) => {
+  const about = { orderId: saga.orderId };
+  const { status, confirmed, cancelled } = endOf(saga);
+  const announced = new Set(saga.terminalEvents.map((e) => e.detailType));
+  const reasons = new Set(saga.terminalEvents.flatMap((e) => (e.reason ? [e.reason] : [])));
+  if (!confirmed && !cancelled) {
+    violate('terminal', `the order is ${status ?? 'absent from the orders table'}`, about);
+  } else if (announced.size !== 1 || reasons.size > 1) {
+    violate(
+      'terminal',
+      `the order is ${status} but the bus carried ${
+        saga.terminalEvents.map((e) => `${e.detailType}${e.reason ? `(${e.reason})` : ''}`).join(', ') ||
+        'no terminal event'
+      }`,
+      about,
+    );
+  } else if (
+    (confirmed && !announced.has(OrderConfirmed.detailType)) ||
+    (cancelled && !announced.has(OrderCancelled.detailType))
+  ) {
+    violate('terminal', `the order is ${status} but the bus announced ${[...announced].join(', ')}`, about);
   }
+};
 
-  for (const key of snapshot.unknownLedgerKeys) {
-    violate('single-charge', `the gateway holds an entry for ${key}, which no order of the run placed`, {
-      subject: key,
+/** audited: the latest verdict is consistent and agrees with the order and the audit table. */
+const checkAudited = (saga: SagaState, violations: Violation[], violate: Violate) => {
+  const { orderId } = saga;
+  const about = { orderId };
+  const { status } = endOf(saga);
+  const latest = saga.audits.at(-1);
+  if (!latest) violate('audited', 'no SagaAudited', about);
+  else if (!latest.consistent) {
+    // The compensation landed after the audit stopped waiting: its event came later, or the cancellation
+    // reached a compensating function only by the redrive (a tombstone publishes no event).
+    const lateBy = [
+      ...saga.compensatedAfterAudit,
+      ...(saga.redriven.includes(OrderCancelled.detailType) ? ['the redriven OrderCancelled'] : []),
+    ];
+    const late =
+      lateBy.length > 0 &&
+      latest.findings.length > 0 &&
+      latest.findings.every((finding) => COMPENSATION_FINDINGS.has(finding));
+    violations.push({
+      invariant: 'audited',
+      orderId,
+      detail:
+        `the latest SagaAudited (${latest.outcome}) is inconsistent: ${latest.findings.join(', ') || 'no finding'}` +
+        (late ? `; ${lateBy.join(' and ')} came after it, and nothing audited the saga again` : ''),
+      ...(late && { lateCompensation: true as const }),
     });
+  } else if (latest.outcome !== status) {
+    violate('audited', `the latest SagaAudited says ${latest.outcome}, the order is ${status}`, about);
+  } else if (saga.auditRecord?.consistent !== true || saga.auditRecord.outcome !== status) {
+    violate(
+      'audited',
+      `the audit table's verdict is ${saga.auditRecord ? `${saga.auditRecord.outcome}, consistent ${saga.auditRecord.consistent}` : 'missing'}`,
+      about,
+    );
   }
+};
 
-  // stock
+/** charged-once, single-charge, net-zero: what the gateway's ledger says of the money. */
+const checkMoney = (saga: SagaState, violate: Violate) => {
+  const { placed } = saga;
+  const about = { orderId: saga.orderId };
+  const { confirmed, cancelled } = endOf(saga);
+  const ledger = saga.ledger;
+  const charges = ledger?.chargesCreated ?? 0;
+  const refunds = ledger?.refundsCreated ?? 0;
+  if (charges > 1) violate('single-charge', `the gateway created ${charges} charges`, about);
+  if (confirmed) {
+    if (charges !== 1 || refunds !== 0) {
+      violate('charged-once', `charged ${charges} time(s), refunded ${refunds} time(s)`, about);
+    } else if (ledger?.amountCents !== placed.amountCents) {
+      violate('charged-once', `charged ${ledger?.amountCents} for a total of ${placed.amountCents}`, about);
+    } else if (saga.payment?.status !== 'CHARGED') {
+      violate('charged-once', `the payment is ${saga.payment?.status ?? 'absent'}, not CHARGED`, about);
+    }
+  }
+  if (cancelled && charges !== refunds) {
+    violate(
+      'net-zero',
+      `charged ${charges} time(s), refunded ${refunds} time(s) (payment ${saga.payment?.status ?? 'absent'})`,
+      about,
+    );
+  } else if (cancelled && saga.payment?.status === 'CHARGED') {
+    violate('net-zero', 'the payment is still CHARGED', about);
+  }
+};
+
+/** reservations: what the saga holds in the inventory; adds its units to the run's totals. */
+const checkReservations = (
+  saga: SagaState,
+  violate: Violate,
+  units: { confirmedUnits: Map<string, number>; reservedUnits: Map<string, number> },
+) => {
+  const { placed } = saga;
+  const { confirmedUnits, reservedUnits } = units;
+  const about = { orderId: saga.orderId };
+  const { confirmed, cancelled } = endOf(saga);
+  const reservation = saga.reservation;
+  const ordered = unitsBySku(placed.items);
+  if (reservation?.status === 'RESERVED') {
+    const held = unitsBySku(reservation.items ?? []);
+    for (const [sku, quantity] of held) reservedUnits.set(sku, (reservedUnits.get(sku) ?? 0) + quantity);
+    if (cancelled) violate('reservations', `${describeUnits(held)} still RESERVED`, about);
+    else if (confirmed && !sameUnits(held, ordered)) {
+      violate('reservations', `holds ${describeUnits(held)} for lines ${describeUnits(ordered)}`, about);
+    }
+  } else if (confirmed) {
+    violate('reservations', `confirmed, but the reservation is ${reservation?.status ?? 'absent'}`, about);
+  }
+  if (confirmed) {
+    for (const [sku, quantity] of ordered) confirmedUnits.set(sku, (confirmedUnits.get(sku) ?? 0) + quantity);
+  }
+};
+
+/** plausible: no order that cannot be paid or shipped was confirmed. */
+const checkPlausible = (saga: SagaState, violate: Violate) => {
+  const { placed } = saga;
+  const about = { orderId: saga.orderId };
+  const { confirmed } = endOf(saga);
+  if (confirmed && saga.kind !== undefined && NEVER_CONFIRMED.has(saga.kind)) {
+    violate(
+      'plausible',
+      `a ${saga.kind} order (${placed.paymentToken}, ${placed.shipTo.country}) was confirmed`,
+      about,
+    );
+  }
+};
+
+/** stock-balance, stock-non-negative: each SKU's final stock against the confirmed orders and the reservations. */
+const checkStock = (
+  snapshot: ChaosSnapshot,
+  violate: Violate,
+  {
+    confirmedUnits,
+    reservedUnits,
+  }: { confirmedUnits: Map<string, number>; reservedUnits: Map<string, number> },
+) => {
   const skus = new Set([...Object.keys(snapshot.initialStock), ...confirmedUnits.keys()]);
   for (const sku of [...skus].sort()) {
     const initial = snapshot.initialStock[sku] ?? 0;
@@ -436,8 +465,26 @@ export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
       );
     }
   }
+};
 
-  // dlq-empty
+/** Checks every invariant over the end state of a run; returns every violation found (none: all hold). */
+export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
+  const violations: Violation[] = [];
+  const violate: Violate = (invariant, detail, about) => violations.push({ invariant, detail, ...about });
+  const units = { confirmedUnits: new Map<string, number>(), reservedUnits: new Map<string, number>() };
+  for (const saga of snapshot.sagas) {
+    checkTerminal(saga, violate);
+    checkAudited(saga, violations, violate);
+    checkMoney(saga, violate);
+    checkReservations(saga, violate, units);
+    checkPlausible(saga, violate);
+  }
+  for (const key of snapshot.unknownLedgerKeys) {
+    violate('single-charge', `the gateway holds an entry for ${key}, which no order of the run placed`, {
+      subject: key,
+    });
+  }
+  checkStock(snapshot, violate, units);
   for (const letter of snapshot.deadLetters) {
     violate('dlq-empty', `${letter.queueName} holds a message: ${letter.reason}`, {
       ...(letter.orderId !== undefined && { orderId: letter.orderId }),

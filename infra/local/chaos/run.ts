@@ -14,6 +14,7 @@ import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/eve
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { FaultHooks } from '../emulator/fault-hooks.js';
 import { seededRandom } from '../emulator/random.js';
+import { retryWithBackoff } from '../emulator/retry.js';
 import type { Runtime } from '../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
@@ -120,45 +121,41 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Puts one batch of orders, putting again any entry the bus refused (as a careful client does). */
-const putBatch = async (client: EventBridgeClient, entries: ReturnType<typeof putEntryOf>[]) => {
+const putBatch = (client: EventBridgeClient, entries: ReturnType<typeof putEntryOf>[]) => {
   let pending = entries;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const response = await client.send(new PutEventsCommand({ Entries: pending }));
-    const failed = (response.Entries ?? []).flatMap((result, index) =>
-      result.ErrorCode ? [{ entry: pending[index], code: result.ErrorCode }] : [],
-    );
-    if (failed.length === 0) return;
-    if (attempt >= 5) {
-      throw new Error(`PutEvents kept refusing orders: ${failed.map((f) => f.code).join(', ')}`);
-    }
-    pending = failed.flatMap((f) => (f.entry ? [f.entry] : []));
-    await sleep(50 * attempt);
-  }
+  return retryWithBackoff(
+    async () => {
+      const response = await client.send(new PutEventsCommand({ Entries: pending }));
+      const failed = (response.Entries ?? []).flatMap((result, index) =>
+        result.ErrorCode ? [{ entry: pending[index], code: result.ErrorCode }] : [],
+      );
+      if (failed.length === 0) return undefined;
+      pending = failed.flatMap((f) => (f.entry ? [f.entry] : []));
+      return `PutEvents kept refusing orders: ${failed.map((f) => f.code).join(', ')}`;
+    },
+    { attempts: 5, delayMs: (n) => 50 * n },
+  );
 };
 
-/** Runs a chaos run; see the module comment. Stops the runtime whatever happens. */
-export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
-  const log = options.log ?? (() => {});
-  const settings = {
-    deadlineSeconds: options.deadlineSeconds ?? CHAOS_DEFAULTS.deadlineSeconds,
-    timeScale: options.timeScale ?? CHAOS_DEFAULTS.timeScale,
-    scheduleScale: options.scheduleScale ?? CHAOS_DEFAULTS.scheduleScale,
-    inFlight: options.inFlight ?? CHAOS_DEFAULTS.inFlight,
-    maxConcurrency: options.maxConcurrency ?? CHAOS_DEFAULTS.maxConcurrency,
-    progressEveryMs: options.progressEveryMs ?? CHAOS_DEFAULTS.progressEveryMs,
-    stallMs: options.stallMs ?? CHAOS_DEFAULTS.stallMs,
-  };
-  const plan = typeof options.faults === 'string' ? FAULT_PRESETS[options.faults] : options.faults;
-  if (plan === undefined) throw new Error(`No fault preset ${String(options.faults)}`);
-  const started = Date.now();
+type ChaosSettings = ReturnType<typeof chaosSettings>;
 
-  await ensureTemplate(log);
-  const workload: Workload = createWorkload({ sagas: options.sagas, seed: options.seed });
-  // The runtime's one random source: jitter, backoff and every fault decision.
-  const random = seededRandom((options.seed ^ 0x5bd1e995) >>> 0);
-  const injector = createFaultInjector({ plan, random });
-  // The faults strike until every saga has settled; the redrive is the operator's, once the incident is over,
-  // so that a dead letter left after it says something about the services, not about the faults.
+/** The run's settings, defaults filled in. */
+const chaosSettings = (options: ChaosOptions) => ({
+  deadlineSeconds: options.deadlineSeconds ?? CHAOS_DEFAULTS.deadlineSeconds,
+  timeScale: options.timeScale ?? CHAOS_DEFAULTS.timeScale,
+  scheduleScale: options.scheduleScale ?? CHAOS_DEFAULTS.scheduleScale,
+  inFlight: options.inFlight ?? CHAOS_DEFAULTS.inFlight,
+  maxConcurrency: options.maxConcurrency ?? CHAOS_DEFAULTS.maxConcurrency,
+  progressEveryMs: options.progressEveryMs ?? CHAOS_DEFAULTS.progressEveryMs,
+  stallMs: options.stallMs ?? CHAOS_DEFAULTS.stallMs,
+});
+
+/**
+ * The injector's hooks, switched off by `stop()`. The faults strike until every saga has settled; the redrive
+ * is the operator's, once the incident is over, so that a dead letter left after it says something about the
+ * services, not about the faults.
+ */
+const switchableHooks = (injector: ReturnType<typeof createFaultInjector>) => {
   let faultsOn = true;
   const whileFaultsOn = <A extends unknown[], R>(hook: ((...args: A) => R) | undefined) =>
     hook && ((...args: A): R | undefined => (faultsOn ? hook(...args) : undefined));
@@ -170,13 +167,145 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     onDynamoDbCall: whileFaultsOn(injector.hooks.onDynamoDbCall),
     onPutEvents: whileFaultsOn(injector.hooks.onPutEvents),
   };
+  return {
+    hooks,
+    stop: () => {
+      faultsOn = false;
+    },
+  };
+};
+
+/** Puts the workload's orders in batches while the load is under the in-flight bound (several requests at once). */
+const createFeeder = (
+  client: EventBridgeClient,
+  entries: ReturnType<typeof putEntryOf>[],
+  settlement: Settlement,
+  inFlight: number,
+) => {
+  const state = { put: 0, putting: 0, error: undefined as unknown };
+  const feed = () => {
+    while (
+      state.error === undefined &&
+      state.put < entries.length &&
+      state.putting < 4 &&
+      state.put - settlement.settled + PUT_BATCH <= Math.max(inFlight, PUT_BATCH)
+    ) {
+      const batch = entries.slice(state.put, state.put + PUT_BATCH);
+      state.put += batch.length;
+      state.putting++;
+      putBatch(client, batch).then(
+        () => {
+          state.putting--;
+        },
+        (error: unknown) => {
+          state.putting--;
+          state.error = error;
+        },
+      );
+    }
+    if (state.error !== undefined) throw state.error;
+  };
+  return { feed, state };
+};
+
+/** What the phases of a run share while it waits. */
+type Phases = {
+  runtime: Runtime;
+  settlement: Settlement;
+  feeder: ReturnType<typeof createFeeder>;
+  total: number;
+  settings: ChaosSettings;
+  sagasStarted: number;
+  log: (line: string) => void;
+};
+
+/** Waits until `done()` or progress stops, feeding orders and logging progress; returns whether `done()` held. */
+const waitUntil = async (phases: Phases, phase: string, done: () => boolean): Promise<boolean> => {
+  const { runtime, settlement, feeder, total, settings, log } = phases;
+  let lastProgressAt = Date.now();
+  let lastLineAt = Date.now();
+  let lastSettled = settlement.settled;
+  for (;;) {
+    if (settlement.update() || settlement.settled !== lastSettled) lastProgressAt = Date.now();
+    lastSettled = settlement.settled;
+    feeder.feed();
+    if (done()) return true;
+    const now = Date.now();
+    if (now - lastLineAt >= settings.progressEveryMs) {
+      lastLineAt = now;
+      log(
+        `  ${seconds(now - phases.sagasStarted).padStart(7)}  ${phase}: put ${feeder.state.put}/${total}, ` +
+          `settled ${settlement.settled}/${total}, audited ${settlement.auditedCount}; ` +
+          `in flight: ${runtime.pending().slice(0, 160)}`,
+      );
+    }
+    if (now - lastProgressAt >= settings.stallMs) {
+      log(`  ${phase}: no progress for ${seconds(settings.stallMs)}; giving up waiting`);
+      return false;
+    }
+    await sleep(100);
+  }
+};
+
+/**
+ * The run's phases: every saga put and settled under faults, the runtime drained, the faults stopped and
+ * every dead letter redriven, the redriven sagas settled and audited again.
+ */
+const runPhases = async (phases: Phases, stopFaults: () => void) => {
+  const { runtime, settlement, feeder, total, log } = phases;
+  const idle = () => runtime.pending() === 'nothing';
+  await waitUntil(phases, 'sagas', () => feeder.state.put === total && settlement.settled === total);
+  await waitUntil(phases, 'draining', idle);
+  const settledAt = Date.now();
+  const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
+  for (const [why, n] of deadLetterReasons(runtime)) log(`  dead-lettered: ${n} × ${why}`);
+  const redrivenBySaga = deadLettersBySaga(runtime);
+  stopFaults();
+  const { redriven } = await runtime.redrive();
+  log(
+    `  ${seconds(settledAt - phases.sagasStarted).padStart(7)}  ${settlement.settled}/${total} settled; ` +
+      `faults stopped; redriving ${redriven} dead letter(s)`,
+  );
+  // The redriven events run before anything is read (the redrive registered them as in flight). A saga that
+  // only the redrive started (every delivery of its OrderPlaced dead-lettered) is PENDING until its
+  // deadline: wait for it too.
+  await waitUntil(phases, 'after the redrive', () => idle() && settlement.settled === total);
+  const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
+  log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
+  return { deadLettered, redrivenBySaga };
+};
+
+/** Logs the first violation with its saga's timeline. */
+const logFirstViolation = (report: ChaosReport, log: (line: string) => void) => {
+  const first = report.firstViolation;
+  if (!first) return;
+  log(
+    `First violation: ${first.invariant}${first.orderId ? ` in saga ${first.orderId}` : ''}: ${first.detail}`,
+  );
+  for (const line of first.timeline) log(`  ${line}`);
+};
+
+/** Runs a chaos run; see the module comment. Stops the runtime whatever happens. */
+export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
+  const log = options.log ?? (() => {});
+  const settings = chaosSettings(options);
+  const plan = typeof options.faults === 'string' ? FAULT_PRESETS[options.faults] : options.faults;
+  if (plan === undefined) throw new Error(`No fault preset ${String(options.faults)}`);
+  const started = Date.now();
+
+  await ensureTemplate(log);
+  const workload: Workload = createWorkload({ sagas: options.sagas, seed: options.seed });
+  // The runtime's one random source: jitter, backoff and every fault decision.
+  const random = seededRandom((options.seed ^ 0x5bd1e995) >>> 0);
+  const injector = createFaultInjector({ plan, random });
+  const faults = switchableHooks(injector);
   log(
     `Chaos: ${options.sagas} sagas, seed ${options.seed}, faults: ${describeFaultPlan(plan)}; ` +
       `deadline ${settings.deadlineSeconds} s, at most ${settings.inFlight} sagas in flight`,
   );
   const runtime = await bootRuntime({
     random,
-    faults: hooks,
+    faults: faults.hooks,
     environment: { ORDER_DEADLINE_SECONDS: String(settings.deadlineSeconds) },
     timeScale: settings.timeScale,
     scheduleScale: settings.scheduleScale,
@@ -188,92 +317,20 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   try {
     await seedStock(documents, tableNames(runtime).inventory, workload.stock);
     log(`Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded`);
-
     const sagasStarted = Date.now();
     const settlement = new Settlement(runtime, new Set(workload.orders.map(({ order }) => order.orderId)));
     const entries = workload.orders.map(({ order }) => putEntryOf(order, runtime.app.bus.name));
-    let put = 0;
-    let putting = 0;
-    let putError: unknown;
-    /** Puts batches while the load is under the in-flight bound (several requests at once). */
-    const feed = () => {
-      while (
-        putError === undefined &&
-        put < entries.length &&
-        putting < 4 &&
-        put - settlement.settled + PUT_BATCH <= Math.max(settings.inFlight, PUT_BATCH)
-      ) {
-        const batch = entries.slice(put, put + PUT_BATCH);
-        put += batch.length;
-        putting++;
-        putBatch(client, batch).then(
-          () => {
-            putting--;
-          },
-          (error: unknown) => {
-            putting--;
-            putError = error;
-          },
-        );
-      }
-    };
-
-    /** Waits until `done()` or progress stops; returns whether `done()` held. */
-    const waitUntil = async (phase: string, done: () => boolean): Promise<boolean> => {
-      let lastProgressAt = Date.now();
-      let lastLineAt = Date.now();
-      let lastSettled = settlement.settled;
-      for (;;) {
-        if (settlement.update() || settlement.settled !== lastSettled) lastProgressAt = Date.now();
-        lastSettled = settlement.settled;
-        feed();
-        if (putError !== undefined) throw putError;
-        if (done()) return true;
-        const now = Date.now();
-        if (now - lastLineAt >= settings.progressEveryMs) {
-          lastLineAt = now;
-          log(
-            `  ${seconds(now - sagasStarted).padStart(7)}  ${phase}: put ${put}/${entries.length}, ` +
-              `settled ${settlement.settled}/${entries.length}, audited ${settlement.auditedCount}; ` +
-              `in flight: ${runtime.pending().slice(0, 160)}`,
-          );
-        }
-        if (now - lastProgressAt >= settings.stallMs) {
-          log(`  ${phase}: no progress for ${seconds(settings.stallMs)}; giving up waiting`);
-          return false;
-        }
-        await sleep(100);
-      }
-    };
-    const idle = () => runtime.pending() === 'nothing';
-
-    await waitUntil('sagas', () => put === entries.length && settlement.settled === entries.length);
-    await waitUntil('draining', idle);
-    const settledAt = Date.now();
-    const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
-    for (const [why, n] of deadLetterReasons(runtime)) log(`  dead-lettered: ${n} × ${why}`);
-    const redrivenBySaga = deadLettersBySaga(runtime);
-    faultsOn = false;
-    const { redriven } = await runtime.redrive();
-    log(
-      `  ${seconds(settledAt - sagasStarted).padStart(7)}  ${settlement.settled}/${entries.length} settled; ` +
-        `faults stopped; redriving ${redriven} dead letter(s)`,
-    );
-    // The redriven events run before anything is read (the redrive registered them as in flight). A saga that
-    // only the redrive started (every delivery of its OrderPlaced dead-lettered) is PENDING until its
-    // deadline: wait for it too.
-    await waitUntil('after the redrive', () => idle() && settlement.settled === entries.length);
-    const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
-    log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
+    const feeder = createFeeder(client, entries, settlement, settings.inFlight);
+    const phases = { runtime, settlement, feeder, total: entries.length, settings, sagasStarted, log };
+    const { deadLettered, redrivenBySaga } = await runPhases(phases, faults.stop);
     const sagasEnded = Date.now();
 
     const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga);
-    const violations = checkInvariants(snapshot);
     const report = composeReport({
       options: { sagas: options.sagas, seed: options.seed, ...settings },
       faults: describeFaultPlan(plan),
       snapshot,
-      violations,
+      violations: checkInvariants(snapshot),
       faultCounts: injector.counts(),
       stats: runtime.stats(),
       deadLetteredBeforeRedrive: deadLettered,
@@ -281,13 +338,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       wallMs: Date.now() - started,
       sagasMs: sagasEnded - sagasStarted,
     });
-    const first = report.firstViolation;
-    if (first) {
-      log(
-        `First violation: ${first.invariant}${first.orderId ? ` in saga ${first.orderId}` : ''}: ${first.detail}`,
-      );
-      for (const line of first.timeline) log(`  ${line}`);
-    }
+    logFirstViolation(report, log);
     return report;
   } finally {
     client.destroy();

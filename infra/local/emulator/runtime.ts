@@ -6,7 +6,7 @@
  * what the stack does: the saga tooling and the chaos runs build on it (the latter through `faults`).
  */
 import { performance } from 'node:perf_hooks';
-import { startBackends } from './backends.js';
+import { type Backends, startBackends } from './backends.js';
 import { CompressedClock } from './clock.js';
 import { functionOf, stateMachineOf } from './cloud-assembly/lookup.js';
 import type { LocalApp, LocalStateMachine } from './cloud-assembly/model.js';
@@ -234,6 +234,89 @@ const stopAll = async (stops: (() => Promise<void>)[]) => {
   if (errors.length > 0) throw new AggregateError(errors, 'The local runtime did not stop cleanly');
 };
 
+/** The parts of a runtime that are wired once its backends are up, and whether it was stopped. */
+type Wiring = {
+  stopped: boolean;
+  invokeAsync?: InvokeAsync;
+  deliver?: ReturnType<typeof createDelivery>;
+  execute?: (stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>;
+};
+
+/** The runtime as its users hold it, over its emulator, event log and wiring. */
+const runtimeHandle = (
+  emulator: EmulatorContext,
+  log: ReturnType<typeof createEventLog>,
+  wiring: Wiring,
+  stops: (() => Promise<void>)[],
+  backends: Backends,
+): Runtime => {
+  const { app, queues, stats, inFlight } = emulator;
+  return {
+    app,
+    endpoints: { eventBridge: backends.bus.url, dynamoDb: backends.dynamoDbEndpoint },
+    baseEnv: backends.baseEnv,
+    events: log.events,
+    deadLetters: () => listDeadLetters(app, queues),
+    redrive: async (queue) => {
+      const redriven = redriveDeadLetters(app, queues, queue, {
+        functionOf: (name) => functionOf(app, name),
+        invokeAsync: (fn, payload) => wiring.invokeAsync?.(fn, payload, { redrive: true }),
+        deliver: (event, rule, target) => wiring.deliver?.(event, rule, target, { redrive: true }),
+      });
+      stats.redriven += redriven;
+      return { redriven };
+    },
+    startExecution: executionStarter(emulator, () => wiring.execute),
+    messages: (queue) => {
+      const named = queue === undefined ? undefined : queues.find(queue);
+      if (queue !== undefined && !named) throw new Error(`No queue ${queue} in the template`);
+      return queues.list(named?.queueName);
+    },
+    ...waits(inFlight, log),
+    pending: () => inFlight.describe(),
+    stats: () => ({ ...stats }),
+    stop: async () => {
+      if (wiring.stopped) return;
+      wiring.stopped = true;
+      emulator.clock.stop();
+      await stopAll(stops);
+    },
+  };
+};
+
+/** Wires the functions, the state machines, delivery and the schedules onto running backends. */
+const wire = async (
+  options: RuntimeOptions,
+  emulator: EmulatorContext,
+  wiring: Wiring,
+  backends: Backends,
+  stops: (() => Promise<void>)[],
+) => {
+  const timeScale = emulator.clock.scale;
+  const pool = await startFunctions(options, emulator.faults, backends.baseEnv, timeScale);
+  stops.push(() => pool.close());
+  // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
+  const invokeAsync = createAsyncInvoker(emulator, (fn, event, fault) =>
+    pool.invoke(fn.functionName, event, fault),
+  );
+  const execute = (stateMachine: LocalStateMachine, input: unknown) =>
+    runStateMachine({
+      definition: stateMachine.definition,
+      input,
+      dynamoDb: backends.dynamoDb,
+      eventBridge: backends.eventBridge,
+      waitScale: timeScale,
+      stateMachineArn: stateMachine.arn,
+    });
+  const deliver = createDelivery(
+    emulator,
+    { invokeAsync, startExecution: execute },
+    options.deliveryJitterMs ?? 5,
+  );
+  Object.assign(wiring, { invokeAsync, execute, deliver });
+  return deliver;
+};
+
 /**
  * Starts the runtime for `app`: DynamoDB Local with every table of the template, the local bus with the
  * template's rules, a Lambda worker pool, and the schedule rules' timers.
@@ -257,52 +340,16 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     log: (line) => options.onLog?.('runtime', line),
     now,
   };
-  const { stats, queues, inFlight } = emulator;
+  const { stats } = emulator;
   const log = createEventLog();
   const stops: (() => Promise<void>)[] = [];
-  let stopped = false;
-  let invokeAsync: InvokeAsync | undefined;
-  let deliver: ReturnType<typeof createDelivery> | undefined;
-  let execute: ((sm: LocalStateMachine, input: unknown) => Promise<unknown>) | undefined;
-
+  const wiring: Wiring = { stopped: false };
   const onEvents = (batch: EventEnvelope[]) => {
-    if (stopped) return;
+    if (wiring.stopped) return;
     stats.eventsPut += batch.length;
     log.append(batch.map((event) => ({ at: now(), event })));
     for (const event of batch) router.route(event);
   };
-
-  const runtime = (endpoints: Runtime['endpoints'], baseEnv: Record<string, string>): Runtime => ({
-    app,
-    endpoints,
-    baseEnv,
-    events: log.events,
-    deadLetters: () => listDeadLetters(app, queues),
-    redrive: async (queue) => {
-      const redriven = redriveDeadLetters(app, queues, queue, {
-        functionOf: (name) => functionOf(app, name),
-        invokeAsync: (fn, payload) => invokeAsync?.(fn, payload, { redrive: true }),
-        deliver: (event, rule, target) => deliver?.(event, rule, target, { redrive: true }),
-      });
-      stats.redriven += redriven;
-      return { redriven };
-    },
-    startExecution: executionStarter(emulator, () => execute),
-    messages: (queue) => {
-      const named = queue === undefined ? undefined : queues.find(queue);
-      if (queue !== undefined && !named) throw new Error(`No queue ${queue} in the template`);
-      return queues.list(named?.queueName);
-    },
-    ...waits(inFlight, log),
-    pending: () => inFlight.describe(),
-    stats: () => ({ ...stats }),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      emulator.clock.stop();
-      await stopAll(stops);
-    },
-  });
 
   let handle: Runtime | undefined;
   return cleanUpAfter(stops, async () => {
@@ -316,40 +363,19 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       localOperations: localOperations(() => handle as Runtime),
       stops,
     });
-    const pool = await startFunctions(options, emulator.faults, backends.baseEnv, timeScale);
-    stops.push(() => pool.close());
-    // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
-    invokeAsync = createAsyncInvoker(emulator, (fn, event, fault) =>
-      pool.invoke(fn.functionName, event, fault),
-    );
-    execute = (stateMachine, input) =>
-      runStateMachine({
-        definition: stateMachine.definition,
-        input,
-        dynamoDb: backends.dynamoDb,
-        eventBridge: backends.eventBridge,
-        waitScale: timeScale,
-        stateMachineArn: stateMachine.arn,
-      });
-    const startExecution = (stateMachine: LocalStateMachine, input: unknown) =>
-      (execute as NonNullable<typeof execute>)(stateMachine, input);
-    deliver = createDelivery(emulator, { invokeAsync, startExecution }, options.deliveryJitterMs ?? 5);
-    const ready = deliver;
-    router.ready((event, rule, target) => ready(event, rule, target));
+    const deliver = await wire(options, emulator, wiring, backends, stops);
+    router.ready(deliver);
     startSchedules(app, schedules, {
       clock: emulator.clock,
       scheduleScale: options.scheduleScale ?? timeScale,
       onFire: () => {
-        if (stopped) return false;
+        if (wiring.stopped) return false;
         stats.scheduledEvents++;
         return true;
       },
-      deliver: (event, rule, target) => ready(event, rule, target),
+      deliver,
     });
-    handle = runtime(
-      { eventBridge: backends.bus.url, dynamoDb: backends.dynamoDbEndpoint },
-      backends.baseEnv,
-    );
+    handle = runtimeHandle(emulator, log, wiring, stops, backends);
     return handle;
   });
 };

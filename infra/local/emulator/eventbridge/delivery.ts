@@ -12,6 +12,7 @@ import type { EmulatorContext } from '../context.js';
 import { EventAge } from '../event-age.js';
 import type { DeliveryContext } from '../fault-hooks.js';
 import type { InvokeAsync } from '../lambda/async-invoke.js';
+import { exponentialBackoff, scheduleRetry } from '../retry.js';
 import { targetInput } from './input-transform.js';
 import type { EventEnvelope } from './put-events.js';
 
@@ -41,120 +42,137 @@ export type Deliver = (
   options?: { redrive?: boolean },
 ) => void;
 
-/** The delivery machinery, over the ways to reach each kind of target. */
-export const createDelivery = (
+type Targets = { invokeAsync: InvokeAsync; startExecution: StartExecution };
+
+const parseInput = (text: string, code: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DeliveryError(code, `The target input is not valid JSON: ${text.slice(0, 200)}`, false);
+  }
+};
+
+/** Starts an execution of a state machine target, tracked; a failed execution is counted and logged. */
+const startTracked = (
   emulator: EmulatorContext,
-  targets: { invokeAsync: InvokeAsync; startExecution: StartExecution },
-  jitterMs: number,
-): Deliver => {
-  const { app, clock, inFlight, stats, faults, random, queues, log } = emulator;
-
-  const parseInput = (text: string, code: string): unknown => {
+  targets: Targets,
+  target: LocalTarget,
+  input: string,
+): void => {
+  const { app, inFlight, stats, log } = emulator;
+  const stateMachine = stateMachineOf(app, target.arn);
+  if (!stateMachine) {
+    throw new DeliveryError(
+      'StateMachineDoesNotExist',
+      `State Machine Does Not Exist: '${target.arn}'`,
+      false,
+    );
+  }
+  const executionInput = parseInput(input, 'InvalidExecutionInput');
+  stats.executions++;
+  void inFlight.track(`execution of ${stateMachine.name}`, async () => {
     try {
-      return JSON.parse(text);
-    } catch {
-      throw new DeliveryError(code, `The target input is not valid JSON: ${text.slice(0, 200)}`, false);
+      await targets.startExecution(stateMachine, executionInput);
+    } catch (error) {
+      stats.executionsFailed++;
+      log(`${stateMachine.name}: execution failed: ${(error as Error).message ?? String(error)}`);
     }
-  };
+  });
+};
 
-  /** One attempt: hand the event's input to the target, or throw a `DeliveryError`. */
-  const hand = (context: DeliveryContext, attempt: number): void => {
-    const { event, rule, target } = context;
-    const fault = faults.onDeliveryAttempt?.({ ...context, attempt })?.fail;
-    if (fault === 'throttled') throw new DeliveryError('ThrottlingException', 'Rate exceeded', true);
-    if (fault === 'internal') throw new DeliveryError('InternalException', 'Internal failure', true);
-    const input = targetInput(target, event, {
-      ruleArn: ruleArnOf(app, rule),
-      ruleName: rule.name,
-      ingestionTime: event.time,
-    });
-    switch (target.kind) {
-      case 'lambda': {
-        const fn = functionOf(app, target.arn);
-        if (!fn)
-          throw new DeliveryError('ResourceNotFoundException', `Function not found: ${target.arn}`, false);
-        targets.invokeAsync(fn, parseInput(input, 'InvalidRequestContentException'), {
-          redrive: context.redrive,
-        });
-        return;
-      }
-      case 'states': {
-        const stateMachine = stateMachineOf(app, target.arn);
-        if (!stateMachine) {
-          throw new DeliveryError(
-            'StateMachineDoesNotExist',
-            `State Machine Does Not Exist: '${target.arn}'`,
-            false,
-          );
-        }
-        const executionInput = parseInput(input, 'InvalidExecutionInput');
-        stats.executions++;
-        void inFlight.track(`execution of ${stateMachine.name}`, async () => {
-          try {
-            await targets.startExecution(stateMachine, executionInput);
-          } catch (error) {
-            stats.executionsFailed++;
-            log(`${stateMachine.name}: execution failed: ${(error as Error).message ?? String(error)}`);
-          }
-        });
-        return;
-      }
-      case 'sqs': {
-        if (!queues.queueOf(target.arn)) {
-          throw new DeliveryError(
-            'AWS.SimpleQueueService.NonExistentQueue',
-            `Queue not found: ${target.arn}`,
-            false,
-          );
-        }
-        queues.send(target.arn, input, {}, { kind: 'target', ruleName: rule.name, targetId: target.id });
-        return;
-      }
-      default:
-        throw new DeliveryError(
-          'UnsupportedTarget',
-          `The local runtime cannot deliver to ${target.arn} (only Lambda, Step Functions and SQS targets)`,
-          false,
-        );
-    }
-  };
-
-  const deadLetter = (
-    context: DeliveryContext,
-    error: DeliveryError,
-    attempts: number,
-    exhausted?: 'MaximumRetryAttempts' | 'MaximumEventAge',
-  ): void => {
-    const { event, rule, target } = context;
-    const where = `${rule.name}/${target.id}`;
-    if (target.deadLetterArn === undefined || !queues.queueOf(target.deadLetterArn)) {
-      stats.lost++;
-      log(
-        `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): no DLQ`,
-      );
+/** One attempt: hand the event's input to the target, or throw a `DeliveryError`. */
+const hand = (
+  emulator: EmulatorContext,
+  targets: Targets,
+  context: DeliveryContext,
+  attempt: number,
+): void => {
+  const { app, faults, queues } = emulator;
+  const { event, rule, target } = context;
+  const fault = faults.onDeliveryAttempt?.({ ...context, attempt })?.fail;
+  if (fault === 'throttled') throw new DeliveryError('ThrottlingException', 'Rate exceeded', true);
+  if (fault === 'internal') throw new DeliveryError('InternalException', 'Internal failure', true);
+  const input = targetInput(target, event, {
+    ruleArn: ruleArnOf(app, rule),
+    ruleName: rule.name,
+    ingestionTime: event.time,
+  });
+  switch (target.kind) {
+    case 'lambda': {
+      const fn = functionOf(app, target.arn);
+      if (!fn)
+        throw new DeliveryError('ResourceNotFoundException', `Function not found: ${target.arn}`, false);
+      targets.invokeAsync(fn, parseInput(input, 'InvalidRequestContentException'), {
+        redrive: context.redrive,
+      });
       return;
     }
-    queues.send(
-      target.deadLetterArn,
-      JSON.stringify(event),
-      {
-        ERROR_CODE: error.code,
-        ERROR_MESSAGE: error.message,
-        ...(exhausted && { EXHAUSTED_RETRY_CONDITION: exhausted }),
-        RETRY_ATTEMPTS: String(attempts - 1),
-        RULE_ARN: ruleArnOf(app, rule),
-        TARGET_ARN: target.arn,
-      },
-      { kind: 'target-dlq', ruleName: rule.name, targetId: target.id },
+    case 'states':
+      startTracked(emulator, targets, target, input);
+      return;
+    case 'sqs': {
+      if (!queues.queueOf(target.arn)) {
+        throw new DeliveryError(
+          'AWS.SimpleQueueService.NonExistentQueue',
+          `Queue not found: ${target.arn}`,
+          false,
+        );
+      }
+      queues.send(target.arn, input, {}, { kind: 'target', ruleName: rule.name, targetId: target.id });
+      return;
+    }
+    default:
+      throw new DeliveryError(
+        'UnsupportedTarget',
+        `The local runtime cannot deliver to ${target.arn} (only Lambda, Step Functions and SQS targets)`,
+        false,
+      );
+  }
+};
+
+/** Gives up a delivery: to the target's DLQ with EventBridge's attributes, or lost when it has none. */
+const deadLetter = (
+  emulator: EmulatorContext,
+  context: DeliveryContext,
+  error: DeliveryError,
+  attempts: number,
+  exhausted?: 'MaximumRetryAttempts' | 'MaximumEventAge',
+): void => {
+  const { app, queues, stats, log } = emulator;
+  const { event, rule, target } = context;
+  const where = `${rule.name}/${target.id}`;
+  if (target.deadLetterArn === undefined || !queues.queueOf(target.deadLetterArn)) {
+    stats.lost++;
+    log(
+      `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): no DLQ`,
     );
-    stats.deadLettered++;
-    log(`${where}: ${event['detail-type']} ${event.id} sent to the target's DLQ (${error.code})`);
-  };
+    return;
+  }
+  queues.send(
+    target.deadLetterArn,
+    JSON.stringify(event),
+    {
+      ERROR_CODE: error.code,
+      ERROR_MESSAGE: error.message,
+      ...(exhausted && { EXHAUSTED_RETRY_CONDITION: exhausted }),
+      RETRY_ATTEMPTS: String(attempts - 1),
+      RULE_ARN: ruleArnOf(app, rule),
+      TARGET_ARN: target.arn,
+    },
+    { kind: 'target-dlq', ruleName: rule.name, targetId: target.id },
+  );
+  stats.deadLettered++;
+  log(`${where}: ${event['detail-type']} ${event.id} sent to the target's DLQ (${error.code})`);
+};
+
+/** The delivery machinery, over the ways to reach each kind of target. */
+export const createDelivery = (emulator: EmulatorContext, targets: Targets, jitterMs: number): Deliver => {
+  const { clock, inFlight, stats, faults, random } = emulator;
 
   /** The attempts of one copy, from the first to success or the DLQ. */
   const run = (context: DeliveryContext, label: string, age: EventAge, attempt: number): void => {
     try {
-      hand(context, attempt);
+      hand(emulator, targets, context, attempt);
       stats.deliveries++;
       return;
     } catch (caught) {
@@ -165,27 +183,25 @@ export const createDelivery = (
       stats.deliveryFailures++;
       const { retryPolicy } = context.target;
       if (!error.retryable) {
-        deadLetter(context, error, attempt);
+        deadLetter(emulator, context, error, attempt);
         return;
       }
       if (attempt > retryPolicy.maximumRetryAttempts) {
-        deadLetter(context, error, attempt, 'MaximumRetryAttempts');
+        deadLetter(emulator, context, error, attempt, 'MaximumRetryAttempts');
         return;
       }
-      const ceiling = Math.min(DELIVERY_BACKOFF.maxMs, DELIVERY_BACKOFF.baseMs * 2 ** (attempt - 1));
-      const delay = ceiling / 2 + (random() * ceiling) / 2;
-      const realMs = clock.real(delay);
-      const end = inFlight.begin(`${label}: retry ${attempt} waiting`);
-      clock.afterReal(realMs, () => {
-        age.waited(delay, realMs);
-        if (age.ms() > retryPolicy.maximumEventAgeInSeconds * 1000) {
-          deadLetter(context, error, attempt, 'MaximumEventAge');
-        } else {
+      scheduleRetry(emulator, {
+        label,
+        attempt,
+        delayMs: exponentialBackoff(attempt, DELIVERY_BACKOFF, random),
+        age,
+        maxAgeMs: retryPolicy.maximumEventAgeInSeconds * 1000,
+        giveUp: () => deadLetter(emulator, context, error, attempt, 'MaximumEventAge'),
+        retry: () => {
           stats.deliveryRetries++;
           stats.retries++;
           run(context, label, age, attempt + 1);
-        }
-        end();
+        },
       });
     }
   };

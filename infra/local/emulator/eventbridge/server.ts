@@ -96,6 +96,63 @@ const page = <T>(items: T[], input: Input): { items: T[]; NextToken?: string } =
 /** The fields TestEventPattern requires of its event, per the API reference. */
 const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
 
+/** PutEvents: validates the request, lets the fault hook fail it or some entries, and hands on the accepted events. */
+const putEventsOperation = (options: EventBridgeServerOptions, input: Input) => {
+  const { account, region, busName } = options;
+  const fault = options.onPutEvents?.({ entries: validatePutEventsRequest(input) });
+  if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
+  const { response, events } = putEvents(input, { account, region, busName });
+  const failing = new Set(fault?.failEntries ?? []);
+  if (failing.size === 0) {
+    if (events.length > 0) options.onEvents(events);
+    return response;
+  }
+  // An entry failed by the fault is not accepted: it gets no event id and is not delivered.
+  const refused = new Set<string>();
+  const entries = response.Entries.map((entry, index) => {
+    if (!failing.has(index) || !('EventId' in entry)) return entry;
+    refused.add(entry.EventId);
+    return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Failure' };
+  });
+  const accepted = events.filter((event) => !refused.has(event.id));
+  if (accepted.length > 0) options.onEvents(accepted);
+  return {
+    FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length,
+    Entries: entries,
+  };
+};
+
+/** TestEventPattern: whether a pattern matches an event, both validated as EventBridge does. */
+const testEventPattern = (input: Input) => {
+  let pattern: unknown;
+  try {
+    pattern = JSON.parse(String(input.EventPattern));
+    validatePattern(pattern);
+  } catch (error) {
+    throw new ApiError(
+      'InvalidEventPatternException',
+      `Event pattern is not valid. Reason: ${(error as Error).message}`,
+    );
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(String(input.Event));
+  } catch {
+    throw new ApiError(
+      'ValidationException',
+      'Parameter Event is not valid. Reason: Event is not valid JSON.',
+    );
+  }
+  const missing = REQUIRED_EVENT_FIELDS.filter((field) => (event as Input | null)?.[field] === undefined);
+  if (missing.length > 0) {
+    throw new ApiError(
+      'ValidationException',
+      `Parameter Event is not valid. Reason: missing ${missing.join(', ')}.`,
+    );
+  }
+  return { Result: matchesPattern(pattern, event) };
+};
+
 const operations = (options: EventBridgeServerOptions): Record<string, Operation> => {
   const { account, region, busName } = options;
   const busArn = (name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
@@ -135,59 +192,9 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
   });
 
   return {
-    PutEvents: (input) => {
-      const fault = options.onPutEvents?.({ entries: validatePutEventsRequest(input) });
-      if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
-      const { response, events } = putEvents(input, { account, region, busName });
-      const failing = new Set(fault?.failEntries ?? []);
-      if (failing.size === 0) {
-        if (events.length > 0) options.onEvents(events);
-        return response;
-      }
-      // An entry failed by the fault is not accepted: it gets no event id and is not delivered.
-      const refused = new Set<string>();
-      const entries = response.Entries.map((entry, index) => {
-        if (!failing.has(index) || !('EventId' in entry)) return entry;
-        refused.add(entry.EventId);
-        return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Failure' };
-      });
-      const accepted = events.filter((event) => !refused.has(event.id));
-      if (accepted.length > 0) options.onEvents(accepted);
-      return {
-        FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length,
-        Entries: entries,
-      };
-    },
+    PutEvents: (input) => putEventsOperation(options, input),
 
-    TestEventPattern: (input) => {
-      let pattern: unknown;
-      try {
-        pattern = JSON.parse(String(input.EventPattern));
-        validatePattern(pattern);
-      } catch (error) {
-        throw new ApiError(
-          'InvalidEventPatternException',
-          `Event pattern is not valid. Reason: ${(error as Error).message}`,
-        );
-      }
-      let event: unknown;
-      try {
-        event = JSON.parse(String(input.Event));
-      } catch {
-        throw new ApiError(
-          'ValidationException',
-          'Parameter Event is not valid. Reason: Event is not valid JSON.',
-        );
-      }
-      const missing = REQUIRED_EVENT_FIELDS.filter((field) => (event as Input | null)?.[field] === undefined);
-      if (missing.length > 0) {
-        throw new ApiError(
-          'ValidationException',
-          `Parameter Event is not valid. Reason: missing ${missing.join(', ')}.`,
-        );
-      }
-      return { Result: matchesPattern(pattern, event) };
-    },
+    TestEventPattern: testEventPattern,
 
     ListRules: (input) => {
       const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';

@@ -9,6 +9,7 @@ import type { LocalFunction } from '../cloud-assembly/model.js';
 import type { EmulatorContext } from '../context.js';
 import { EventAge } from '../event-age.js';
 import type { InvokeFault } from '../fault-hooks.js';
+import { scheduleRetry } from '../retry.js';
 
 /** The outcome of one synchronous invocation attempt, as the Lambda pool reports it. */
 export type InvokeOutcome =
@@ -44,7 +45,7 @@ export type InvokeAsync = (fn: LocalFunction, payload: unknown, options?: AsyncI
 
 /** Lambda's asynchronous invocation on top of `invokeAttempt`. */
 export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: InvokeAttempt): InvokeAsync => {
-  const { clock, inFlight, stats, faults, random, queues, log } = emulator;
+  const { inFlight, stats, faults, random, queues, log } = emulator;
 
   const sendToDestination = (fn: LocalFunction, record: DestinationRecord, reason: string): void => {
     const arn = fn.async.onFailureArn;
@@ -116,19 +117,18 @@ export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: Inv
         return;
       }
       // The retry is registered before this attempt ends, so `idle()` never sees a gap.
-      const end = inFlight.begin(`lambda ${fn.functionName}: retry ${n} waiting`);
-      const realMs = clock.real(delay);
-      clock.afterReal(realMs, () => {
-        age.waited(delay, realMs);
-        if (age.ms() > fn.async.maximumEventAgeInSeconds * 1000) {
-          sendToDestination(fn, record('EventAgeExceeded', n, outcome), 'event age exceeded');
-          end();
-          return;
-        }
-        stats.lambdaRetries++;
-        stats.retries++;
-        void inFlight.track(`lambda ${fn.functionName}: attempt ${n + 1} running`, () => attempt(n + 1));
-        end();
+      scheduleRetry(emulator, {
+        label: `lambda ${fn.functionName}`,
+        attempt: n,
+        delayMs: delay,
+        age,
+        maxAgeMs: fn.async.maximumEventAgeInSeconds * 1000,
+        giveUp: () => sendToDestination(fn, record('EventAgeExceeded', n, outcome), 'event age exceeded'),
+        retry: () => {
+          stats.lambdaRetries++;
+          stats.retries++;
+          void inFlight.track(`lambda ${fn.functionName}: attempt ${n + 1} running`, () => attempt(n + 1));
+        },
       });
     };
 
