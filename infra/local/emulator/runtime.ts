@@ -23,6 +23,7 @@ import {
   ruleArnOf,
   stateMachineOf,
 } from './context.js';
+import { countDynamoDbAnswer } from './dynamodb/call-counts.js';
 import { type DynamoDbLocal, LOCAL_AWS, startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
 import { startDynamoDbFaultProxy } from './dynamodb/fault-proxy.js';
 import { createDelivery, type Deliver } from './eventbridge/delivery.js';
@@ -63,6 +64,8 @@ export type RuntimeOptions = {
   random?: () => number;
   /** Fault injection, for the chaos runs. */
   faults?: FaultHooks;
+  /** Count every DynamoDB call of the functions and state machines in `stats().dynamoDbCalls` (through the proxy). */
+  countDynamoDbCalls?: boolean;
   /** Variables merged into every function's environment, over the template's (a chaos run's short ORDER_DEADLINE_SECONDS). */
   environment?: Record<string, string>;
 };
@@ -439,13 +442,21 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
 
     // Under DynamoDB faults the functions reach DynamoDB Local through the fault proxy; nothing else does.
     const onDynamoDbCall = faults.onDynamoDbCall;
-    const proxy = onDynamoDbCall
-      ? await startDynamoDbFaultProxy({
-          target: dynamoDb.endpoint,
-          onCall: (context) => onDynamoDbCall({ ...context, random }),
-        })
-      : undefined;
+    const proxy =
+      onDynamoDbCall || options.countDynamoDbCalls
+        ? await startDynamoDbFaultProxy({
+            target: dynamoDb.endpoint,
+            ...(onDynamoDbCall && { onCall: (context) => onDynamoDbCall({ ...context, random }) }),
+            ...(options.countDynamoDbCalls && { onAnswer: (answer) => countDynamoDbAnswer(stats, answer) }),
+          })
+        : undefined;
     if (proxy) stops.push(() => proxy.close());
+    // Counted calls go through the proxy; faults strike only the functions' calls.
+    const machineDynamoDb =
+      options.countDynamoDbCalls && proxy
+        ? new DynamoDBClient({ ...LOCAL_AWS, region: app.region, endpoint: proxy.endpoint })
+        : dynamoDbClient;
+    stops.push(async () => machineDynamoDb.destroy());
 
     const baseEnv: Record<string, string> = {
       AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamoDb.endpoint,
@@ -469,7 +480,10 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       // Locks taken for the remaining time (idempotency records) last the timeout in AWS time, so that
       // Lambda's compressed retry of a crashed attempt finds them expired, as the one-minute retry does on AWS.
       remainingTimeScale: timeScale,
-      onLog,
+      onLog: (fn, line) => {
+        stats.bytesLogged += Buffer.byteLength(line) + 1;
+        onLog(fn, line);
+      },
     });
     stops.push(() => pool.close());
     await pool.warm();
@@ -481,10 +495,11 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       runStateMachine({
         definition: stateMachine.definition,
         input,
-        dynamoDb: dynamoDbClient,
+        dynamoDb: machineDynamoDb,
         eventBridge: eventBridgeClient,
         waitScale: timeScale,
         stateMachineArn: stateMachine.arn,
+        onStateEntered: () => stats.stateTransitions++,
       });
     deliver = createDelivery(machinery, { invokeAsync, startExecution }, options.deliveryJitterMs ?? 5);
     for (const event of early.splice(0)) route(event);
@@ -537,7 +552,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
             `(last: ${log.at(-1)?.event['detail-type'] ?? 'none'}); still in flight: ${inFlight.describe()}`,
         ),
       pending: () => inFlight.describe(),
-      stats: () => ({ ...stats }),
+      stats: () => structuredClone(stats),
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -102,6 +102,10 @@ export const createAsyncInvoker = (machinery: Machinery, invokeAttempt: InvokeAt
           durationMs: 0,
         };
       }
+      const durations = stats.lambdaDurations[fn.functionName] ?? { invocations: 0, durationMs: 0 };
+      durations.invocations++;
+      durations.durationMs += outcome.durationMs;
+      stats.lambdaDurations[fn.functionName] = durations;
       if (outcome.ok) return;
       stats.lambdaErrors++;
       if (outcome.timedOut) stats.timeouts++;
