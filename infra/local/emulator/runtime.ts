@@ -413,7 +413,9 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
             await runtime.idle(typeof timeoutMs === 'number' ? { timeoutMs } : {});
             return {};
           },
-          Stats: async () => ({ ...stats }),
+          Stats: async () => structuredClone(stats),
+          // The event log from an index on, so that a client can follow it without reading it all again.
+          Events: async (body) => ({ events: log.slice(Number((body as { from?: unknown }).from ?? 0) || 0) }),
         },
       }).then((server: EventBridgeServer) => {
         stops.push(() => server.close());

@@ -17,6 +17,7 @@ import { runChaos } from '../chaos/run.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { DeadLetterQueue, LoggedEvent } from '../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
+import { BENCH_HELP, benchCommand } from './bench/command.js';
 import { bootRuntime, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
 import { formatSummary, formatTimeline, runDemo, table } from './demo.js';
 import { type PayloadEntry, scenarioStock } from './scenarios.js';
@@ -57,6 +58,7 @@ Usage:
                                              ${FaultPresetNames.slice(5, 9).join(', ')},
                                              ${FaultPresetNames.slice(9).join(', ')})
                                              or a JSON plan such as '{"drop":0.2,"delay":0.1}'
+${BENCH_HELP}
   saga help
 
 Flags:
@@ -364,6 +366,7 @@ const number = (name: string, text: string | undefined, fallback?: number) => {
 
 /** Runs one command; returns the process exit code. */
 export const main = async (argv: string[]): Promise<number> => {
+  if (argv[0] === 'bench') return benchCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
