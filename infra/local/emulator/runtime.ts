@@ -415,7 +415,9 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
           },
           Stats: async () => structuredClone(stats),
           // The event log from an index on, so that a client can follow it without reading it all again.
-          Events: async (body) => ({ events: log.slice(Number((body as { from?: unknown }).from ?? 0) || 0) }),
+          Events: async (body) => ({
+            events: log.slice(Number((body as { from?: unknown }).from ?? 0) || 0),
+          }),
         },
       }).then((server: EventBridgeServer) => {
         stops.push(() => server.close());
