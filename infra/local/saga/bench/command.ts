@@ -48,5 +48,5 @@ export const benchCommand = async (argv: string[]): Promise<number> => {
   const report = await runBench(flags, progress);
   if (flags.json) out(JSON.stringify(report, null, 2));
   else for (const line of formatBench(report)) out(line);
-  return report.inconsistentVerdicts === 0 ? 0 : 1;
+  return report.inconsistentVerdicts === 0 && report.unaudited.length === 0 ? 0 : 1;
 };

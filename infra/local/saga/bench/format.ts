@@ -54,7 +54,10 @@ export const formatBench = (r: BenchReport): string[] => {
       (r.ceiling
         ? ` — ceiling ${r.ceiling.sagasPerSecond} sagas/s (${r.ceiling.operationsPerSecond} DynamoDB ops/s ÷ ${r.ceiling.dynamoDbCallsPerSaga} calls per saga)`
         : '') +
-      (r.inconsistentVerdicts > 0 ? `; ${r.inconsistentVerdicts} inconsistent verdict(s)` : ''),
+      (r.inconsistentVerdicts > 0 ? `; ${r.inconsistentVerdicts} inconsistent verdict(s)` : '') +
+      (r.unaudited.length > 0
+        ? `; ${r.unaudited.length} saga(s) without a verdict (first ${r.unaudited[0]})`
+        : ''),
     '',
     ...table([
       ['latency (ms)', 'n', 'p50', 'p90', 'p99', 'max'],

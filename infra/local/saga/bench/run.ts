@@ -29,6 +29,8 @@ export type BenchReport = {
   wallMs: number;
   sagasPerSecond: number;
   inconsistentVerdicts: number;
+  /** Orders whose saga had no verdict within the bench's wait (`SAGA_TIMEOUT_MS`): counted, not timed. */
+  unaudited: string[];
   latencyMs: LatencySummary;
   hopsMs: Record<string, LatencySummary>;
   perSaga: PerSaga;
@@ -65,7 +67,9 @@ const measure = async (
   const workload = benchWorkload(flags.mix, flags.sagas, runId, seed);
   await target.seed({ ...warmUp.stock, ...workload.stock });
   log(`Warming up with ${warmUpSagas} sagas…`);
-  await driveSagas({ target, orders: warmUp.orders, inFlight: flags.inFlight });
+  const warm = await driveSagas({ target, orders: warmUp.orders, inFlight: flags.inFlight });
+  if (warm.unaudited.length > 0)
+    log(`  ${warm.unaudited.length} warm-up saga(s) had no verdict: ${warm.unaudited[0]}…`);
   await target.idle(120_000);
 
   const statsBefore = await target.stats();
@@ -104,6 +108,7 @@ const measure = async (
     wallMs: drive.wallMs,
     sagasPerSecond: round1((flags.sagas / drive.wallMs) * 1000),
     inconsistentVerdicts: drive.timings.filter((t) => !t.consistent).length,
+    unaudited: drive.unaudited,
     latencyMs: summarize(drive.timings.map((t) => t.latencyMs)),
     hopsMs: Object.fromEntries(
       [...hops]
