@@ -87,6 +87,19 @@ export type CostTable = {
 const GIB = 1024 ** 3;
 const round = (usd: number) => Math.round(usd * 10_000) / 10_000;
 
+/** What one deadline sweep costs: an invocation of each scheduled function and one small Query. */
+const sweepCost = (counts: SagaCounts, p: (key: keyof Prices['prices']) => number): number =>
+  counts.lambda
+    .filter((fn) => counts.scheduledFunctions.includes(fn.functionName))
+    .reduce(
+      (sum, fn) =>
+        sum +
+        p('lambdaRequestPerMillion') / 1e6 +
+        (fn.meanDurationMs / 1000) * (fn.memoryMb / 1024) * p('lambdaArmGbSecond') +
+        p('dynamoDbReadRequestUnitPerMillion') / 1e6,
+      0,
+    );
+
 /** Computes both designs' cost per million sagas from one run's counts per saga. */
 export const costPerMillion = (counts: SagaCounts, prices: Prices): CostTable => {
   const p = (key: keyof Prices['prices']) => prices.prices[key].usd;
@@ -103,17 +116,7 @@ export const costPerMillion = (counts: SagaCounts, prices: Prices): CostTable =>
   );
   const auditReads = counts.expressExecutions * ASSUMPTIONS.auditReadUnitsPerExecution;
   const sweepsPerSaga = ASSUMPTIONS.sweepsPerSecond / ASSUMPTIONS.sagasPerSecondForSweep;
-  const sweep = counts.lambda.filter((fn) => counts.scheduledFunctions.includes(fn.functionName));
-  const sweepUsd =
-    sweepsPerSaga *
-    sweep.reduce(
-      (sum, fn) =>
-        sum +
-        p('lambdaRequestPerMillion') / 1e6 +
-        (fn.meanDurationMs / 1000) * (fn.memoryMb / 1024) * p('lambdaArmGbSecond') +
-        p('dynamoDbReadRequestUnitPerMillion') / 1e6,
-      0,
-    );
+  const sweepUsd = sweepsPerSaga * sweepCost(counts, p);
   const shared = [
     line(
       'Lambda requests',
