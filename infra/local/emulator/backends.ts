@@ -6,12 +6,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { LocalApp } from './cloud-assembly/model.js';
+import { countDynamoDbAnswer } from './dynamodb/call-counts.js';
 import { LOCAL_AWS, startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
 import { startDynamoDbFaultProxy } from './dynamodb/fault-proxy.js';
 import { createTable } from './dynamodb/tables.js';
 import type { EventEnvelope } from './eventbridge/put-events.js';
 import { type EventBridgeServer, startEventBridgeServer } from './eventbridge/server.js';
 import type { FaultHooks } from './fault-hooks.js';
+import type { RuntimeStats } from './stats.js';
 
 /** What the backends need. */
 export type BackendOptions = {
@@ -24,6 +26,10 @@ export type BackendOptions = {
   onEvents: (events: EventEnvelope[]) => void;
   /** The emulator's own operations, served by the bus as `X-Amz-Target: LocalRuntime.<name>`. */
   localOperations: Record<string, (body: unknown) => Promise<unknown>>;
+  /** Counts every DynamoDB call of the functions and the state machines, by table and operation. */
+  countDynamoDbCalls?: boolean | undefined;
+  /** The counters the call counts go to. */
+  stats: RuntimeStats;
   /** Where each backend that started registers its stop, so a later failure stops it. */
   stops: (() => Promise<void>)[];
 };
@@ -33,6 +39,8 @@ export type Backends = {
   bus: EventBridgeServer;
   dynamoDbEndpoint: string;
   dynamoDb: DynamoDBClient;
+  /** The client the state machines' integrations use: through the proxy when calls are counted. */
+  machineDynamoDb: DynamoDBClient;
   eventBridge: EventBridgeClient;
   /** The environment every worker starts from (endpoints, region, dummy credentials). */
   baseEnv: Record<string, string>;
@@ -90,15 +98,24 @@ export const startBackends = async (options: BackendOptions): Promise<Backends> 
   });
   await Promise.all(app.tables.map((table) => createTable(dynamoDb, table)));
 
-  // Under DynamoDB faults the functions reach DynamoDB Local through the fault proxy; nothing else does.
+  // Under DynamoDB faults, or to count calls, the functions reach DynamoDB Local through the proxy.
   const onDynamoDbCall = faults.onDynamoDbCall;
-  const proxy = onDynamoDbCall
-    ? await startDynamoDbFaultProxy({
-        target: dynamoDbEndpoint,
-        onCall: (context) => onDynamoDbCall({ ...context, random }),
-      })
-    : undefined;
+  const { countDynamoDbCalls, stats } = options;
+  const proxy =
+    onDynamoDbCall || countDynamoDbCalls
+      ? await startDynamoDbFaultProxy({
+          target: dynamoDbEndpoint,
+          ...(onDynamoDbCall && { onCall: (context) => onDynamoDbCall({ ...context, random }) }),
+          ...(countDynamoDbCalls && { onAnswer: (answer) => countDynamoDbAnswer(stats, answer) }),
+        })
+      : undefined;
   if (proxy) stops.push(() => proxy.close());
+  // Counted calls go through the proxy; faults strike only the functions' calls.
+  const machineDynamoDb =
+    countDynamoDbCalls && proxy
+      ? new DynamoDBClient({ ...LOCAL_AWS, region: app.region, endpoint: proxy.endpoint })
+      : dynamoDb;
+  if (machineDynamoDb !== dynamoDb) stops.push(async () => machineDynamoDb.destroy());
 
   const baseEnv: Record<string, string> = {
     AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamoDbEndpoint,
@@ -109,5 +126,5 @@ export const startBackends = async (options: BackendOptions): Promise<Backends> 
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  return { bus, dynamoDbEndpoint, dynamoDb, eventBridge, baseEnv };
+  return { bus, dynamoDbEndpoint, dynamoDb, machineDynamoDb, eventBridge, baseEnv };
 };

@@ -47,6 +47,8 @@ export type RuntimeOptions = {
   random?: () => number;
   /** Fault injection, for the chaos runs. */
   faults?: FaultHooks;
+  /** Count every DynamoDB call of the functions and state machines in `stats().dynamoDbCalls` (through the proxy). */
+  countDynamoDbCalls?: boolean;
   /** Variables merged into every function's environment, over the template's (a chaos run's short ORDER_DEADLINE_SECONDS). */
   environment?: Record<string, string>;
 };
@@ -158,10 +160,10 @@ const executionStarter =
 /** The Lambda pool of the template's functions, warmed up. */
 const startFunctions = async (
   options: RuntimeOptions,
-  faults: FaultHooks,
+  { faults, stats, clock }: EmulatorContext,
   baseEnv: Record<string, string>,
-  timeScale: number,
 ) => {
+  const timeScale = clock.scale;
   const pool = createLambdaPool({
     functions: options.app.functions.map((fn) => ({
       ...fn,
@@ -175,7 +177,10 @@ const startFunctions = async (
     // Locks taken for the remaining time (idempotency records) last the timeout in AWS time, so that
     // Lambda's compressed retry of a crashed attempt finds them expired, as the one-minute retry does on AWS.
     remainingTimeScale: timeScale,
-    ...(options.onLog && { onLog: options.onLog }),
+    onLog: (fn, line) => {
+      stats.bytesLogged += Buffer.byteLength(line) + 1;
+      options.onLog?.(fn, line);
+    },
   });
   await pool.warm();
   return pool;
@@ -212,7 +217,8 @@ const waits = (inFlight: InFlight, log: ReturnType<typeof createEventLog>) => {
 
 /** The operations a CLI in another process calls on the bus as `LocalRuntime.<name>`. */
 const localOperations = (runtime: () => Runtime): Record<string, (body: unknown) => Promise<unknown>> => ({
-  Events: async () => ({ events: runtime().events }),
+  // The event log from an index on, so that a client can follow it without reading it all again.
+  Events: async (body) => ({ events: runtime().events.slice(Number((body as { from?: unknown }).from ?? 0) || 0) }),
   ListDeadLetters: async () => ({ queues: runtime().deadLetters() }),
   Redrive: async (body) => runtime().redrive((body as { queue?: string }).queue),
   StartExecution: async (body) => {
@@ -274,7 +280,7 @@ const runtimeHandle = (
     },
     ...waits(inFlight, log),
     pending: () => inFlight.describe(),
-    stats: () => ({ ...stats }),
+    stats: () => structuredClone(stats),
     stop: async () => {
       if (wiring.stopped) return;
       wiring.stopped = true;
@@ -293,7 +299,7 @@ const wire = async (
   stops: (() => Promise<void>)[],
 ) => {
   const timeScale = emulator.clock.scale;
-  const pool = await startFunctions(options, emulator.faults, backends.baseEnv, timeScale);
+  const pool = await startFunctions(options, emulator, backends.baseEnv);
   stops.push(() => pool.close());
   // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
   const invokeAsync = createAsyncInvoker(emulator, (fn, event, fault) =>
@@ -303,10 +309,11 @@ const wire = async (
     runStateMachine({
       definition: stateMachine.definition,
       input,
-      dynamoDb: backends.dynamoDb,
+      dynamoDb: backends.machineDynamoDb,
       eventBridge: backends.eventBridge,
       waitScale: timeScale,
       stateMachineArn: stateMachine.arn,
+      onStateEntered: () => emulator.stats.stateTransitions++,
     });
   const deliver = createDelivery(
     emulator,
@@ -357,6 +364,8 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       app,
       eventBridgePort: options.eventBridgePort,
       dynamoDbPort: options.dynamoDbPort,
+      countDynamoDbCalls: options.countDynamoDbCalls,
+      stats,
       faults: emulator.faults,
       random: emulator.random,
       onEvents,

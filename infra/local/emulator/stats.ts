@@ -38,6 +38,26 @@ export type RuntimeStats = {
   executions: number;
   /** State machine executions that failed. */
   executionsFailed: number;
+  /** States entered by the state machines' executions (Step Functions' state transitions). */
+  stateTransitions: number;
+  /** Bytes the functions wrote to stdout and stderr (CloudWatch Logs ingestion on AWS), newlines included. */
+  bytesLogged: number;
+  /** Lambda invocation attempts and their summed duration, by function name. */
+  lambdaDurations: Record<string, { invocations: number; durationMs: number }>;
+  /**
+   * DynamoDB calls by table and operation, when the runtime counts them (`countDynamoDbCalls`): the
+   * functions' calls and the state machines' integrations, with the capacity units DynamoDB Local reports.
+   */
+  dynamoDbCalls: Record<string, Record<string, DynamoDbCallCount>>;
+};
+
+/** The calls of one operation on one table. */
+export type DynamoDbCallCount = {
+  calls: number;
+  /** Calls DynamoDB answered with an error (a failed condition among them), which report no capacity. */
+  errors: number;
+  /** Capacity units DynamoDB Local reported for the successful calls (`ReturnConsumedCapacity: TOTAL`). */
+  capacityUnits: number;
 };
 
 /** Every counter at zero. */
@@ -61,4 +81,8 @@ export const emptyStats = (): RuntimeStats => ({
   redriven: 0,
   executions: 0,
   executionsFailed: 0,
+  stateTransitions: 0,
+  bytesLogged: 0,
+  lambdaDurations: {},
+  dynamoDbCalls: {},
 });

@@ -18,6 +18,7 @@ import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { DeadLetterQueue, LoggedEvent } from '../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
+import { BENCH_HELP, benchCommand } from './bench/command.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
 import { eventOfDeadLetter } from './dead-letters.js';
 import { formatSummary, runDemo } from './demo.js';
@@ -61,6 +62,7 @@ Usage:
                                              ${FaultPresetNames.slice(5, 9).join(', ')},
                                              ${FaultPresetNames.slice(9).join(', ')})
                                              or a JSON plan such as '{"drop":0.2,"delay":0.1}'
+${BENCH_HELP}
   saga help
 
 Flags:
@@ -339,6 +341,7 @@ const number = (name: string, text: string | undefined, fallback?: number) => {
 
 /** Runs one command; returns the process exit code. */
 export const main = async (argv: string[]): Promise<number> => {
+  if (argv[0] === 'bench') return benchCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -23,9 +23,23 @@ export type DynamoDbFaultProxyOptions = {
   /** DynamoDB Local's endpoint (`http://127.0.0.1:PORT`). */
   target: string;
   /** Decides the fault of each call; undefined lets it through untouched. */
-  onCall: (context: Omit<DynamoDbCallContext, 'random'>) => DynamoDbFault | undefined;
+  onCall?: (context: Omit<DynamoDbCallContext, 'random'>) => DynamoDbFault | undefined;
+  /**
+   * Receives each call DynamoDB Local answered, with the capacity units it consumed on each table. The
+   * proxy asks for them (`ReturnConsumedCapacity: TOTAL`) and removes them from answers that did not.
+   */
+  onAnswer?: (answer: DynamoDbAnswer) => void;
   /** The port to listen on; 0 or absent for a free one. */
   port?: number;
+};
+
+/** One call DynamoDB Local answered: an error reports no capacity. */
+export type DynamoDbAnswer = {
+  operation: string;
+  tableName: string | undefined;
+  ok: boolean;
+  /** Capacity units by table (a transaction or batch spans several). */
+  consumed: { tableName: string; capacityUnits: number }[];
 };
 
 /** A running proxy. */
@@ -86,10 +100,33 @@ const tableNameOf = (body: Buffer): string | undefined => {
   }
 };
 
+type Consumed = { TableName?: string; CapacityUnits?: number };
+
+/** The request with `ReturnConsumedCapacity: TOTAL`, and whether its caller had asked for capacity itself. */
+const askingCapacity = (body: Buffer): { body: Buffer; asked: boolean } => {
+  const request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  if (request.ReturnConsumedCapacity !== undefined && request.ReturnConsumedCapacity !== 'NONE')
+    return { body, asked: true };
+  return { body: Buffer.from(JSON.stringify({ ...request, ReturnConsumedCapacity: 'TOTAL' })), asked: false };
+};
+
+/** The capacity an answer reports, and the answer as its caller expects it (without it, unless asked). */
+const takeCapacity = (answer: Buffer, asked: boolean) => {
+  const response = JSON.parse(answer.toString('utf8')) as { ConsumedCapacity?: Consumed | Consumed[] };
+  const consumed = [response.ConsumedCapacity ?? []].flat().map((entry) => ({
+    tableName: entry.TableName ?? '',
+    capacityUnits: entry.CapacityUnits ?? 0,
+  }));
+  if (asked) return { consumed, body: answer };
+  delete response.ConsumedCapacity;
+  return { consumed, body: Buffer.from(JSON.stringify(response)) };
+};
+
 /** Starts the proxy on loopback. */
 export const startDynamoDbFaultProxy = async ({
   target,
   onCall,
+  onAnswer,
   port = 0,
 }: DynamoDbFaultProxyOptions): Promise<DynamoDbFaultProxy> => {
   const upstream = new URL(target);
@@ -120,13 +157,24 @@ export const startDynamoDbFaultProxy = async ({
     });
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const body = await readAll(request);
-    const fault = onCall({ operation: operationOf(request), tableName: tableNameOf(body) }) ?? {};
+    const received = await readAll(request);
+    const operation = operationOf(request);
+    const tableName = tableNameOf(received);
+    const fault = onCall?.({ operation, tableName }) ?? {};
     if (fault.throttle) {
       sendError(response, THROTTLED);
       return;
     }
+    const { body, asked } = onAnswer ? askingCapacity(received) : { body: received, asked: true };
     const answer = await forward(request, body);
+    if (onAnswer) {
+      const ok = answer.status === 200;
+      const counted = ok ? takeCapacity(answer.body, asked) : { consumed: [], body: answer.body };
+      // The checksum DynamoDB sends is of the answer it gave; a rewritten answer goes without one.
+      if (counted.body !== answer.body) delete answer.headers['x-amz-crc32'];
+      answer.body = counted.body;
+      onAnswer({ operation, tableName, ok, consumed: counted.consumed });
+    }
     if (fault.loseResponse === 'reset') {
       request.socket.destroy();
       return;

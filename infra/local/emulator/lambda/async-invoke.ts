@@ -103,6 +103,10 @@ export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: Inv
           durationMs: 0,
         };
       }
+      const durations = stats.lambdaDurations[fn.functionName] ?? { invocations: 0, durationMs: 0 };
+      durations.invocations++;
+      durations.durationMs += outcome.durationMs;
+      stats.lambdaDurations[fn.functionName] = durations;
       if (outcome.ok) return;
       stats.lambdaErrors++;
       if (outcome.timedOut) stats.timeouts++;

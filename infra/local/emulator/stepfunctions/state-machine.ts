@@ -58,6 +58,8 @@ export type RunStateMachineOptions = {
   stateMachineArn?: string;
   /** The clock of `$$.State.EnteredTime`; the wall clock by default. */
   now?: () => Date;
+  /** Called as each state is entered (a state transition, as Step Functions bills them). */
+  onStateEntered?: () => void;
 };
 
 /** A failed execution: the error and cause of the state that failed it, as Step Functions reports them. */
@@ -162,6 +164,11 @@ const allStates = (states: Record<string, StateDefinition> = {}): [string, State
 
 let executions = 0;
 
+/** Reads an execution's event log to its end, calling `onStateEntered` for each state entered. */
+const countEntered = async (events: AsyncGenerator<{ type: string }>, onStateEntered: () => void) => {
+  for await (const event of events) if (event.type === 'StateEntered') onStateEntered();
+};
+
 /**
  * The interpreter of each definition, built once: building one validates the definition against the ASL
  * schema, which costs more CPU than a whole audit execution. Keyed by the definition object.
@@ -189,6 +196,7 @@ export const runStateMachine = async ({
   waitScale = 1,
   stateMachineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:local',
   now = () => new Date(),
+  onStateEntered,
 }: RunStateMachineOptions): Promise<unknown> => {
   const executionName = `local-${++executions}-${Date.now()}`;
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${executionName}`;
@@ -232,6 +240,7 @@ export const runStateMachine = async ({
       },
     },
   });
+  if (onStateEntered) void countEntered(execution.eventLogs, onStateEntered);
   try {
     return await execution.result;
   } catch (error) {

@@ -1,0 +1,52 @@
+/**
+ * `saga bench`: reads its flags, runs the throughput measurement or the cold starts, and prints the report
+ * (text, or with `--json` the whole report as JSON on stdout). Progress goes to stderr. Returns the exit code.
+ */
+import { type ColdStart, measureColdStarts } from './cold-start.js';
+import { BenchUsageError, parseBenchFlags } from './flags.js';
+import { formatBench, table } from './format.js';
+import { runBench } from './run.js';
+
+/** The usage lines `saga help` shows for the bench. */
+export const BENCH_HELP = `  saga bench [--sagas N] [--in-flight K] [--mix happy|scenarios] [--json] [--endpoint-url URL]
+                                             put N orders (default 200) K at a time (default 10) through the SDK
+                                             and report sagas/s, latency, calls per saga, CPU, the ceiling and
+                                             the cost per million sagas on AWS (see docs/benchmarks.md)
+  saga bench --cold-start [--runs N] [--json] import and invoke each bundle once in a fresh process, N times`;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+const formatColdStarts = (results: ColdStart[]) =>
+  table([
+    ['function', 'bundle KB', 'import ms (median, min–max)', 'first invoke ms (median, min–max)'],
+    ...results.map((r) => [
+      r.functionName,
+      (r.bundleBytes / 1024).toFixed(1),
+      `${r.importMs.median} (${r.importMs.min}–${r.importMs.max})`,
+      `${r.firstInvokeMs.median} (${r.firstInvokeMs.min}–${r.firstInvokeMs.max})`,
+    ]),
+  ]);
+
+/** Runs `saga bench` with the arguments after `bench`; usage errors exit 2 with the reason on stderr. */
+export const benchCommand = async (argv: string[]): Promise<number> => {
+  let flags: ReturnType<typeof parseBenchFlags>;
+  try {
+    flags = parseBenchFlags(argv);
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    process.stderr.write(`saga bench: ${error.message}\n${BENCH_HELP}\n`);
+    return 2;
+  }
+  if (flags.kind === 'cold-start') {
+    const results = await measureColdStarts(flags.runs, progress);
+    if (flags.json)
+      out(JSON.stringify({ command: `saga bench --cold-start --runs ${flags.runs}`, results }, null, 2));
+    else for (const line of formatColdStarts(results)) out(line);
+    return 0;
+  }
+  const report = await runBench(flags, progress);
+  if (flags.json) out(JSON.stringify(report, null, 2));
+  else for (const line of formatBench(report)) out(line);
+  return report.inconsistentVerdicts === 0 && report.unaudited.length === 0 ? 0 : 1;
+};

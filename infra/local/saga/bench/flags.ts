@@ -1,0 +1,86 @@
+/**
+ * The flags of `saga bench`, read and checked before anything starts: a bad flag is a usage error
+ * (exit 2) naming the flag and what it accepts.
+ */
+import { parseArgs } from 'node:util';
+
+/** The orders a run puts: all confirmed, or the mix of ways a saga ends. */
+export const Mixes = ['happy', 'scenarios'] as const;
+export type Mix = (typeof Mixes)[number];
+
+/** What `saga bench` was asked to do. */
+export type BenchFlags =
+  | {
+      kind: 'throughput';
+      sagas: number;
+      inFlight: number;
+      mix: Mix;
+      json: boolean;
+      /** A running `saga serve`'s EventBridge endpoint; absent: the bench starts its own runtime. */
+      endpointUrl?: string;
+    }
+  | { kind: 'cold-start'; runs: number; json: boolean };
+
+/** A flag the bench cannot accept. */
+export class BenchUsageError extends Error {}
+
+const DEFAULTS = { sagas: 200, inFlight: 10, runs: 5 } as const;
+
+/** A whole number within [min, max], or the usage error that names the flag. */
+const wholeNumber = (name: string, text: string | undefined, fallback: number, min: number, max: number) => {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new BenchUsageError(`--${name} must be a whole number from ${min} to ${max}, not ${text}`);
+  return value;
+};
+
+/** Reads the arguments after `saga bench`; throws `BenchUsageError` for anything it cannot accept. */
+export const parseBenchFlags = (argv: string[]): BenchFlags => {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new BenchUsageError(`unexpected argument ${positionals[0]}`);
+  const json = values.json ?? false;
+  if (values['cold-start']) {
+    for (const name of ['sagas', 'in-flight', 'mix', 'endpoint-url'] as const)
+      if (values[name] !== undefined) throw new BenchUsageError(`--${name} does not apply to --cold-start`);
+    return { kind: 'cold-start', runs: wholeNumber('runs', values.runs, DEFAULTS.runs, 1, 100), json };
+  }
+  if (values.runs !== undefined) throw new BenchUsageError('--runs applies only to --cold-start');
+  const mix = values.mix ?? 'happy';
+  if (!(Mixes as readonly string[]).includes(mix))
+    throw new BenchUsageError(`--mix must be one of ${Mixes.join(', ')}, not ${mix}`);
+  const endpointUrl = values['endpoint-url'];
+  if (endpointUrl !== undefined && !URL.canParse(endpointUrl))
+    throw new BenchUsageError(`--endpoint-url must be a URL, not ${endpointUrl}`);
+  const sagas = wholeNumber('sagas', values.sagas, DEFAULTS.sagas, 1, 1_000_000);
+  return {
+    kind: 'throughput',
+    sagas,
+    inFlight: wholeNumber('in-flight', values['in-flight'], Math.min(DEFAULTS.inFlight, sagas), 1, sagas),
+    mix: mix as Mix,
+    json,
+    ...(endpointUrl !== undefined && { endpointUrl }),
+  };
+};
+
+const parse = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      sagas: { type: 'string' },
+      'in-flight': { type: 'string' },
+      mix: { type: 'string' },
+      json: { type: 'boolean' },
+      'endpoint-url': { type: 'string' },
+      'cold-start': { type: 'boolean' },
+      runs: { type: 'string' },
+    },
+  });

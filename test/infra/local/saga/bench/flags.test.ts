@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { BenchUsageError, parseBenchFlags } from '../../../../../infra/local/saga/bench/flags.js';
+
+describe('saga bench flags', () => {
+  it('reads a throughput run with its defaults', () => {
+    expect(parseBenchFlags([])).toEqual({
+      kind: 'throughput',
+      sagas: 200,
+      inFlight: 10,
+      mix: 'happy',
+      json: false,
+    });
+    expect(
+      parseBenchFlags([
+        '--sagas',
+        '2000',
+        '--in-flight',
+        '50',
+        '--mix',
+        'scenarios',
+        '--json',
+        '--endpoint-url',
+        'http://127.0.0.1:4010',
+      ]),
+    ).toEqual({
+      kind: 'throughput',
+      sagas: 2000,
+      inFlight: 50,
+      mix: 'scenarios',
+      json: true,
+      endpointUrl: 'http://127.0.0.1:4010',
+    });
+  });
+
+  it('keeps the default in-flight count within the number of sagas', () => {
+    expect(parseBenchFlags(['--sagas', '3'])).toMatchObject({ sagas: 3, inFlight: 3 });
+  });
+
+  it('reads a cold-start run', () => {
+    expect(parseBenchFlags(['--cold-start', '--runs', '3', '--json'])).toEqual({
+      kind: 'cold-start',
+      runs: 3,
+      json: true,
+    });
+  });
+
+  it.each([
+    [['--sagas', '0'], '--sagas must be a whole number from 1 to 1000000, not 0'],
+    [['--sagas', '1.5'], '--sagas must be a whole number from 1 to 1000000, not 1.5'],
+    [['--sagas', '10', '--in-flight', '11'], '--in-flight must be a whole number from 1 to 10, not 11'],
+    [['--mix', 'sad'], '--mix must be one of happy, scenarios, not sad'],
+    [['--endpoint-url', 'localhost'], '--endpoint-url must be a URL, not localhost'],
+    [['--cold-start', '--sagas', '5'], '--sagas does not apply to --cold-start'],
+    [['--runs', '3'], '--runs applies only to --cold-start'],
+    [['extra'], 'unexpected argument extra'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseBenchFlags(argv)).toThrow(new BenchUsageError(message));
+  });
+
+  it('refuses an unknown flag, naming it', () => {
+    expect(() => parseBenchFlags(['--fast'])).toThrow(BenchUsageError);
+    expect(() => parseBenchFlags(['--fast'])).toThrow(/--fast/);
+  });
+});
