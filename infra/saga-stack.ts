@@ -8,6 +8,7 @@ import { PaymentService } from './constructs/payment-service.js';
 import { SagaAudit } from './constructs/saga-audit.js';
 import { SagaTable } from './constructs/saga-table.js';
 import { SagaSchemaRegistry } from './constructs/schema-registry.js';
+import { StorefrontApi } from './constructs/storefront-api.js';
 import { type TableName, TableSpecs } from './tables.js';
 
 /** The context values the stack reads (`cdk.json`, or `-c name=value`). */
@@ -74,12 +75,22 @@ export class SagaStack extends Stack {
       removalPolicy,
     });
     new SagaSchemaRegistry(this, 'Schemas');
+    const storefront = new StorefrontApi(this, 'Storefront', {
+      bus,
+      orders: order.table,
+      idempotencyTable,
+      removalPolicy,
+    });
 
     new CfnOutput(this, 'EventBusName', {
       value: bus.eventBusName,
       description: 'The saga bus: aws events put-events --entries file://test/payloads/<payload>.json',
     });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
+    new CfnOutput(this, 'StorefrontApiUrl', {
+      value: storefront.url,
+      description: 'The storefront HTTP API (IAM-authorized): POST /orders, GET /orders/{orderId}',
+    });
     const tables: Record<TableName, SagaTable> = {
       ...order.tables,
       ...payment.tables,
