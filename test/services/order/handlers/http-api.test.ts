@@ -18,10 +18,7 @@ import { type OrderTestbed, orderTestbed } from '../testbed.js';
 type Body = Record<string, unknown>;
 
 /** A clone of the POST /orders fixture with a fresh key (none for null), its body changed by `change`. */
-const placeRequest = (
-  key: string | null = newOrderId('key'),
-  change: (body: Body) => void = () => {},
-) => {
+const placeRequest = (key: string | null = newOrderId('key'), change: (body: Body) => void = () => {}) => {
   const event = structuredClone(postOrdersEvent) as APIGatewayProxyEventV2;
   const body = JSON.parse(event.body as string) as Body;
   change(body);
