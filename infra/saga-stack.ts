@@ -12,6 +12,7 @@ import type { SagaTable } from './constructs/saga-table.js';
 import { SagaSchemaRegistry } from './constructs/schema-registry.js';
 import { StorefrontAccess } from './constructs/storefront-access.js';
 import type { StackTableName } from './tables.js';
+import { StorefrontApi } from './constructs/storefront-api.js';
 
 /** The context values the stack reads (`cdk.json`, or `-c name=value`). */
 export const ContextKeys = {
@@ -86,6 +87,12 @@ export class SagaStack extends Stack {
     });
     const storefront = new StorefrontAccess(this, 'Storefront', { bus });
     new SagaSchemaRegistry(this, 'Schemas');
+    const storefrontApi = new StorefrontApi(this, 'StorefrontApi', {
+      bus,
+      orders: order.table,
+      idempotencyTable: order.tables.orderIdempotency,
+      removalPolicy,
+    });
     // Last: it watches every DLQ, function and rule built above.
     const operations = new Operations(this, 'Operations', {
       bus,
@@ -109,6 +116,10 @@ export class SagaStack extends Stack {
       description: `Assume to place orders: the principal the bus accepts ${OrderPlaced.detailType} from`,
     });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
+    new CfnOutput(this, 'StorefrontApiUrl', {
+      value: storefrontApi.url,
+      description: 'The storefront HTTP API (IAM-authorized): POST /orders, GET /orders/{orderId}',
+    });
     new CfnOutput(this, 'ArchiveName', {
       value: bus.archive.archiveName,
       description: 'The archive of every event, for aws events start-replay (README, Operate on AWS)',

@@ -43,8 +43,11 @@ export type SagaFunctionProps = {
   /** The handler's entry file, relative to the repository root; it exports `handler`. */
   entry: string;
   bus: SagaEventBus;
-  /** The events' source of the service, the only one the function may publish with. */
-  source: Source;
+  /**
+   * The events' source of the service, the only one the function may publish with; absent for a function
+   * that is granted narrower puts, or none (the storefront API's routes).
+   */
+  source?: Source;
   /** The idempotency table, for a consumer of contract events; absent for a function that consumes none. */
   idempotencyTable?: dynamodb.ITable;
   /** Environment beyond the defaults (bus, idempotency table, Powertools, source maps). */
@@ -147,7 +150,7 @@ export class SagaFunction extends Construct {
       },
     });
 
-    bus.grantPutEvents(this.role, props.source);
+    if (props.source) bus.grantPutEvents(this.role, props.source);
     if (idempotencyTable) this.grantTable(idempotencyTable, IDEMPOTENCY_ACTIONS);
 
     Validations.of(this.function).acknowledge({

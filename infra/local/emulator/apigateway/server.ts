@@ -1,0 +1,163 @@
+/**
+ * The local API Gateway: serves one HTTP API of the template over HTTP on loopback, as API Gateway's
+ * `$default` stage would. Each request is matched to a route (`{param}`, `{proxy+}`, `$default`), turned
+ * into a payload format 2.0 event, handed synchronously to `invoke`, and the function's result mapped
+ * back. API Gateway's own answers are kept: 404 `{"message":"Not Found"}` for no route, 413 over 10 MB,
+ * 500 `{"message":"Internal Server Error"}` when the function fails or answers malformed.
+ *
+ * IAM authorization, honestly: a route with `AWS_IAM` requires an `Authorization` header shaped like a
+ * SigV4 signature for `execute-api` (as `curl --aws-sigv4 "aws:amz:<region>:execute-api"` or any SDK
+ * signer sends) and answers 403 `{"message":"Forbidden"}` without one, as API Gateway does for an unsigned
+ * request. The signature is NOT verified (the local runtime knows no secret keys), and the identity in the
+ * event's `requestContext.authorizer.iam` is the Credential scope's access key, taken on trust.
+ * Throttling is not enforced locally. The module knows nothing of Lambda workers or of any application.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalHttpApi } from './http-api.js';
+import {
+  type EventContext,
+  fromResult,
+  gatewayResponse,
+  type HttpResponse,
+  type IamIdentity,
+  toEvent,
+} from './payload.js';
+import { matchRoute } from './routes.js';
+
+/** API Gateway's payload limit for HTTP APIs. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** What one synchronous invocation came to: the function's JSON result, or its failure. */
+export type InvokeOutcome = { ok: true; result: unknown } | { ok: false };
+
+/** Invokes a function of the template, by logical id or name, with an event, and waits for its result. */
+export type InvokeFunction = (functionLogicalIdOrName: string, event: unknown) => Promise<InvokeOutcome>;
+
+export type HttpApiServerOptions = {
+  api: LocalHttpApi;
+  invoke: InvokeFunction;
+  /** The port to listen on (on 127.0.0.1 only); 0 or absent for a free one. */
+  port?: number;
+  accountId: string;
+  /** The clock of `requestContext.timeEpoch`. */
+  now?: () => number;
+};
+
+/** A running local HTTP API. */
+export type HttpApiServer = { url: string; port: number; close(): Promise<void> };
+
+const SIGV4 =
+  /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/\d{8}\/[a-z0-9-]+\/execute-api\/aws4_request, ?SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64}$/;
+
+/** The access key of a SigV4-shaped `Authorization` header for execute-api; undefined for anything else. */
+export const sigV4AccessKey = (authorization: string | undefined): string | undefined =>
+  authorization === undefined ? undefined : SIGV4.exec(authorization.trim())?.[1];
+
+class TooLarge extends Error {}
+
+/** The request body, refused past `MAX_BODY_BYTES` whether or not Content-Length announced it. */
+const readBody = (request: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return reject(new TooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        request.removeAllListeners('data');
+        reject(new TooLarge());
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+
+/** API Gateway's request ids look like `Tq3cXgZ8IAMEVxQ=`. */
+const newRequestId = () => randomBytes(10).toString('base64');
+
+const respond = async (
+  options: HttpApiServerOptions,
+  request: IncomingMessage,
+  requestId: string,
+): Promise<HttpResponse> => {
+  const { api } = options;
+  const [path = '/'] = (request.url ?? '/').split('?');
+  const method = request.method ?? 'GET';
+  const match = matchRoute(api.routes, method, path);
+  if (match === undefined) return gatewayResponse(404, 'Not Found');
+  let identity: IamIdentity | undefined;
+  if (match.route.authorizationType === 'AWS_IAM') {
+    const accessKey = sigV4AccessKey(request.headers.authorization);
+    if (accessKey === undefined) return gatewayResponse(403, 'Forbidden');
+    identity = { accessKey, accountId: options.accountId };
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(request);
+  } catch (error) {
+    if (error instanceof TooLarge) return gatewayResponse(413, 'Request Entity Too Large');
+    throw error;
+  }
+  const context: EventContext = {
+    routeKey: match.route.routeKey,
+    pathParameters: match.pathParameters,
+    stage: api.stageName,
+    apiId: api.logicalId,
+    accountId: options.accountId,
+    requestId,
+    timeEpoch: (options.now ?? Date.now)(),
+    ...(identity ? { identity } : {}),
+  };
+  const event = toEvent(
+    {
+      method,
+      url: request.url ?? '/',
+      headers: request.headers,
+      body,
+      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    },
+    context,
+  );
+  const outcome = await options.invoke(match.route.functionLogicalIdOrName, event);
+  return outcome.ok ? fromResult(outcome.result) : gatewayResponse(500, 'Internal Server Error');
+};
+
+const write = (response: ServerResponse, answer: HttpResponse, requestId: string) => {
+  response.statusCode = answer.statusCode;
+  for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+  if (answer.cookies.length > 0) response.setHeader('set-cookie', answer.cookies);
+  response.setHeader('apigw-requestid', requestId);
+  response.setHeader('content-length', answer.body.length);
+  response.end(answer.body);
+};
+
+/** Starts serving `api` on 127.0.0.1; `close()` stops it and drops every open connection. */
+export const startHttpApiServer = (options: HttpApiServerOptions): Promise<HttpApiServer> => {
+  const server = createServer((request, response) => {
+    const requestId = newRequestId();
+    respond(options, request, requestId)
+      .catch(() => gatewayResponse(500, 'Internal Server Error'))
+      .then((answer) => {
+        // A body refused mid-stream: the rest is not read, so the connection cannot be reused.
+        if (answer.statusCode === 413) response.setHeader('connection', 'close');
+        write(response, answer, requestId);
+      });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+};
