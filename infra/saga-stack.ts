@@ -11,8 +11,8 @@ import { SagaAudit } from './constructs/saga-audit.js';
 import type { SagaTable } from './constructs/saga-table.js';
 import { SagaSchemaRegistry } from './constructs/schema-registry.js';
 import { StorefrontAccess } from './constructs/storefront-access.js';
-import type { StackTableName } from './tables.js';
 import { StorefrontApi } from './constructs/storefront-api.js';
+import type { StackTableName } from './tables.js';
 
 /** The context values the stack reads (`cdk.json`, or `-c name=value`). */
 export const ContextKeys = {

@@ -34,7 +34,9 @@ export const AUDIT_WAIT_SECONDS = 10;
 const Settled = {
   order: { CONFIRMED: 'CONFIRMED', CANCELLED: 'CANCELLED' },
   paymentCharged: 'CHARGED',
-  paymentCompensated: ['DECLINED', 'CANCELLED', 'REFUNDED'],
+  // TOMBSTONED: a cancellation that arrived before the charge; CANCELLED is the same tombstone as items
+  // written before it had its own status still carry it.
+  paymentCompensated: ['DECLINED', 'TOMBSTONED', 'CANCELLED', 'REFUNDED'],
   reservationLive: 'RESERVED',
   reservationCompensated: ['CANCELLED', 'RELEASED', 'FAILED'],
 } as const;
@@ -165,7 +167,7 @@ const orderChecks = (expected: string, contradictions: Rules = []): Rules => [
  * `{orderId, outcome, consistent, findings, waits, auditedAt}`, which it also records and publishes.
  *
  * - CONFIRMED is consistent when the order is CONFIRMED, the payment CHARGED and the reservation RESERVED.
- * - CANCELLED is consistent when the order is CANCELLED, the payment DECLINED, CANCELLED or REFUNDED, and the
+ * - CANCELLED is consistent when the order is CANCELLED, the payment DECLINED, TOMBSTONED (legacy: CANCELLED) or REFUNDED, and the
  *   reservation CANCELLED, RELEASED or FAILED. While a payment is still CHARGED or absent, or a reservation
  *   RESERVED or absent, the compensations may be under way: it waits and reads again, a bounded number of
  *   times, then judges what it sees.

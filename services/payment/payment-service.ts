@@ -1,8 +1,11 @@
+/**
+ * The payment service's use cases, shared by its handlers: load the order's payment, decide (asking the
+ * provider when the decision needs it), commit conditionally, then publish.
+ */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { OrderCancelled, OrderPlaced } from '../../shared/events/index.js';
+import type { OrderCancelled, OrderPlaced, OutgoingEvent } from '../../shared/events/index.js';
+import { commitOptimistically, STALE } from '../../shared/optimistic-commit.js';
 import type { Publisher } from '../../shared/publisher.js';
-import type { PaymentGateway } from './adapters/payment-gateway.js';
-import type { PaymentRepository } from './adapters/payment-repository.js';
 import {
   type Decision,
   decideOrderCancelled,
@@ -10,72 +13,61 @@ import {
   type Payment,
   type Step,
 } from './domain/payment.js';
+import type { PaymentGateway, PaymentRepository } from './domain/ports.js';
 
-/** What the payment use cases need; every part is a port, so tests can pass DynamoDB Local or memory. */
-export type PaymentServiceDeps = {
+/** What the payment use cases need; the composition root (handlers/deps.ts) builds the real ones. */
+export type ServiceDeps = {
   repository: PaymentRepository;
   gateway: PaymentGateway;
   publisher: Publisher;
   logger: Logger;
-  now?: () => Date;
+  /** The time of each decision. */
+  now: () => Date;
 };
 
-/**
- * Rounds of load -> decide -> commit in one delivery. A round is repeated only when its conditional commit
- * lost to another delivery, i.e. the stored status moved forward; the longest forward path has two steps
- * ((none) -> CANCELLED -> REFUNDED, (none) -> CHARGED -> REFUNDED), so the third round commits nothing.
- */
-const MAX_ROUNDS = 3;
-
-/** The stored status kept moving under this delivery; unreachable unless a writer breaks the status order. */
-export class ConcurrentUpdateError extends Error {
-  override name = 'ConcurrentUpdateError';
-  constructor(readonly orderId: string) {
-    super(`Payment of order ${orderId} kept changing under this delivery after ${MAX_ROUNDS} rounds`);
-  }
-}
-
 /** OrderPlaced: charge the order's card at most once, record the outcome, publish it. */
-export const chargePayment = (deps: PaymentServiceDeps, order: OrderPlaced): Promise<void> =>
+export const chargePayment = (deps: ServiceDeps, order: OrderPlaced): Promise<void> =>
   apply(deps, order.orderId, (stored, now) => decideOrderPlaced(stored, order, now));
 
 /** OrderCancelled: refund the charge, or leave a tombstone when nothing was charged yet. */
-export const refundPayment = (deps: PaymentServiceDeps, cancellation: OrderCancelled): Promise<void> =>
+export const refundPayment = (deps: ServiceDeps, cancellation: OrderCancelled): Promise<void> =>
   apply(deps, cancellation.orderId, (stored, now) => decideOrderCancelled(stored, cancellation, now));
 
 /**
  * Load, decide (asking the provider when the decision needs it), commit conditionally, then publish.
- * Publishing comes last: if it fails the delivery fails, and its retry finds the state committed and
- * publishes the same events from it (rule 4). Gateway errors propagate for the same reason.
+ * A commit that loses to another delivery decides again from what won. Publishing comes last: if it fails
+ * the delivery fails, and its retry finds the state committed and publishes the same events from it
+ * (rule 4). Gateway errors propagate for the same reason.
  */
 const apply = async (
-  { repository, gateway, publisher, logger, now = () => new Date() }: PaymentServiceDeps,
+  deps: ServiceDeps,
   orderId: string,
   decide: (stored: Payment | undefined, now: Date) => Step,
 ): Promise<void> => {
-  for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const stored = await repository.get(orderId);
-    const step = decide(stored, now());
-    const { commit, emit } = await perform(gateway, step);
-    if (commit) {
-      if (!(await repository.commit(commit.expected, commit.state))) {
+  const { repository, gateway, publisher, logger, now } = deps;
+  const emit = await commitOptimistically(
+    `Payment of order ${orderId}`,
+    async (): Promise<OutgoingEvent[] | typeof STALE> => {
+      const stored = await repository.load(orderId);
+      const { commit, emit } = await perform(gateway, decide(stored, now()));
+      if (!commit) return emit;
+      if ((await repository.save(commit.state, commit.expected)) === STALE) {
         logger.info('Another delivery recorded this payment first; deciding again from its state', {
           expectedStatus: commit.expected ?? 'NONE',
         });
-        continue;
+        return STALE;
       }
       logger.info('Payment recorded', {
         previousStatus: stored?.status ?? 'NONE',
         ...summaryOf(commit.state),
       });
-    }
-    if (emit.length > 0) {
-      await publisher.publish(emit);
-      logger.info('Payment events published', { detailTypes: emit.map((e) => e.definition.detailType) });
-    }
-    return;
+      return emit;
+    },
+  );
+  if (emit.length > 0) {
+    await publisher.publish(emit);
+    logger.info('Payment events published', { detailTypes: emit.map((e) => e.definition.detailType) });
   }
-  throw new ConcurrentUpdateError(orderId);
 };
 
 const perform = async (gateway: PaymentGateway, step: Step): Promise<Decision> => {
@@ -102,7 +94,7 @@ const summaryOf = (payment: Payment) => {
       };
     case 'DECLINED':
       return { status: payment.status, reason: payment.reason };
-    case 'CANCELLED':
+    case 'TOMBSTONED':
       return { status: payment.status, cancelReason: payment.cancelReason };
   }
 };

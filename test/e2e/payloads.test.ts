@@ -96,7 +96,7 @@ describe('every test payload, end to end on the local runtime', () => {
           stockBefore - order.items.reduce((sum, line) => sum + line.quantity, 0),
         );
       } else {
-        expect(['DECLINED', 'CANCELLED', 'REFUNDED']).toContain(payment?.status);
+        expect(['DECLINED', 'TOMBSTONED', 'REFUNDED']).toContain(payment?.status);
         expect((ledger?.chargesCreated ?? 0) - (ledger?.refundsCreated ?? 0)).toBe(0);
         expect(['CANCELLED', 'RELEASED', 'FAILED']).toContain(reservation?.status);
         expect(await totalStock()).toBe(stockBefore);

@@ -6,7 +6,9 @@ import {
   OrderCancelled,
   OrderPlaced,
 } from '../../shared/events/index.js';
-import placed from '../events/order-placed.json' with { type: 'json' };
+import placedEvent from '../events/shop.storefront/order-placed.json' with { type: 'json' };
+
+const placed = placedEvent.detail;
 
 type Order = typeof placed;
 const order = (change: (order: Order) => void = () => {}): Order => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OrderPlaced } from '../../shared/events/index.js';
 import { parseEvent } from '../../shared/lambda.js';
-import placed from '../events/order-placed.json' with { type: 'json' };
+import placedEvent from '../events/shop.storefront/order-placed.json' with { type: 'json' };
+
+const placed = placedEvent.detail;
 
 const envelope = (detail: unknown, overrides: Record<string, unknown> = {}) => ({
   version: '0',

@@ -97,7 +97,7 @@ export const composeReport = (input: ReportInput): ChaosReport => {
   // tombstone only counts when the charge (PaymentProcessed) came too, after it.
   const tombstones = snapshot.sagas.filter(
     (saga) =>
-      saga.payment?.status === 'CANCELLED' ||
+      saga.payment?.status === 'TOMBSTONED' ||
       (saga.reservation?.status === 'CANCELLED' && saga.detailTypes.includes(PaymentProcessed.detailType)),
   ).length;
   const grouped = violationsByInvariant(violations);

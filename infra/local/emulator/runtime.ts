@@ -218,7 +218,9 @@ const waits = (inFlight: InFlight, log: ReturnType<typeof createEventLog>) => {
 /** The operations a CLI in another process calls on the bus as `LocalRuntime.<name>`. */
 const localOperations = (runtime: () => Runtime): Record<string, (body: unknown) => Promise<unknown>> => ({
   // The event log from an index on, so that a client can follow it without reading it all again.
-  Events: async (body) => ({ events: runtime().events.slice(Number((body as { from?: unknown }).from ?? 0) || 0) }),
+  Events: async (body) => ({
+    events: runtime().events.slice(Number((body as { from?: unknown }).from ?? 0) || 0),
+  }),
   ListDeadLetters: async () => ({ queues: runtime().deadLetters() }),
   Redrive: async (body) => runtime().redrive((body as { queue?: string }).queue),
   StartExecution: async (body) => {

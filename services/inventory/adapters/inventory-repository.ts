@@ -2,8 +2,8 @@
  * The inventory table (see infra/tables.ts: partition key `pk`): stock items `SKU#<sku>` with
  * `available`, and one reservation item `RESERVATION#<orderId>` per order. Both kinds share the table so
  * that a reservation and the stock it takes commit in one transaction. Every write is conditional on the
- * state its decision was based on; a write that finds something else reports `stale`, and the caller
- * reloads and decides again.
+ * state its decision was based on; a write that finds something else reports STALE, and the use case
+ * loads and decides again.
  */
 import {
   BatchGetCommand,
@@ -17,14 +17,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ReservationFailureReason, StockLine } from '../../../shared/events/index.js';
-import type {
-  CancelledReservation,
-  FailedReservation,
-  LineShortfall,
-  ReleasedReservation,
-  Reservation,
-  ReservedReservation,
-} from '../domain/inventory.js';
+import {
+  type CancellationReason,
+  cancellationReasonsOf,
+  isConditionalCheckFailed,
+  STALE,
+  type WriteResult,
+  writeConditionally,
+} from '../../../shared/optimistic-commit.js';
+import type { LineShortfall, Reservation } from '../domain/inventory.js';
+import type { InventoryRepository } from '../domain/ports.js';
 
 /** The key of a SKU's stock item. */
 export const stockKey = (sku: string) => ({ pk: `SKU#${sku}` });
@@ -32,45 +34,11 @@ export const stockKey = (sku: string) => ({ pk: `SKU#${sku}` });
 /** The key of an order's reservation item. */
 export const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}` });
 
-/** What became of an attempt to reserve an order's stock. */
-export type ReserveResult =
-  | { status: 'reserved' }
-  /** Some line could not be served; nothing was reserved. */
-  | { status: 'refused'; shortfall: LineShortfall[] }
-  /** The order already has a reservation or a tombstone: reload and decide again. */
-  | { status: 'stale' };
+/** The table to use and the client to reach it. */
+export type InventoryRepositoryOptions = { documentClient: DynamoDBDocumentClient; tableName: string };
 
-/** A conditional write either commits, or finds the reservation no longer as its decision saw it. */
-export type WriteResult = 'committed' | 'stale';
-
-/** The inventory service's port to its table. */
-export type InventoryRepository = {
-  /** The order's reservation (strongly consistent), or undefined when inventory never heard of the order. */
-  load(orderId: string): Promise<Reservation | undefined>;
-  /** Takes every line's quantity from stock and records the reservation, all in one transaction, or nothing. */
-  reserve(reservation: ReservedReservation): Promise<ReserveResult>;
-  /** Records a refused reservation, unless the order already has one. */
-  recordFailure(reservation: FailedReservation): Promise<WriteResult>;
-  /** Gives every line back to stock and marks the reservation RELEASED, in one transaction, if still RESERVED. */
-  release(reservation: ReleasedReservation): Promise<WriteResult>;
-  /** Leaves a tombstone for an order cancelled before any reservation, unless it already has one. */
-  recordTombstone(reservation: CancelledReservation): Promise<WriteResult>;
-};
-
-export type InventoryRepositoryOptions = {
-  documentClient: DynamoDBDocumentClient;
-  tableName: string;
-  /** Attempts of a transaction that DynamoDB cancels because another one holds an item (TransactionConflict). */
-  maxConflictAttempts?: number;
-  sleep?: (ms: number) => Promise<void>;
-};
-
-/** A transaction kept conflicting with others on the same items; the delivery is retried as a whole. */
-export class TransactionContentionError extends Error {
-  override name = 'TransactionContentionError';
-}
-
-const StoredReservation = z.discriminatedUnion('status', [
+/** An item of the inventory table as read: one order's reservation. */
+const ReservationRow = z.discriminatedUnion('status', [
   z.object({
     orderId: z.string(),
     status: z.literal('RESERVED'),
@@ -95,16 +63,10 @@ const StoredReservation = z.discriminatedUnion('status', [
   z.object({ orderId: z.string(), status: z.literal('CANCELLED'), cancelledAt: z.string() }),
 ]);
 
-type CancellationReason = { Code?: string; Item?: Record<string, unknown> };
-
-/** The cancellation reasons of a TransactionCanceledException (one per action, in request order), if it is one. */
-const cancellationReasonsOf = (error: unknown): CancellationReason[] | undefined =>
-  (error as { name?: unknown } | null)?.name === 'TransactionCanceledException'
-    ? ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [])
-    : undefined;
-
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+/** A reason code of a cancelled transaction: this action was fine, another one made the transaction fail. */
+const NONE = 'None';
+/** A reason code of a cancelled transaction: it overlapped another transaction on this item. */
+const TRANSACTION_CONFLICT = 'TransactionConflict';
 
 /** A number attribute of an item returned with a cancellation reason, which the SDK leaves marshalled. */
 const numberAttribute = (value: unknown): number | undefined => {
@@ -113,69 +75,55 @@ const numberAttribute = (value: unknown): number | undefined => {
   return typeof n === 'string' ? Number(n) : undefined;
 };
 
-/** The DynamoDB repository of the inventory service. */
+/** The inventory table in DynamoDB. */
 export const createInventoryRepository = ({
   documentClient,
   tableName,
-  maxConflictAttempts = 5,
-  sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 }: InventoryRepositoryOptions): InventoryRepository => {
   /**
-   * Runs a transaction. Resolves undefined when it committed, or with the cancellation reasons when a
-   * condition failed. Retries with backoff while it only conflicts with concurrent transactions.
+   * Runs a transaction. Resolves undefined when it committed, the cancellation reasons when a condition
+   * failed, or STALE when it only overlapped concurrent transactions: nothing was decided, so the use case
+   * loads and decides again (after the commit helper's backoff). Anything else (throttling, validation)
+   * fails the call.
    */
   const transact = async (
     items: NonNullable<TransactWriteCommandInput['TransactItems']>,
-  ): Promise<CancellationReason[] | undefined> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
-        return undefined;
-      } catch (error) {
-        const reasons = cancellationReasonsOf(error);
-        if (reasons === undefined) throw error;
-        const codes = reasons.map((reason) => reason.Code ?? 'None');
-        if (codes.every((code) => code === 'None' || code === 'ConditionalCheckFailed')) return reasons;
-        // Only a conflict with a concurrent transaction is worth another go here; the conditions that
-        // failed alongside it are evaluated again. Anything else (throttling, validation) fails the call.
-        if (
-          !codes.every((code) => ['None', 'ConditionalCheckFailed', 'TransactionConflict'].includes(code))
-        ) {
-          throw error;
-        }
-        if (attempt >= maxConflictAttempts) {
-          throw new TransactionContentionError(
-            `Transaction on ${tableName} still conflicted after ${attempt} attempts`,
-            { cause: error },
-          );
-        }
-        await sleep(Math.random() * 25 * 2 ** (attempt - 1));
+  ): Promise<CancellationReason[] | typeof STALE | undefined> => {
+    try {
+      await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+      return undefined;
+    } catch (error) {
+      const reasons = cancellationReasonsOf(error);
+      if (reasons === undefined) throw error;
+      const codes = reasons.map((reason) => reason.Code ?? NONE);
+      if (reasons.every((reason, index) => codes[index] === NONE || isConditionalCheckFailed(reason))) {
+        return reasons;
       }
+      const overlapped = reasons.every(
+        (reason, index) =>
+          codes[index] === NONE || codes[index] === TRANSACTION_CONFLICT || isConditionalCheckFailed(reason),
+      );
+      if (overlapped) return STALE;
+      throw error;
     }
   };
 
-  const putIfAbsent = async (item: Reservation): Promise<WriteResult> => {
-    try {
-      await documentClient.send(
+  const putIfAbsent = (item: Reservation): Promise<WriteResult> =>
+    writeConditionally(() =>
+      documentClient.send(
         new PutCommand({
           TableName: tableName,
           Item: { ...reservationKey(item.orderId), ...item },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return 'committed';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'stale';
-      throw error;
-    }
-  };
-
+      ),
+    );
   return {
     async load(orderId) {
       const { Item } = await documentClient.send(
         new GetCommand({ TableName: tableName, Key: reservationKey(orderId), ConsistentRead: true }),
       );
-      return Item === undefined ? undefined : StoredReservation.parse(Item);
+      return Item === undefined ? undefined : ReservationRow.parse(Item);
     },
 
     async reserve(reservation) {
@@ -204,10 +152,10 @@ export const createInventoryRepository = ({
         })),
       ]);
       if (reasons === undefined) return { status: 'reserved' };
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'stale' };
+      if (reasons === STALE || isConditionalCheckFailed(reasons[0])) return { status: STALE };
       const shortfall = reservation.items.flatMap(({ sku, quantity }, index): LineShortfall[] => {
         const reason = reasons[index + 1];
-        if (reason?.Code !== 'ConditionalCheckFailed') return [];
+        if (reason === undefined || !isConditionalCheckFailed(reason)) return [];
         const available =
           reason.Item === undefined ? undefined : (numberAttribute(reason.Item.available) ?? 0);
         return [{ sku, requested: quantity, available }];
@@ -244,7 +192,7 @@ export const createInventoryRepository = ({
           },
         })),
       ]);
-      return reasons === undefined ? 'committed' : 'stale';
+      return reasons === undefined ? 'committed' : STALE;
     },
 
     recordTombstone: putIfAbsent,

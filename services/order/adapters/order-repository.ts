@@ -10,7 +10,6 @@
  *   a handler's retry, or the sweep's, re-publishes from the stored state and never loses the event.
  * A published terminal order carries neither attribute and is invisible to the index.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -18,7 +17,23 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isTerminal, type Order, type OrderDecision } from '../domain/order.js';
+import { z } from 'zod';
+import {
+  AmountCents,
+  CancellationCause,
+  CancellationReason,
+  Currency,
+  Id,
+  OrderLines,
+  PaymentFailureReason,
+  ReservationFailureReason,
+  ShipTo,
+  StockLine,
+  Timestamp,
+} from '../../../shared/events/index.js';
+import { writeConditionally } from '../../../shared/optimistic-commit.js';
+import { isTerminal, type Order, OrderStatuses } from '../domain/order.js';
+import type { OrderPage, OrderRepository, PageCursor, StoredOrder } from '../domain/ports.js';
 
 /** The name of the sparse deadline index, as infra/tables.ts declares it. */
 export const OPEN_BY_DEADLINE_INDEX = 'open-by-deadline';
@@ -26,46 +41,40 @@ export const OPEN_BY_DEADLINE_INDEX = 'open-by-deadline';
 /** Values of `openStatus`, the partition key of the sparse index. */
 export const OpenStatus = { open: 'OPEN', unpublished: 'UNPUBLISHED' } as const;
 
-/** An order as stored: its domain state, the version it was read at, and whether its event awaits publishing. */
-export type StoredOrder = { order: Order; version: number; awaitingPublish: boolean };
-
-/** The result of `decideAndCommit`: the decision taken on the latest stored state, and what is stored now. */
-export type CommitResult = {
-  decision: OrderDecision;
-  stored: StoredOrder;
-  /** Whether this call wrote the decision (false: the decision changed nothing). */
-  committed: boolean;
-  /** Writes lost to a concurrent writer before this call's decision could be committed (or found unchanged). */
-  conflicts: number;
-};
-
-/** Where a page of an index query stopped; pass it back to read the next page. */
-export type PageCursor = Record<string, unknown>;
-
-/** A page of orders from the sparse index. */
-export type OrderPage = { orders: Order[]; next?: PageCursor };
-
-/** A write lost to concurrent writers more times than allowed; retrying the delivery later will settle it. */
-export class OrderWriteConflictError extends Error {
-  override name = 'OrderWriteConflictError';
-  constructor(
-    readonly orderId: string,
-    readonly attempts: number,
-  ) {
-    super(`Order ${orderId}: lost ${attempts} concurrent updates in a row`);
-  }
-}
-
-/** The table to use and the client to reach it. */
-export type OrderRepositoryOptions = {
-  documentClient: DynamoDBDocumentClient;
-  tableName: string;
-  /** Attempts of load -> decide -> conditional write before giving up with OrderWriteConflictError. */
-  maxAttempts?: number;
-};
-
-/** The orders table, as the order service uses it. */
-export type OrderRepository = ReturnType<typeof createOrderRepository>;
+/** An item of the orders table as read: the order, its version and its place in the sparse index. */
+const OrderRow = z.object({
+  orderId: Id,
+  status: z.enum(OrderStatuses),
+  receivedAt: Timestamp,
+  placed: z
+    .object({
+      occurredAt: Timestamp,
+      customerId: Id,
+      items: OrderLines,
+      currency: Currency,
+      amountCents: AmountCents,
+      shipTo: ShipTo,
+    })
+    .optional(),
+  paymentFailed: z.object({ reason: PaymentFailureReason, occurredAt: Timestamp }).optional(),
+  reservation: z
+    .discriminatedUnion('status', [
+      z.object({ status: z.literal('RESERVED'), items: z.array(StockLine), occurredAt: Timestamp }),
+      z.object({
+        status: z.literal('FAILED'),
+        reason: ReservationFailureReason,
+        skus: z.array(z.string()),
+        occurredAt: Timestamp,
+      }),
+    ])
+    .optional(),
+  cancelReason: CancellationReason.optional(),
+  cancelCause: CancellationCause.optional(),
+  closedAt: Timestamp.optional(),
+  version: z.number().int().positive(),
+  openStatus: z.enum([OpenStatus.open, OpenStatus.unpublished]).optional(),
+  deadlineAt: Timestamp.optional(),
+});
 
 type OrderItem = Order & { version: number; openStatus?: string; deadlineAt?: string };
 
@@ -75,8 +84,9 @@ const toItem = (order: Order, version: number): OrderItem => {
   return { ...rest, version, openStatus: OpenStatus.unpublished, deadlineAt: order.closedAt };
 };
 
+/** Parses an item; `deadlineAt` is the order's deadline while it is open, an index key once it is closed. */
 const fromItem = (item: Record<string, unknown>): StoredOrder => {
-  const { version, openStatus, deadlineAt, ...order } = item as OrderItem;
+  const { version, openStatus, deadlineAt, ...order } = OrderRow.parse(item);
   const terminal = isTerminal(order);
   return {
     order: terminal ? order : { ...order, deadlineAt },
@@ -85,42 +95,14 @@ const fromItem = (item: Record<string, unknown>): StoredOrder => {
   };
 };
 
-/** The orders table, behind the operations the order service needs. */
+/** The table to use and the client to reach it. */
+export type OrderRepositoryOptions = { documentClient: DynamoDBDocumentClient; tableName: string };
+
+/** The orders table in DynamoDB. */
 export const createOrderRepository = ({
   documentClient,
   tableName,
-  maxAttempts = 10,
-}: OrderRepositoryOptions) => {
-  const load = async (orderId: string): Promise<StoredOrder | undefined> => {
-    const { Item } = await documentClient.send(
-      new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true }),
-    );
-    return Item ? fromItem(Item) : undefined;
-  };
-
-  /** Writes the order if the stored version is still `expected` (absent when undefined); false if it was not. */
-  const put = async (order: Order, expected: number | undefined): Promise<boolean> => {
-    try {
-      await documentClient.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: toItem(order, (expected ?? 0) + 1),
-          ...(expected === undefined
-            ? { ConditionExpression: 'attribute_not_exists(orderId)' }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': expected },
-              }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  };
-
+}: OrderRepositoryOptions): OrderRepository => {
   const page = async (
     keyCondition: string,
     values: Record<string, unknown>,
@@ -144,40 +126,34 @@ export const createOrderRepository = ({
   };
 
   return {
-    /** The stored order, read consistently; undefined when no fact about it was received yet. */
-    load,
-
-    /**
-     * Loads the order, lets `decide` take its decision on that state and commits it with a condition on
-     * the version read (or on the item's absence). If another writer got there first, reloads and decides
-     * again on the new state, so no fact is ever lost to a race. Writes nothing when the decision changes
-     * nothing.
-     */
-    async decideAndCommit(
-      orderId: string,
-      decide: (current: Order | undefined) => OrderDecision,
-    ): Promise<CommitResult> {
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const current = await load(orderId);
-        const decision = decide(current?.order);
-        const conflicts = attempt - 1;
-        if (!decision.changed && current) return { decision, stored: current, committed: false, conflicts };
-        if (await put(decision.state, current?.version)) {
-          const stored = {
-            order: decision.state,
-            version: (current?.version ?? 0) + 1,
-            awaitingPublish: isTerminal(decision.state),
-          };
-          return { decision, stored, committed: true, conflicts };
-        }
-      }
-      throw new OrderWriteConflictError(orderId, maxAttempts);
+    async load(orderId) {
+      const { Item } = await documentClient.send(
+        new GetCommand({ TableName: tableName, Key: { orderId }, ConsistentRead: true }),
+      );
+      return Item ? fromItem(Item) : undefined;
     },
 
-    /** Records that the terminal order's event reached the bus: the order leaves the sparse index. */
-    async markPublished(orderId: string): Promise<void> {
-      try {
-        await documentClient.send(
+    save: (order, expectedVersion) =>
+      writeConditionally(() =>
+        documentClient.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: toItem(order, (expectedVersion ?? 0) + 1),
+            ...(expectedVersion === undefined
+              ? { ConditionExpression: 'attribute_not_exists(orderId)' }
+              : {
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': expectedVersion },
+                }),
+          }),
+        ),
+      ),
+
+    async markPublished(orderId) {
+      // STALE: another delivery published it and marked it first, so the order already left the index.
+      await writeConditionally(() =>
+        documentClient.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { orderId },
@@ -186,19 +162,12 @@ export const createOrderRepository = ({
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':unpublished': OpenStatus.unpublished, ':one': 1 },
           }),
-        );
-      } catch (error) {
-        // Another delivery published it and marked it first: the order already left the index.
-        if (error instanceof ConditionalCheckFailedException) return;
-        throw error;
-      }
+        ),
+      );
     },
 
-    /**
-     * Open orders whose deadline is at or before `now`, earliest deadline first, from the sparse index
-     * (a query, never a scan). The index is eventually consistent: decide on a fresh `load`, not on these.
-     */
-    findOverdue: (now: Date, limit: number, cursor?: PageCursor): Promise<OrderPage> =>
+    // A query of the sparse index, never a scan.
+    findOverdue: (now, limit, cursor) =>
       page(
         'openStatus = :open AND deadlineAt <= :now',
         { ':open': OpenStatus.open, ':now': now.toISOString() },
@@ -206,8 +175,7 @@ export const createOrderRepository = ({
         cursor,
       ),
 
-    /** Terminal orders whose event is not known to be published yet, oldest first. */
-    findUnpublished: (limit: number, cursor?: PageCursor): Promise<OrderPage> =>
+    findUnpublished: (limit, cursor) =>
       page('openStatus = :unpublished', { ':unpublished': OpenStatus.unpublished }, limit, cursor),
   };
 };

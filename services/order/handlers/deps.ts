@@ -1,3 +1,8 @@
+/**
+ * The order service's composition root: the one place that builds its real adapters from the function's
+ * environment. Handlers take a `Deps`; tests build one on DynamoDB Local and a test bus instead.
+ */
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { documentClient, eventBridgeClient } from '../../../shared/clients.js';
 import { EnvNames, requireEnv } from '../../../shared/config.js';
 import { Sources } from '../../../shared/events/index.js';
@@ -5,9 +10,13 @@ import { createLogger } from '../../../shared/lambda.js';
 import { createPublisher } from '../../../shared/publisher.js';
 import { createOrderRepository } from '../adapters/order-repository.js';
 import { DEFAULT_DEADLINE_SECONDS } from '../domain/order.js';
-import type { Deps } from '../order-service.js';
+import type { ServiceDeps } from '../order-service.js';
 
-export type { Deps } from '../order-service.js';
+/** What the order handlers need: the use cases' dependencies, plus the idempotency store of a consumer. */
+export type Deps = ServiceDeps & {
+  /** Powertools idempotency records; the stack's table (IDEMPOTENCY_TABLE) when absent. */
+  persistenceStore?: BasePersistenceLayer;
+};
 
 /** The order deadline from ORDER_DEADLINE_SECONDS (default 900); anything but a positive integer fails loudly. */
 export const deadlineSecondsFrom = (env: NodeJS.ProcessEnv = process.env): number => {

@@ -17,12 +17,13 @@ import { EnvNames, requireEnv } from '../../../shared/config.js';
 import { OrderId, OrderPlaced } from '../../../shared/events/index.js';
 import { createLogger, defaultPersistenceStore } from '../../../shared/lambda.js';
 import { createPublisher, type Publisher } from '../../../shared/publisher.js';
-import { createOrderRepository, type OrderRepository } from '../adapters/order-repository.js';
+import { createOrderRepository } from '../adapters/order-repository.js';
 import { toOrderView } from '../api/order-view.js';
 import { createPlaceOrder, OrderNotPlacedError, parsePlacement } from '../api/place-order.js';
 import { problemResponse } from '../api/problem.js';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey, ProblemTypes } from '../api/schemas.js';
 import type { Order } from '../domain/order.js';
+import type { OrderRepository } from '../domain/ports.js';
 
 /** What the routes need; `defaultDeps()` builds the real ones from the function's environment. */
 export type HttpApiDeps = {

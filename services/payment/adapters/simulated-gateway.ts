@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PaymentFailureReason } from '../../../shared/events/index.js';
+import { z } from 'zod';
+import { PaymentFailureReason } from '../../../shared/events/index.js';
+import { isConditionalCheckFailed } from '../../../shared/optimistic-commit.js';
 import {
   type ChargeResult,
   GatewayUnavailableError,
   IdempotencyKeyReusedError,
   type PaymentGateway,
-} from './payment-gateway.js';
-import { isConditionalCheckFailed } from './payment-repository.js';
+} from '../domain/ports.js';
 import { behaviourOf } from './test-tokens.js';
 
 /**
@@ -46,8 +47,26 @@ export type SimulatedGatewayOptions = {
   now?: () => Date;
 };
 
-/** Stored with the entry (never returned by `ledgerEntry`): the provider needs it to know the refund behaviour. */
-type StoredEntry = LedgerEntry & { token: string };
+/**
+ * A ledger item as read. The token is stored with the entry (never returned by `ledgerEntry`): the provider
+ * needs it to know the refund behaviour.
+ */
+const LedgerRow = z.object({
+  idempotencyKey: z.string(),
+  token: z.string(),
+  amountCents: z.number(),
+  currency: z.string(),
+  chargeAttempts: z.number(),
+  refundAttempts: z.number(),
+  chargesCreated: z.number(),
+  refundsCreated: z.number(),
+  outcome: z.enum(['CHARGED', 'DECLINED']).optional(),
+  paymentId: z.string().optional(),
+  reason: PaymentFailureReason.optional(),
+  chargedAt: z.string().optional(),
+  refundedAt: z.string().optional(),
+});
+type StoredEntry = z.output<typeof LedgerRow>;
 
 /**
  * A payment provider simulated in its own DynamoDB table, behaving as the test tokens say (see
@@ -66,7 +85,7 @@ export const createSimulatedGateway = ({
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: tableName, Key: { idempotencyKey }, ConsistentRead: true }),
     );
-    return Item as StoredEntry | undefined;
+    return Item === undefined ? undefined : LedgerRow.parse(Item);
   };
 
   const recorded = (entry: StoredEntry): ChargeResult =>
@@ -95,7 +114,7 @@ export const createSimulatedGateway = ({
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const entry = Attributes as StoredEntry;
+      const entry = LedgerRow.parse(Attributes);
       if (entry.token !== token || entry.amountCents !== amountCents || entry.currency !== currency) {
         throw new IdempotencyKeyReusedError(idempotencyKey);
       }
@@ -161,7 +180,7 @@ export const createSimulatedGateway = ({
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      const attempts = (Attributes as { refundAttempts: number }).refundAttempts;
+      const attempts = LedgerRow.shape.refundAttempts.parse(Attributes?.refundAttempts);
       if (attempts <= behaviourOf(entry.token).refundFails) {
         throw new GatewayUnavailableError(
           `Payment provider unavailable (simulated): refund attempt ${attempts} of key ${idempotencyKey}`,

@@ -7,15 +7,13 @@
  * conditionally on the status it was made from and, when that condition fails (another delivery committed
  * first), decides again from what won. Every status moves forward only:
  *
- *   (none) -> CHARGED -> REFUNDED      (none) -> DECLINED      (none) -> CANCELLED -> REFUNDED
+ *   (none) -> CHARGED -> REFUNDED      (none) -> DECLINED      (none) -> TOMBSTONED -> REFUNDED
  *
- * CANCELLED is the tombstone of a cancellation that arrived before any charge: a late OrderPlaced charges
+ * TOMBSTONED is the tombstone of a cancellation that arrived before any charge: a late OrderPlaced charges
  * nothing. It only becomes REFUNDED if the provider reports a charge for the order after all, which happens
  * when an earlier attempt charged and crashed before it could commit.
  */
-import type { z } from 'zod';
 import type {
-  AnyEventDefinition,
   CancellationReason,
   Currency,
   OrderCancelled,
@@ -25,12 +23,7 @@ import type {
   PaymentFailureReason,
 } from '../../../shared/events/index.js';
 import { emit, PaymentFailed, PaymentProcessed, PaymentRefunded } from '../../../shared/events/index.js';
-import type {
-  ChargeRequest,
-  ChargeResult,
-  RefundRequest,
-  RefundResult,
-} from '../adapters/payment-gateway.js';
+import type { ChargeRequest, ChargeResult, RefundRequest, RefundResult } from './ports.js';
 
 /** The card was charged; the order's items are kept to re-publish PaymentProcessed from state. */
 export type ChargedPayment = {
@@ -66,16 +59,19 @@ export type RefundedPayment = {
   refundedAt: string;
 };
 
-/** Tombstone: the order was cancelled before anything was charged, so nothing will be. */
-export type CancelledPayment = {
+/**
+ * Tombstone: the order was cancelled before anything was charged, so nothing will be. Its own status, not
+ * the order's CANCELLED: items written before it had one are read as TOMBSTONED (adapters/payment-repository.ts).
+ */
+export type TombstonedPayment = {
   orderId: string;
-  status: 'CANCELLED';
+  status: 'TOMBSTONED';
   cancelReason: CancellationReason;
   cancelledAt: string;
 };
 
 /** The payment service's state for one order (one item of the payments table). */
-export type Payment = ChargedPayment | DeclinedPayment | RefundedPayment | CancelledPayment;
+export type Payment = ChargedPayment | DeclinedPayment | RefundedPayment | TombstonedPayment;
 export type PaymentStatus = Payment['status'];
 
 /** What to commit and publish once a decision is made. */
@@ -144,7 +140,7 @@ export const eventsOf = (payment: Payment): OutgoingEvent[] => {
       return [paymentFailedFrom(payment)];
     case 'REFUNDED':
       return [paymentRefundedFrom(payment)];
-    case 'CANCELLED':
+    case 'TOMBSTONED':
       return [];
   }
 };
@@ -153,7 +149,7 @@ export const eventsOf = (payment: Payment): OutgoingEvent[] => {
  * OrderPlaced: charge the order once.
  * - nothing stored: charge, then record CHARGED (PaymentProcessed) or DECLINED (PaymentFailed);
  * - CHARGED, DECLINED, REFUNDED: already decided, publish again what the state says;
- * - CANCELLED (tombstone): never charge; but refund by key, in case an earlier attempt of this handler
+ * - TOMBSTONED: never charge; but refund by key, in case an earlier attempt of this handler
  *   charged and crashed before committing (or lost its commit to the tombstone). The provider answers
  *   NOTHING_TO_REFUND otherwise. REFUNDED needs no such refund: the provider charges a key at most once,
  *   and that charge is the one already refunded.
@@ -171,7 +167,7 @@ export const decideOrderPlaced = (stored: Payment | undefined, order: OrderPlace
       decide: (answer) => decideCharge(order, answer, now),
     };
   }
-  if (stored.status === 'CANCELLED') {
+  if (stored.status === 'TOMBSTONED') {
     return {
       kind: 'REFUND',
       request: { idempotencyKey: order.orderId },
@@ -194,7 +190,7 @@ export const decideCharge = (order: OrderPlaced, answer: ChargeResult, now: Date
 
 /** A refund by key behind a tombstone: a charge the provider reports is compensated and recorded. */
 export const decideRefundBehindTombstone = (
-  stored: CancelledPayment,
+  stored: TombstonedPayment,
   order: OrderPlaced,
   answer: RefundResult,
   now: Date,
@@ -209,7 +205,7 @@ export const decideRefundBehindTombstone = (
     items: order.items,
     refundedAt: now.toISOString(),
   };
-  return { commit: { expected: 'CANCELLED', state }, emit: eventsOf(state) };
+  return { commit: { expected: 'TOMBSTONED', state }, emit: eventsOf(state) };
 };
 
 /**
@@ -217,7 +213,7 @@ export const decideRefundBehindTombstone = (
  * - nothing stored: leave a tombstone, so a late OrderPlaced charges nothing;
  * - CHARGED: refund, record REFUNDED, publish PaymentRefunded;
  * - REFUNDED: publish PaymentRefunded again (its publish may have failed);
- * - DECLINED, CANCELLED: nothing was charged, nothing to do.
+ * - DECLINED, TOMBSTONED: nothing was charged, nothing to do.
  */
 export const decideOrderCancelled = (
   stored: Payment | undefined,
@@ -225,9 +221,9 @@ export const decideOrderCancelled = (
   now: Date,
 ): Step => {
   if (stored === undefined) {
-    const tombstone: CancelledPayment = {
+    const tombstone: TombstonedPayment = {
       orderId: cancellation.orderId,
-      status: 'CANCELLED',
+      status: 'TOMBSTONED',
       cancelReason: cancellation.reason,
       cancelledAt: now.toISOString(),
     };

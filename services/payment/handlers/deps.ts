@@ -1,3 +1,7 @@
+/**
+ * The payment service's composition root: the one place that builds its real adapters. Handlers take a
+ * `Deps`; tests build one with `createDeps` on DynamoDB Local and a test bus.
+ */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -5,15 +9,19 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient, eventBridgeClient } from '../../../shared/clients.js';
 import { EnvNames, requireEnv } from '../../../shared/config.js';
 import { Sources } from '../../../shared/events/index.js';
-import { createLogger, defaultPersistenceStore } from '../../../shared/lambda.js';
+import { createLogger } from '../../../shared/lambda.js';
 import { createPublisher } from '../../../shared/publisher.js';
 import { createPaymentRepository } from '../adapters/payment-repository.js';
 import { createSimulatedGateway } from '../adapters/simulated-gateway.js';
-import type { PaymentServiceDeps } from '../payment-service.js';
+import type { ServiceDeps } from '../payment-service.js';
 
-/** What a payment handler needs: the use cases' ports, plus the idempotency store of its consumer. */
-export type Deps = PaymentServiceDeps & { persistenceStore: BasePersistenceLayer };
+/** What the payment handlers need: the use cases' dependencies, plus the idempotency store of a consumer. */
+export type Deps = ServiceDeps & {
+  /** Powertools idempotency records; the stack's table (IDEMPOTENCY_TABLE) when absent. */
+  persistenceStore?: BasePersistenceLayer;
+};
 
+/** The service's name in its logs. */
 export const SERVICE_NAME = 'payment';
 
 /** Where the payment service's dependencies live: clients, the bus, the two tables and the idempotency store. */
@@ -23,7 +31,7 @@ export type DepsOptions = {
   eventBusName: string;
   paymentsTable: string;
   paymentGatewayTable: string;
-  persistenceStore: BasePersistenceLayer;
+  persistenceStore?: BasePersistenceLayer;
   logger?: Logger;
   now?: () => Date;
 };
@@ -44,8 +52,8 @@ export const createDeps = (options: DepsOptions): Deps => ({
     source: Sources.payments,
   }),
   logger: options.logger ?? createLogger(SERVICE_NAME),
-  persistenceStore: options.persistenceStore,
-  ...(options.now ? { now: options.now } : {}),
+  ...(options.persistenceStore ? { persistenceStore: options.persistenceStore } : {}),
+  now: options.now ?? (() => new Date()),
 });
 
 /** The real dependencies: the default clients, and the bus and tables the function's environment names. */
@@ -56,5 +64,4 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): Deps =>
     eventBusName: requireEnv(EnvNames.eventBusName, env),
     paymentsTable: requireEnv(EnvNames.paymentsTable, env),
     paymentGatewayTable: requireEnv(EnvNames.paymentGatewayTable, env),
-    persistenceStore: defaultPersistenceStore(),
   });

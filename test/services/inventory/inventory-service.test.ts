@@ -2,16 +2,15 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createInventoryRepository,
-  type InventoryRepository,
   readStock,
   seedStock,
 } from '../../../services/inventory/adapters/inventory-repository.js';
 import { heldStock } from '../../../services/inventory/domain/inventory.js';
+import type { InventoryRepository } from '../../../services/inventory/domain/ports.js';
 import {
-  type InventoryServiceDeps,
-  ReservationContentionError,
   releaseStock,
   reserveStock,
+  type ServiceDeps,
 } from '../../../services/inventory/inventory-service.js';
 import {
   InventoryReleased,
@@ -19,22 +18,24 @@ import {
   InventoryReserved,
   type OrderLine,
 } from '../../../shared/events/index.js';
+import { STALE, WriteConflictError } from '../../../shared/optimistic-commit.js';
 import { createTables, localDynamo } from '../../support/aws.js';
-import { line, recordingPublisher, uniqueId } from './support.js';
+import { line, recordingPublisher, silentLogger, uniqueId } from '../support/inventory.js';
 
 const { client, documentClient } = localDynamo();
 let table: string;
 let inventory: InventoryRepository;
-const logger = { info: () => undefined };
+const logger = silentLogger();
 
 beforeAll(async () => {
   ({ inventory: table } = await createTables(client, ['inventory']));
   inventory = createInventoryRepository({ documentClient, tableName: table });
 });
 
-const depsWith = (overrides: Partial<InventoryServiceDeps> = {}) => {
+const depsWith = (overrides: Partial<ServiceDeps> = {}) => {
   const publisher = recordingPublisher();
-  return { deps: { inventory, publisher, logger, ...overrides }, published: publisher.published };
+  const deps: ServiceDeps = { repository: inventory, publisher, logger, now: () => new Date(), ...overrides };
+  return { deps, published: publisher.published };
 };
 
 const detailTypes = (published: ReturnType<typeof recordingPublisher>['published']) =>
@@ -74,14 +75,31 @@ describe('reserving and releasing stock for an order', () => {
     const alwaysStale: InventoryRepository = {
       ...inventory,
       load: async () => undefined,
-      reserve: async () => ({ status: 'stale' }),
+      reserve: async () => ({ status: STALE }),
     };
-    const { deps, published } = depsWith({ inventory: alwaysStale });
+    const { deps, published } = depsWith({ repository: alwaysStale });
 
     await expect(reserveStock(deps, { orderId: uniqueId('order'), items: [line('x', 1)] })).rejects.toThrow(
-      ReservationContentionError,
+      WriteConflictError,
     );
     expect(published).toEqual([]);
+  });
+
+  it('decides again after a transaction that only overlapped others, until it goes through', async () => {
+    const mug = uniqueId('mug');
+    await seedStock(documentClient, table, { [mug]: 3 });
+    let overlaps = 2;
+    const contended: InventoryRepository = {
+      ...inventory,
+      reserve: async (reservation) => (overlaps-- > 0 ? { status: STALE } : inventory.reserve(reservation)),
+    };
+    const { deps, published } = depsWith({ repository: contended });
+
+    await reserveStock(deps, { orderId: uniqueId('order'), items: [line(mug, 2)] });
+
+    expect(overlaps).toBe(-1);
+    expect(detailTypes(published)).toEqual([InventoryReserved.detailType]);
+    expect(await readStock(documentClient, table, [mug])).toEqual({ [mug]: 1 });
   });
 });
 

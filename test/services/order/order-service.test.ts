@@ -1,9 +1,13 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderFact } from '../../../services/order/domain/order.js';
+import { createOrderRepository } from '../../../services/order/adapters/order-repository.js';
+import { DEADLINE_EXCEEDED, type OrderFact } from '../../../services/order/domain/order.js';
 import { applyFact } from '../../../services/order/order-service.js';
 import { InventoryReserved, OrderConfirmed, OrderPlaced } from '../../../shared/events/index.js';
-import { detailOf, newOrderId } from './fixtures.js';
-import { type OrderTestbed, orderTestbed } from './testbed.js';
+import { WriteConflictError } from '../../../shared/optimistic-commit.js';
+import { localDynamo } from '../../support/aws.js';
+import { detailOf, newOrderId } from '../support/events.js';
+import { type OrderTestbed, orderTestbed } from '../support/order.js';
 
 const placed = (orderId: string): OrderFact => ({
   type: OrderPlaced.detailType,
@@ -54,5 +58,82 @@ describe('applying facts concurrently, without the idempotency layer', () => {
 
     expect(replay.closed).toBe(false);
     expect(testbed.publishedFor(OrderConfirmed.detailType, orderId)).toHaveLength(1);
+  });
+});
+
+describe('committing a fact on the state that won a race', () => {
+  let testbed: OrderTestbed;
+
+  beforeAll(async () => {
+    testbed = await orderTestbed();
+  });
+  afterAll(() => testbed.close());
+
+  /** The order service on a client whose every read of an order is followed by `afterRead` (a racing writer). */
+  const racingDeps = (afterRead: () => Promise<unknown>) => {
+    const racing = localDynamo();
+    racing.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'GetItemCommand') await afterRead();
+        return result;
+      },
+      { step: 'initialize', name: 'racingWriter' },
+    );
+    const repository = createOrderRepository({
+      documentClient: racing.documentClient,
+      tableName: testbed.tables.orders,
+    });
+    return { deps: { ...testbed.deps, repository }, close: () => racing.client.destroy() };
+  };
+
+  it('writes nothing when the fact changes nothing', async () => {
+    const orderId = newOrderId();
+    await applyFact(testbed.deps, placed(orderId));
+
+    await applyFact(testbed.deps, placed(orderId));
+
+    expect((await testbed.repository.load(orderId))?.version).toBe(1);
+  });
+
+  it('detects a concurrent update, loads again and decides on the state that won', async () => {
+    const orderId = newOrderId();
+    await applyFact(testbed.deps, placed(orderId));
+    let raced = false;
+    // A second writer confirms the order between this writer's read and its conditional write.
+    const { deps, close } = racingDeps(async () => {
+      if (raced) return;
+      raced = true;
+      await applyFact(testbed.deps, reserved(orderId));
+    });
+    testbed.clock.advance(5_000);
+
+    const outcome = await applyFact(deps, { type: DEADLINE_EXCEEDED, orderId });
+
+    expect(outcome).toMatchObject({ closed: false, order: { status: 'CONFIRMED' } });
+    expect((await testbed.repository.load(orderId))?.order.status).toBe('CONFIRMED');
+    expect(testbed.publishedFor(OrderConfirmed.detailType, orderId)).toHaveLength(1);
+    close();
+  });
+
+  it('gives up with WriteConflictError when it loses every round, having written nothing', async () => {
+    const orderId = newOrderId();
+    await applyFact(testbed.deps, placed(orderId));
+    // Every read is overtaken by a write that bumps the version.
+    const { deps, close } = racingDeps(() =>
+      testbed.documentClient.send(
+        new UpdateCommand({
+          TableName: testbed.tables.orders,
+          Key: { orderId },
+          UpdateExpression: 'SET #version = #version + :one',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      ),
+    );
+
+    await expect(applyFact(deps, reserved(orderId))).rejects.toThrow(WriteConflictError);
+    expect((await testbed.repository.load(orderId))?.order.status).toBe('PENDING');
+    close();
   });
 });

@@ -4,19 +4,17 @@
  * by the conditional writes alone.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPaymentRepository,
-  type PaymentRepository,
-} from '../../../services/payment/adapters/payment-repository.js';
+import { createPaymentRepository } from '../../../services/payment/adapters/payment-repository.js';
 import {
   createSimulatedGateway,
   type SimulatedGateway,
 } from '../../../services/payment/adapters/simulated-gateway.js';
+import type { PaymentRepository } from '../../../services/payment/domain/ports.js';
 import { chargePayment, refundPayment } from '../../../services/payment/payment-service.js';
 import { PaymentProcessed } from '../../../shared/events/index.js';
 import { createTables, localDynamo } from '../../support/aws.js';
-import { orderCancelledDelivery, orderPlacedDelivery, RecordingLogger } from './support/fixtures.js';
-import { RecordingPublisher } from './support/in-memory.js';
+import { orderCancelledDelivery, orderPlacedDelivery, RecordingLogger } from '../support/payment-fixtures.js';
+import { RecordingPublisher } from '../support/payment-in-memory.js';
 
 describe('the payment use cases under concurrent deliveries', () => {
   let repository: PaymentRepository;
@@ -34,6 +32,7 @@ describe('the payment use cases under concurrent deliveries', () => {
     gateway,
     publisher,
     logger: new RecordingLogger(),
+    now: () => new Date(),
   });
 
   it('charges once for two concurrent deliveries, both publishing the same PaymentProcessed', async () => {
@@ -62,10 +61,10 @@ describe('the payment use cases under concurrent deliveries', () => {
 
     for (const order of orders) {
       const entry = await gateway.ledgerEntry(order.orderId);
-      const state = await repository.get(order.orderId);
+      const state = await repository.load(order.orderId);
       expect(entry?.chargesCreated ?? 0).toBeLessThanOrEqual(1);
       expect(entry?.refundsCreated ?? 0).toBe(entry?.chargesCreated ?? 0);
-      expect(state?.status).toBe((entry?.chargesCreated ?? 0) === 1 ? 'REFUNDED' : 'CANCELLED');
+      expect(state?.status).toBe((entry?.chargesCreated ?? 0) === 1 ? 'REFUNDED' : 'TOMBSTONED');
     }
   });
 });

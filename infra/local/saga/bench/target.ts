@@ -9,9 +9,9 @@ import { seedStock } from '../../../../services/inventory/adapters/inventory-rep
 import { STACK_NAME } from '../../../project.js';
 import type { LocalApp } from '../../emulator/cloud-assembly/model.js';
 import { loadTemplate } from '../../emulator/cloud-assembly/template.js';
-import type { RuntimeStats } from '../../emulator/stats.js';
 import { LOCAL_AWS } from '../../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent } from '../../emulator/runtime.js';
+import type { RuntimeStats } from '../../emulator/stats.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, tableNames } from '../boot.js';
 import { dynamoDbLocalPid } from './cpu.js';
 

@@ -2,20 +2,20 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createInventoryRepository,
-  type InventoryRepository,
   readStock,
   reservationKey,
   seedStock,
-  TransactionContentionError,
 } from '../../../../services/inventory/adapters/inventory-repository.js';
 import type {
   CancelledReservation,
   FailedReservation,
   ReservedReservation,
 } from '../../../../services/inventory/domain/inventory.js';
+import type { InventoryRepository } from '../../../../services/inventory/domain/ports.js';
 import { Limits, type StockLine } from '../../../../shared/events/index.js';
+import { STALE } from '../../../../shared/optimistic-commit.js';
 import { createTables, localDynamo } from '../../../support/aws.js';
-import { uniqueId } from '../support.js';
+import { uniqueId } from '../../support/inventory.js';
 
 const AT = '2025-01-02T03:04:05.000Z';
 const { client, documentClient } = localDynamo();
@@ -256,45 +256,33 @@ describe('loading and seeding', () => {
   });
 });
 
-describe('transactions that conflict with concurrent ones', () => {
-  const conflict = () =>
+describe('transactions that DynamoDB cancels', () => {
+  const cancelled = (...codes: string[]) =>
     Object.assign(new Error('Transaction cancelled'), {
       name: 'TransactionCanceledException',
-      CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+      CancellationReasons: codes.map((Code) => ({ Code })),
     });
-  const stubClient = (failures: number) => {
-    let calls = 0;
-    const send = async () => {
-      calls++;
-      if (calls <= failures) throw conflict();
-      return {};
-    };
-    return { documentClient: { send } as never, calls: () => calls };
-  };
-  const noWait = async () => undefined;
+  const failingWith = (error: Error) => ({
+    documentClient: {
+      send: async () => {
+        throw error;
+      },
+    } as never,
+    tableName: 't',
+  });
 
-  it('tries again until the transaction goes through', async () => {
-    const stub = stubClient(2);
-    const repository = createInventoryRepository({ ...stub, tableName: 't', sleep: noWait });
+  it('reports a transaction that only overlapped a concurrent one as stale, so the use case decides again', async () => {
+    const repository = createInventoryRepository(failingWith(cancelled('None', 'TransactionConflict')));
 
     const result = await repository.reserve(reservationOf([{ sku: 'a', quantity: 1 }]));
 
-    expect(result).toEqual({ status: 'reserved' });
-    expect(stub.calls()).toBe(3);
+    expect(result).toEqual({ status: STALE });
   });
 
-  it('gives up after its attempts so the delivery is retried as a whole', async () => {
-    const stub = stubClient(Number.POSITIVE_INFINITY);
-    const repository = createInventoryRepository({
-      ...stub,
-      tableName: 't',
-      sleep: noWait,
-      maxConflictAttempts: 3,
-    });
+  it('fails on any other cancellation, such as throttling', async () => {
+    const throttled = cancelled('None', 'ThrottlingError');
+    const repository = createInventoryRepository(failingWith(throttled));
 
-    await expect(repository.reserve(reservationOf([{ sku: 'a', quantity: 1 }]))).rejects.toBeInstanceOf(
-      TransactionContentionError,
-    );
-    expect(stub.calls()).toBe(3);
+    await expect(repository.reserve(reservationOf([{ sku: 'a', quantity: 1 }]))).rejects.toBe(throttled);
   });
 });

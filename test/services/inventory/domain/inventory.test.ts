@@ -18,7 +18,7 @@ import {
   InventoryReservationFailed,
   InventoryReserved,
 } from '../../../../shared/events/index.js';
-import { line } from '../support.js';
+import { line } from '../../support/inventory.js';
 
 const AT = '2025-01-02T03:04:05.000Z';
 const LATER = '2025-01-02T03:09:05.000Z';

@@ -5,14 +5,20 @@ import { makeHandler } from '../../../../services/inventory/handlers/on-order-ca
 import { makeHandler as makeOnPaymentProcessed } from '../../../../services/inventory/handlers/on-payment-processed.js';
 import { InventoryReleased, OrderCancelled } from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
-import { lambdaContext, line, orderCancelledFor, paymentProcessedFor, uniqueId } from '../support.js';
+import {
+  lambdaContext,
+  line,
+  orderCancelledFor,
+  paymentProcessedFor,
+  uniqueId,
+} from '../../support/inventory.js';
 import {
   createHandlerTables,
   failFirstPutEvents,
   snapshot,
   startHandlerWorld,
   type Tables,
-} from './harness.js';
+} from '../../support/inventory-handlers.js';
 
 let tables: Tables;
 let world: Awaited<ReturnType<typeof startHandlerWorld>>;
@@ -50,7 +56,7 @@ describe('on OrderCancelled', () => {
     await makeHandler(world.deps)(orderCancelledFor(orderId), lambdaContext());
 
     expect(await stockOf(mug, tee)).toEqual({ [mug]: 5, [tee]: 1 });
-    expect(await world.deps.inventory.load(orderId)).toMatchObject({ status: 'RELEASED' });
+    expect(await world.deps.repository.load(orderId)).toMatchObject({ status: 'RELEASED' });
     expect(world.bus.published(InventoryReleased.detailType)).toEqual([
       {
         orderId,
@@ -68,7 +74,7 @@ describe('on OrderCancelled', () => {
 
     await makeHandler(world.deps)(orderCancelledFor(orderId), lambdaContext());
 
-    expect(await world.deps.inventory.load(orderId)).toMatchObject({ orderId, status: 'CANCELLED' });
+    expect(await world.deps.repository.load(orderId)).toMatchObject({ orderId, status: 'CANCELLED' });
     expect(world.bus.events).toEqual([]);
   });
 
@@ -82,7 +88,7 @@ describe('on OrderCancelled', () => {
     await makeHandler(world.deps)(orderCancelledFor(orderId), lambdaContext());
 
     expect(await stockOf(tee)).toEqual({ [tee]: 1 });
-    expect(await world.deps.inventory.load(orderId)).toMatchObject({ status: 'FAILED' });
+    expect(await world.deps.repository.load(orderId)).toMatchObject({ status: 'FAILED' });
     expect(world.bus.events).toEqual([]);
   });
 
@@ -111,7 +117,7 @@ describe('on OrderCancelled', () => {
     await handler(orderCancelledFor(orderId), lambdaContext());
 
     expect(await stockOf(mug, tee)).toEqual({ [mug]: 5, [tee]: 1 });
-    const reservation = await world.deps.inventory.load(orderId);
+    const reservation = await world.deps.repository.load(orderId);
     expect(world.bus.published(InventoryReleased.detailType)).toEqual([
       {
         orderId,

@@ -10,14 +10,20 @@ import {
   PaymentProcessed,
 } from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
-import { lambdaContext, line, orderCancelledFor, paymentProcessedFor, uniqueId } from '../support.js';
+import {
+  lambdaContext,
+  line,
+  orderCancelledFor,
+  paymentProcessedFor,
+  uniqueId,
+} from '../../support/inventory.js';
 import {
   createHandlerTables,
   failFirstPutEvents,
   snapshot,
   startHandlerWorld,
   type Tables,
-} from './harness.js';
+} from '../../support/inventory-handlers.js';
 
 let tables: Tables;
 let world: Awaited<ReturnType<typeof startHandlerWorld>>;
@@ -98,7 +104,7 @@ describe('on PaymentProcessed', () => {
     await makeHandler(world.deps)(paymentProcessedFor(orderId, [line(mug, 2)]), lambdaContext());
 
     expect(await stockOf(mug)).toEqual({ [mug]: 5 });
-    expect(await world.deps.inventory.load(orderId)).toMatchObject({ status: 'CANCELLED' });
+    expect(await world.deps.repository.load(orderId)).toMatchObject({ status: 'CANCELLED' });
     expect(world.bus.events).toEqual([]);
   });
 
@@ -129,7 +135,7 @@ describe('on PaymentProcessed', () => {
     await handler(structuredClone(event), lambdaContext());
 
     expect(await stockOf(mug)).toEqual({ [mug]: 3 });
-    const reservation = await world.deps.inventory.load(event.detail.orderId);
+    const reservation = await world.deps.repository.load(event.detail.orderId);
     expect(world.bus.published(InventoryReserved.detailType)).toEqual([
       {
         orderId: event.detail.orderId,

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createOrderRepository,
   OPEN_BY_DEADLINE_INDEX,
-  type OrderRepository,
-  OrderWriteConflictError,
 } from '../../../../services/order/adapters/order-repository.js';
-import { DEADLINE_EXCEEDED, decide, type OrderFact } from '../../../../services/order/domain/order.js';
+import { decide, type OrderFact, orderIdOf } from '../../../../services/order/domain/order.js';
+import type { OrderRepository } from '../../../../services/order/domain/ports.js';
 import { InventoryReserved, OrderPlaced } from '../../../../shared/events/index.js';
+import { STALE } from '../../../../shared/optimistic-commit.js';
 import { createTables, localDynamo } from '../../../support/aws.js';
-import { detailOf, newOrderId, UNSERVED_COUNTRY } from '../fixtures.js';
+import { detailOf, newOrderId, UNSERVED_COUNTRY } from '../../support/events.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const at = (second: number) => new Date(T0 + second * 1000);
@@ -22,16 +22,17 @@ const reserved = (orderId: string): OrderFact => ({
   detail: detailOf(InventoryReserved, orderId),
 });
 
+/** Loads, decides at the given second and saves on the version loaded, as one round of the service does. */
+const apply = async (repository: OrderRepository, fact: OrderFact, second: number) => {
+  const current = await repository.load(orderIdOf(fact));
+  const decision = decide(current?.order, fact, { now: at(second), deadlineSeconds: 900 });
+  return repository.save(decision.state, current?.version);
+};
+
 describe('the orders repository', () => {
   const { client, documentClient } = localDynamo();
   let tableName: string;
   let repository: OrderRepository;
-
-  /** Applies a fact at the given second, as the service does. */
-  const apply = (fact: OrderFact, second: number, repo = repository) =>
-    repo.decideAndCommit(fact.type === DEADLINE_EXCEEDED ? fact.orderId : fact.detail.orderId, (current) =>
-      decide(current, fact, { now: at(second), deadlineSeconds: 900 }),
-    );
 
   /** The order ids in the deadline index, whatever their partition (a test may scan; the service never does). */
   const indexed = async () => {
@@ -50,98 +51,63 @@ describe('the orders repository', () => {
   it('creates an order at version 1 and bumps the version on every write', async () => {
     const orderId = newOrderId();
 
-    const created = await apply(reserved(orderId), 0);
-    const confirmed = await apply(placed(orderId), 1);
+    await apply(repository, reserved(orderId), 0);
+    const created = await repository.load(orderId);
+    await apply(repository, placed(orderId), 1);
+    const confirmed = await repository.load(orderId);
 
-    expect(created.stored.version).toBe(1);
-    expect(confirmed.stored.version).toBe(2);
+    expect(created?.version).toBe(1);
+    expect(confirmed?.version).toBe(2);
+    expect(confirmed?.order.status).toBe('CONFIRMED');
+  });
+
+  it('refuses, changing nothing, a write on a version that is no longer the stored one', async () => {
+    const orderId = newOrderId();
+    await apply(repository, placed(orderId), 0);
+    const loaded = await repository.load(orderId);
+    await apply(repository, reserved(orderId), 1);
+
+    if (!loaded) throw new Error('the order was not stored');
+    const result = await repository.save(loaded.order, loaded.version);
+
+    expect(result).toBe(STALE);
     expect((await repository.load(orderId))?.order.status).toBe('CONFIRMED');
   });
 
-  it('writes nothing when the decision changes nothing', async () => {
+  it('refuses to create an order that another writer created first', async () => {
     const orderId = newOrderId();
-    await apply(placed(orderId), 0);
+    await apply(repository, placed(orderId), 0);
 
-    const duplicate = await apply(placed(orderId), 1);
+    const result = await repository.save(
+      decide(undefined, reserved(orderId), { now: at(1), deadlineSeconds: 900 }).state,
+      undefined,
+    );
 
-    expect(duplicate.committed).toBe(false);
+    expect(result).toBe(STALE);
     expect((await repository.load(orderId))?.version).toBe(1);
   });
 
-  it('detects a concurrent update, reloads and decides again on the state that won', async () => {
+  it('refuses to read an item that is not an order, naming the field at fault', async () => {
     const orderId = newOrderId();
-    await apply(placed(orderId), 0);
-    // A second writer sneaks in between this writer's read and its conditional write.
-    const racing = localDynamo();
-    let raced = false;
-    racing.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'GetItemCommand' && !raced) {
-          raced = true;
-          await apply(reserved(orderId), 1);
-        }
-        return result;
-      },
-      { step: 'initialize', name: 'raceAfterFirstRead' },
-    );
-    const slowRepository = createOrderRepository({ documentClient: racing.documentClient, tableName });
-    const seen: (string | undefined)[] = [];
-
-    const result = await slowRepository.decideAndCommit(orderId, (current) => {
-      seen.push(current?.status);
-      return decide(current, { type: DEADLINE_EXCEEDED, orderId }, { now: at(5_000), deadlineSeconds: 900 });
-    });
-
-    expect(seen).toEqual(['PENDING', 'CONFIRMED']);
-    expect(result).toMatchObject({ committed: false, conflicts: 1 });
-    expect((await repository.load(orderId))?.order).toMatchObject({ status: 'CONFIRMED' });
-    racing.client.destroy();
-  });
-
-  it('gives up with OrderWriteConflictError when it loses every attempt', async () => {
-    const orderId = newOrderId();
-    await apply(placed(orderId), 0);
-    // Every read is overtaken by a write that bumps the version.
-    const racing = localDynamo();
-    racing.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'GetItemCommand') {
-          await documentClient.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: { orderId },
-              UpdateExpression: 'SET #version = #version + :one',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':one': 1 },
-            }),
-          );
-        }
-        return result;
-      },
-      { step: 'initialize', name: 'alwaysOvertaken' },
-    );
-    const contended = createOrderRepository({
-      documentClient: racing.documentClient,
-      tableName,
-      maxAttempts: 3,
-    });
-
-    const attempt = contended.decideAndCommit(orderId, (current) =>
-      decide(current, reserved(orderId), { now: at(1), deadlineSeconds: 900 }),
+    await apply(repository, placed(orderId), 0);
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { orderId },
+        UpdateExpression: 'SET #status = :unknown',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':unknown': 'SHIPPED' },
+      }),
     );
 
-    await expect(attempt).rejects.toThrow(OrderWriteConflictError);
-    expect((await repository.load(orderId))?.order.status).toBe('PENDING');
-    racing.client.destroy();
+    await expect(repository.load(orderId)).rejects.toThrow(/status/);
   });
 
   it('keeps in the deadline index only open orders, and closed ones until their event is published', async () => {
     const open = newOrderId('open');
     const closed = newOrderId('closed');
-    await apply(placed(open), 0);
-    await apply(placed(closed, { shipTo: { country: UNSERVED_COUNTRY } }), 0);
+    await apply(repository, placed(open), 0);
+    await apply(repository, placed(closed, { shipTo: { country: UNSERVED_COUNTRY } }), 0);
     const before = await indexed();
 
     await repository.markPublished(closed);
@@ -161,7 +127,7 @@ describe('the orders repository', () => {
 
   it('marks an order published once, whoever comes second', async () => {
     const orderId = newOrderId();
-    await apply(placed(orderId, { shipTo: { country: UNSERVED_COUNTRY } }), 0);
+    await apply(repository, placed(orderId, { shipTo: { country: UNSERVED_COUNTRY } }), 0);
 
     await Promise.all([repository.markPublished(orderId), repository.markPublished(orderId)]);
 
@@ -185,9 +151,7 @@ describe('finding overdue orders', () => {
     const { orders } = await createTables(client, ['orders']);
     repository = createOrderRepository({ documentClient, tableName: orders });
     const place = (orderId: string, second: number, overrides: Record<string, unknown> = {}) =>
-      repository.decideAndCommit(orderId, (current) =>
-        decide(current, placed(orderId, overrides), { now: at(second), deadlineSeconds: 900 }),
-      );
+      apply(repository, placed(orderId, overrides), second);
     await place(ids.longOverdue, -600);
     await place(ids.overdue, -1);
     await place(ids.dueNow, 0);

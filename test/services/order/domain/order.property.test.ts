@@ -19,7 +19,7 @@ import {
   ReservationFailureReason,
   totalOf,
 } from '../../../../shared/events/index.js';
-import { UNSERVED_COUNTRY } from '../fixtures.js';
+import { UNSERVED_COUNTRY } from '../../support/events.js';
 
 const ORDER_ID = 'order-prop';
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');

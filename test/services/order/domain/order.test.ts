@@ -16,7 +16,7 @@ import {
   OrderPlaced,
   PaymentFailed,
 } from '../../../../shared/events/index.js';
-import { detailOf, UNSERVED_COUNTRY } from '../fixtures.js';
+import { detailOf, UNSERVED_COUNTRY } from '../../support/events.js';
 
 const ORDER_ID = 'order-0001';
 const T0 = new Date('2025-01-01T00:00:00.000Z');

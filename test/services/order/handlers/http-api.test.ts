@@ -12,8 +12,8 @@ import { createPublisher } from '../../../../shared/publisher.js';
 import getOrderEvent from '../../../events/apigateway/get-order.json' with { type: 'json' };
 import postCancelEvent from '../../../events/apigateway/post-cancel.json' with { type: 'json' };
 import postOrdersEvent from '../../../events/apigateway/post-orders.json' with { type: 'json' };
-import { detailOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../fixtures.js';
-import { type OrderTestbed, orderTestbed } from '../testbed.js';
+import { detailOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../../support/events.js';
+import { type OrderTestbed, orderTestbed } from '../../support/order.js';
 
 type Body = Record<string, unknown>;
 

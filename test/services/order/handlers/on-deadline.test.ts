@@ -8,8 +8,8 @@ import {
   OrderConfirmed,
   OrderPlaced,
 } from '../../../../shared/events/index.js';
-import { eventOf, lambdaContext, newOrderId, scheduledEvent } from '../fixtures.js';
-import { type OrderTestbed, orderTestbed } from '../testbed.js';
+import { eventOf, lambdaContext, newOrderId, scheduledEvent } from '../../support/events.js';
+import { type OrderTestbed, orderTestbed } from '../../support/order.js';
 
 const DEADLINE_SECONDS = 900;
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../../services/order/handlers/on-inventory-reserved.js';
 import { makeHandler as makeOrderPlacedHandler } from '../../../../services/order/handlers/on-order-placed.js';
 import { InventoryReserved, OrderConfirmed, OrderPlaced } from '../../../../shared/events/index.js';
-import { eventOf, lambdaContext, newOrderId } from '../fixtures.js';
-import { type OrderTestbed, orderTestbed } from '../testbed.js';
+import { eventOf, lambdaContext, newOrderId } from '../../support/events.js';
+import { type OrderTestbed, orderTestbed } from '../../support/order.js';
 
 describe('on InventoryReserved', () => {
   let testbed: OrderTestbed;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../../../services/order/handlers/on-order-placed.js';
 import { OrderCancelled, OrderPlaced } from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
-import { eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../fixtures.js';
-import { type OrderTestbed, orderTestbed } from '../testbed.js';
+import { eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../../support/events.js';
+import { type OrderTestbed, orderTestbed } from '../../support/order.js';
 
 describe('on OrderPlaced', () => {
   let testbed: OrderTestbed;

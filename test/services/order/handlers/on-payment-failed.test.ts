@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler as makeOrderPlacedHandler } from '../../../../services/order/handlers/on-order-placed.js';
 import { makeHandler } from '../../../../services/order/handlers/on-payment-failed.js';
 import { OrderCancelled, OrderPlaced, PaymentFailed } from '../../../../shared/events/index.js';
-import { eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../fixtures.js';
-import { type OrderTestbed, orderTestbed } from '../testbed.js';
+import { eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../../support/events.js';
+import { type OrderTestbed, orderTestbed } from '../../support/order.js';
 
 describe('on PaymentFailed', () => {
   let testbed: OrderTestbed;

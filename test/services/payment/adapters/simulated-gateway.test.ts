@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  GatewayUnavailableError,
-  IdempotencyKeyReusedError,
-} from '../../../../services/payment/adapters/payment-gateway.js';
-import {
   createSimulatedGateway,
   type SimulatedGateway,
 } from '../../../../services/payment/adapters/simulated-gateway.js';
+import {
+  GatewayUnavailableError,
+  IdempotencyKeyReusedError,
+} from '../../../../services/payment/domain/ports.js';
 import { createTables, localDynamo } from '../../../support/aws.js';
-import { newOrderId } from '../support/fixtures.js';
+import { newOrderId } from '../../support/payment-fixtures.js';
 
 /** Resolves the calls of its waiters only once `parties` of them are waiting. */
 const barrier = (parties: number) => {

@@ -8,12 +8,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GatewayUnavailableError } from '../../../../services/payment/adapters/payment-gateway.js';
 import { behaviourOf } from '../../../../services/payment/adapters/test-tokens.js';
 import { eventsOf, type Payment } from '../../../../services/payment/domain/payment.js';
+import { GatewayUnavailableError } from '../../../../services/payment/domain/ports.js';
 import { chargePayment, refundPayment } from '../../../../services/payment/payment-service.js';
 import { type OrderCancelled, type OrderPlaced, PaymentProcessed } from '../../../../shared/events/index.js';
-import { orderCancelledDelivery, orderPlacedDelivery, RecordingLogger } from '../support/fixtures.js';
+import {
+  orderCancelledDelivery,
+  orderPlacedDelivery,
+  RecordingLogger,
+} from '../../support/payment-fixtures.js';
 import {
   CrashPlan,
   InMemoryGateway,
@@ -21,7 +25,7 @@ import {
   type MemoryLedgerEntry,
   RecordingPublisher,
   SimulatedCrash,
-} from '../support/in-memory.js';
+} from '../../support/payment-in-memory.js';
 
 const ORDER_ID = 'order-1';
 const NOW = new Date('2024-03-01T12:00:00.000Z');
@@ -110,7 +114,7 @@ const allowedStates = (saga: Saga, order: OrderPlaced, entry: MemoryLedgerEntry 
     return [refunded, { ...refunded, chargedAt: at }];
   }
   return [
-    { orderId: ORDER_ID, status: 'CANCELLED', cancelReason: cancellation.reason, cancelledAt: at },
+    { orderId: ORDER_ID, status: 'TOMBSTONED', cancelReason: cancellation.reason, cancelledAt: at },
     ...declined,
   ];
 };
@@ -278,8 +282,8 @@ describe('payment convergence', () => {
             refund: s.scheduleFunction((r) => gateway.refund(r)),
           },
           repository: {
-            get: s.scheduleFunction((id) => repository.get(id)),
-            commit: s.scheduleFunction((expected, payment) => repository.commit(expected, payment)),
+            load: s.scheduleFunction((id) => repository.load(id)),
+            save: s.scheduleFunction((payment, expected) => repository.save(payment, expected)),
           },
           publisher: { publish: s.scheduleFunction((events) => publisher.publish(events)) },
         } as Ports;
@@ -296,8 +300,9 @@ describe('payment convergence', () => {
               },
             ),
           );
-          await s.waitIdle();
-          pending = (await Promise.all(outcomes)).filter((fact) => fact !== undefined);
+          // waitFor, not waitIdle: a delivery that lost a race pauses (the commit helper's backoff) before its
+          // next port call, so the scheduler may be idle while a delivery is still under way.
+          pending = (await s.waitFor(Promise.all(outcomes))).filter((fact) => fact !== undefined);
         }
 
         await expectSettled(saga, w);

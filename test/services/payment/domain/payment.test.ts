@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type CancelledPayment,
   type ChargedPayment,
   type Decision,
   type DeclinedPayment,
@@ -9,6 +8,7 @@ import {
   PaymentLedgerMismatchError,
   type RefundedPayment,
   type Step,
+  type TombstonedPayment,
 } from '../../../../services/payment/domain/payment.js';
 import {
   type OrderCancelled,
@@ -17,7 +17,7 @@ import {
   PaymentProcessed,
   PaymentRefunded,
 } from '../../../../shared/events/index.js';
-import { orderCancelledDelivery, orderPlacedDelivery } from '../support/fixtures.js';
+import { orderCancelledDelivery, orderPlacedDelivery } from '../../support/payment-fixtures.js';
 
 const NOW = new Date('2024-03-01T12:00:00.000Z');
 const LATER = new Date('2024-03-01T12:05:00.000Z');
@@ -43,9 +43,9 @@ const declined: DeclinedPayment = {
   declinedAt: NOW.toISOString(),
 };
 const refunded: RefundedPayment = { ...charged, status: 'REFUNDED', refundedAt: LATER.toISOString() };
-const tombstone: CancelledPayment = {
+const tombstone: TombstonedPayment = {
   orderId: 'order-1',
-  status: 'CANCELLED',
+  status: 'TOMBSTONED',
   cancelReason: 'DEADLINE_EXCEEDED',
   cancelledAt: NOW.toISOString(),
 };
@@ -151,7 +151,7 @@ describe('payment decisions on OrderPlaced', () => {
     const decision = step.decide({ outcome: 'REFUNDED', paymentId: 'pay_1', amountCents: 3399 });
 
     expect(decision.commit).toEqual({
-      expected: 'CANCELLED',
+      expected: 'TOMBSTONED',
       state: {
         orderId: 'order-1',
         status: 'REFUNDED',
@@ -175,7 +175,7 @@ describe('payment decisions on OrderCancelled', () => {
         expected: undefined,
         state: {
           orderId: 'order-1',
-          status: 'CANCELLED',
+          status: 'TOMBSTONED',
           cancelReason: 'DEADLINE_EXCEEDED',
           cancelledAt: NOW.toISOString(),
         },
@@ -215,7 +215,7 @@ describe('payment decisions on OrderCancelled', () => {
 
   it.each([
     ['DECLINED', declined],
-    ['CANCELLED', tombstone],
+    ['TOMBSTONED', tombstone],
   ] as const)('does nothing for a %s payment, since nothing was charged', (_, stored) => {
     expect(decisionOf(decideOrderCancelled(stored, cancellation, LATER))).toEqual({ emit: [] });
   });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayUnavailableError } from '../../../../services/payment/adapters/payment-gateway.js';
+import { GatewayUnavailableError } from '../../../../services/payment/domain/ports.js';
 import { PaymentRefunded } from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
-import { orderCancelledDelivery, orderPlacedDelivery } from '../support/fixtures.js';
-import { failFirstPutEvents, type PaymentHarness, startPaymentHarness } from '../support/harness.js';
+import { failFirstPutEvents, type PaymentHarness, startPaymentHarness } from '../../support/payment.js';
+import { orderCancelledDelivery, orderPlacedDelivery } from '../../support/payment-fixtures.js';
 
 describe('payment on OrderCancelled', () => {
   let harness: PaymentHarness;
@@ -20,7 +20,7 @@ describe('payment on OrderCancelled', () => {
 
     await harness.deliverOrderCancelled(orderCancelledDelivery(order.detail.orderId));
 
-    const stored = await harness.payments.get(order.detail.orderId);
+    const stored = await harness.payments.load(order.detail.orderId);
     expect(stored).toMatchObject({ status: 'REFUNDED', amountCents: 3399, currency: 'EUR' });
     expect(harness.published(PaymentRefunded, order.detail.orderId)).toEqual([
       {
@@ -42,9 +42,9 @@ describe('payment on OrderCancelled', () => {
 
     await harness.deliverOrderCancelled(cancellation);
 
-    expect(await harness.payments.get(cancellation.detail.orderId)).toEqual({
+    expect(await harness.payments.load(cancellation.detail.orderId)).toEqual({
       orderId: cancellation.detail.orderId,
-      status: 'CANCELLED',
+      status: 'TOMBSTONED',
       cancelReason: 'DEADLINE_EXCEEDED',
       cancelledAt: expect.any(String),
     });
@@ -59,7 +59,7 @@ describe('payment on OrderCancelled', () => {
       orderCancelledDelivery(order.detail.orderId, { reason: 'PAYMENT_FAILED', cause: 'CARD_DECLINED' }),
     );
 
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'DECLINED' });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'DECLINED' });
     expect(harness.published(PaymentRefunded, order.detail.orderId)).toEqual([]);
   });
 
@@ -70,10 +70,10 @@ describe('payment on OrderCancelled', () => {
 
     await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow(GatewayUnavailableError);
     await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow(GatewayUnavailableError);
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
     await harness.deliverOrderCancelled(cancellation);
 
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'REFUNDED' });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'REFUNDED' });
     expect(await harness.gateway.ledgerEntry(order.detail.orderId)).toMatchObject({
       refundAttempts: 3,
       refundsCreated: 1,
@@ -88,7 +88,7 @@ describe('payment on OrderCancelled', () => {
     const removeFault = failFirstPutEvents(harness.eventBridgeClient);
     try {
       await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow('Injected fault');
-      const committed = await harness.payments.get(order.detail.orderId);
+      const committed = await harness.payments.load(order.detail.orderId);
       if (committed?.status !== 'REFUNDED') throw new Error('expected a committed refund');
 
       await harness.deliverOrderCancelled(cancellation);
@@ -118,7 +118,7 @@ describe('payment on OrderCancelled', () => {
     await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow(InvalidEventError);
 
     expect(await harness.itemCounts()).toEqual(before);
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
     expect(harness.logger.linesAt('ERROR')).toHaveLength(1);
   });
 });

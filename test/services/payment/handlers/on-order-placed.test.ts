@@ -1,10 +1,10 @@
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayUnavailableError } from '../../../../services/payment/adapters/payment-gateway.js';
+import { GatewayUnavailableError } from '../../../../services/payment/domain/ports.js';
 import { PaymentFailed, PaymentProcessed, PaymentRefunded } from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
-import { orderCancelledDelivery, orderPlacedDelivery } from '../support/fixtures.js';
-import { failFirstPutEvents, type PaymentHarness, startPaymentHarness } from '../support/harness.js';
+import { failFirstPutEvents, type PaymentHarness, startPaymentHarness } from '../../support/payment.js';
+import { orderCancelledDelivery, orderPlacedDelivery } from '../../support/payment-fixtures.js';
 
 describe('payment on OrderPlaced', () => {
   let harness: PaymentHarness;
@@ -20,7 +20,7 @@ describe('payment on OrderPlaced', () => {
 
     await harness.deliverOrderPlaced(order);
 
-    const stored = await harness.payments.get(order.detail.orderId);
+    const stored = await harness.payments.load(order.detail.orderId);
     expect(stored).toMatchObject({ status: 'CHARGED', amountCents: 3399, currency: 'EUR' });
     expect(harness.published(PaymentProcessed, order.detail.orderId)).toEqual([
       {
@@ -44,7 +44,7 @@ describe('payment on OrderPlaced', () => {
 
     await harness.deliverOrderPlaced(order);
 
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'DECLINED', reason });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'DECLINED', reason });
     expect(harness.published(PaymentFailed, order.detail.orderId)).toEqual([
       { orderId: order.detail.orderId, occurredAt: expect.any(String), reason },
     ]);
@@ -58,7 +58,7 @@ describe('payment on OrderPlaced', () => {
 
     await harness.deliverOrderPlaced(order);
 
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'CANCELLED' });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'TOMBSTONED' });
     expect(await harness.gateway.ledgerEntry(order.detail.orderId)).toBeUndefined();
     expect(harness.published(PaymentProcessed, order.detail.orderId)).toEqual([]);
   });
@@ -76,7 +76,7 @@ describe('payment on OrderPlaced', () => {
 
     await harness.deliverOrderPlaced(order);
 
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'REFUNDED' });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'REFUNDED' });
     expect(await harness.gateway.ledgerEntry(order.detail.orderId)).toMatchObject({
       chargesCreated: 1,
       refundsCreated: 1,
@@ -120,7 +120,7 @@ describe('payment on OrderPlaced', () => {
     const removeFault = failFirstPutEvents(harness.eventBridgeClient);
     try {
       await expect(harness.deliverOrderPlaced(order)).rejects.toThrow('Injected fault');
-      const committed = await harness.payments.get(order.detail.orderId);
+      const committed = await harness.payments.load(order.detail.orderId);
       expect(committed?.status).toBe('CHARGED');
       expect(harness.published(PaymentProcessed, order.detail.orderId)).toEqual([]);
 
@@ -152,10 +152,10 @@ describe('payment on OrderPlaced', () => {
 
     await expect(harness.deliverOrderPlaced(order)).rejects.toThrow(GatewayUnavailableError);
     await expect(harness.deliverOrderPlaced(order)).rejects.toThrow(GatewayUnavailableError);
-    expect(await harness.payments.get(order.detail.orderId)).toBeUndefined();
+    expect(await harness.payments.load(order.detail.orderId)).toBeUndefined();
     await harness.deliverOrderPlaced(order);
 
-    expect(await harness.payments.get(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
+    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'CHARGED' });
     expect(await harness.gateway.ledgerEntry(order.detail.orderId)).toMatchObject({
       chargeAttempts: 3,
       chargesCreated: 1,

@@ -7,13 +7,13 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { emptyStats } from '../../../../../infra/local/emulator/stats.js';
 import { countDynamoDbAnswer } from '../../../../../infra/local/emulator/dynamodb/call-counts.js';
 import { LOCAL_AWS } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import {
   type DynamoDbFaultProxy,
   startDynamoDbFaultProxy,
 } from '../../../../../infra/local/emulator/dynamodb/fault-proxy.js';
+import { emptyStats } from '../../../../../infra/local/emulator/stats.js';
 
 const stats = emptyStats();
 let proxy: DynamoDbFaultProxy;

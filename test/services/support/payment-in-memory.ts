@@ -1,19 +1,18 @@
-import type {
-  ChargeRequest,
-  ChargeResult,
-  PaymentGateway,
-  RefundRequest,
-  RefundResult,
-} from '../../../../services/payment/adapters/payment-gateway.js';
+import { behaviourOf } from '../../../services/payment/adapters/test-tokens.js';
+import type { Payment, PaymentStatus } from '../../../services/payment/domain/payment.js';
 import {
+  type ChargeRequest,
+  type ChargeResult,
   GatewayUnavailableError,
   IdempotencyKeyReusedError,
-} from '../../../../services/payment/adapters/payment-gateway.js';
-import type { PaymentRepository } from '../../../../services/payment/adapters/payment-repository.js';
-import { behaviourOf } from '../../../../services/payment/adapters/test-tokens.js';
-import type { Payment, PaymentStatus } from '../../../../services/payment/domain/payment.js';
-import type { OutgoingEvent } from '../../../../shared/events/index.js';
-import type { Publisher } from '../../../../shared/publisher.js';
+  type PaymentGateway,
+  type PaymentRepository,
+  type RefundRequest,
+  type RefundResult,
+} from '../../../services/payment/domain/ports.js';
+import type { OutgoingEvent } from '../../../shared/events/index.js';
+import { STALE, type WriteResult } from '../../../shared/optimistic-commit.js';
+import type { Publisher } from '../../../shared/publisher.js';
 
 /** One key of the in-memory provider's ledger, with the counters the invariants are stated on. */
 export type MemoryLedgerEntry = {
@@ -105,16 +104,16 @@ export class InMemoryPaymentRepository implements PaymentRepository {
   readonly items = new Map<string, Payment>();
   constructor(readonly crashes = new CrashPlan(new Set())) {}
 
-  async get(orderId: string): Promise<Payment | undefined> {
+  async load(orderId: string): Promise<Payment | undefined> {
     const item = this.items.get(orderId);
     return item && structuredClone(item);
   }
 
-  async commit(expected: PaymentStatus | undefined, payment: Payment): Promise<boolean> {
+  async save(payment: Payment, expected: PaymentStatus | undefined): Promise<WriteResult> {
     this.crashes.check('commit');
-    if (this.items.get(payment.orderId)?.status !== expected) return false;
+    if (this.items.get(payment.orderId)?.status !== expected) return STALE;
     this.items.set(payment.orderId, structuredClone(payment));
-    return true;
+    return 'committed';
   }
 }
 

@@ -1,13 +1,13 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createInventoryRepository } from '../../../../services/inventory/adapters/inventory-repository.js';
-import type { Deps } from '../../../../services/inventory/handlers/deps.js';
-import { Sources } from '../../../../shared/events/index.js';
-import { createPublisher } from '../../../../shared/publisher.js';
-import { createTables, localDynamo } from '../../../support/aws.js';
-import { startTestBus, TEST_BUS } from '../../../support/bus.js';
-import { silentLogger } from '../support.js';
+import { createInventoryRepository } from '../../../services/inventory/adapters/inventory-repository.js';
+import type { Deps } from '../../../services/inventory/handlers/deps.js';
+import { Sources } from '../../../shared/events/index.js';
+import { createPublisher } from '../../../shared/publisher.js';
+import { createTables, localDynamo } from '../../support/aws.js';
+import { startTestBus, TEST_BUS } from '../../support/bus.js';
+import { silentLogger } from './inventory.js';
 
 export type Tables = { inventory: string; idempotency: string };
 
@@ -21,7 +21,7 @@ export const startHandlerWorld = async (tables: Tables) => {
   const bus = await startTestBus();
   const logger = silentLogger();
   const deps: Deps = {
-    inventory: createInventoryRepository({ documentClient, tableName: tables.inventory }),
+    repository: createInventoryRepository({ documentClient, tableName: tables.inventory }),
     publisher: createPublisher({
       client: bus.client,
       eventBusName: TEST_BUS,
@@ -30,6 +30,7 @@ export const startHandlerWorld = async (tables: Tables) => {
     }),
     logger,
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }),
+    now: () => new Date(),
   };
   return { bus, deps, logger, documentClient, tables };
 };

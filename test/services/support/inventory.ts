@@ -1,17 +1,16 @@
+/** The inventory service's test fixtures: its two events cloned from test/events/, lines, a silent logger. */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
-import type {
+import {
   OrderCancelled,
-  OrderLine,
-  OutgoingEvent,
+  type OrderLine,
+  type OutgoingEvent,
   PaymentProcessed,
 } from '../../../shared/events/index.js';
 import type { Publisher } from '../../../shared/publisher.js';
-import orderCancelledEvent from '../../events/inventory/order-cancelled.json' with { type: 'json' };
-import paymentProcessedEvent from '../../events/inventory/payment-processed.json' with { type: 'json' };
+import { type EventBridgeEvent, eventOf } from './events.js';
 
-type Envelope<D> = Omit<typeof paymentProcessedEvent, 'detail'> & { detail: D };
+export { lambdaContext } from './events.js';
 
 /** A fresh id, so tests sharing a table never share an order or a SKU. */
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -26,40 +25,21 @@ export const line = (sku: string, quantity: number, unitPriceCents = 1000): Orde
 /** The PaymentProcessed fixture (cloned) for another order and other lines. */
 export const paymentProcessedFor = (
   orderId: string,
-  items: OrderLine[] = structuredClone(paymentProcessedEvent.detail.items),
-): Envelope<PaymentProcessed> => {
-  const event = structuredClone(paymentProcessedEvent) as Envelope<PaymentProcessed>;
-  event.detail.orderId = orderId;
+  items?: OrderLine[],
+): EventBridgeEvent<PaymentProcessed> => {
+  const event = eventOf(PaymentProcessed, orderId);
+  if (items === undefined) return event;
   event.detail.items = items;
   event.detail.amountCents = items.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
   return event;
 };
 
 /** The OrderCancelled fixture (cloned) for another order. */
-export const orderCancelledFor = (orderId: string): Envelope<OrderCancelled> => {
-  const event = structuredClone(orderCancelledEvent) as Envelope<OrderCancelled>;
-  event.detail.orderId = orderId;
-  return event;
-};
+export const orderCancelledFor = (orderId: string): EventBridgeEvent<OrderCancelled> =>
+  eventOf(OrderCancelled, orderId);
 
 /** A logger that writes nothing (spy on its methods to see what it logged). */
 export const silentLogger = () => new Logger({ serviceName: 'inventory-test', logLevel: 'SILENT' });
-
-/** A Lambda context as the runtime passes it, enough for Powertools (logger and idempotency). */
-export const lambdaContext = (): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'inventory-test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:inventory-test',
-  memoryLimitInMB: '256',
-  awsRequestId: randomUUID(),
-  logGroupName: '/aws/lambda/inventory-test',
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
 
 /** A publisher that validates every event against the contract and keeps it, in order. */
 export const recordingPublisher = (): Publisher & { published: OutgoingEvent[] } => {

@@ -1,18 +1,18 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { createPaymentRepository } from '../../../../services/payment/adapters/payment-repository.js';
+import { createPaymentRepository } from '../../../services/payment/adapters/payment-repository.js';
 import {
   createSimulatedGateway,
   type SimulatedGateway,
-} from '../../../../services/payment/adapters/simulated-gateway.js';
-import { createDeps } from '../../../../services/payment/handlers/deps.js';
-import { makeHandler as makeOnOrderCancelled } from '../../../../services/payment/handlers/on-order-cancelled.js';
-import { makeHandler as makeOnOrderPlaced } from '../../../../services/payment/handlers/on-order-placed.js';
-import type { AnyEventDefinition, OrderCancelled, OrderPlaced } from '../../../../shared/events/index.js';
-import { createTables, localDynamo } from '../../../support/aws.js';
-import { startTestBus, TEST_BUS } from '../../../support/bus.js';
-import { type Delivery, lambdaContext, RecordingLogger } from './fixtures.js';
+} from '../../../services/payment/adapters/simulated-gateway.js';
+import { createDeps } from '../../../services/payment/handlers/deps.js';
+import { makeHandler as makeOnOrderCancelled } from '../../../services/payment/handlers/on-order-cancelled.js';
+import { makeHandler as makeOnOrderPlaced } from '../../../services/payment/handlers/on-order-placed.js';
+import type { AnyEventDefinition, OrderCancelled, OrderPlaced } from '../../../shared/events/index.js';
+import { createTables, localDynamo } from '../../support/aws.js';
+import { startTestBus, TEST_BUS } from '../../support/bus.js';
+import { type Delivery, lambdaContext, RecordingLogger } from './payment-fixtures.js';
 
 /**
  * The payment handlers wired as the stack wires them, on DynamoDB Local tables of their own and the local

@@ -1,26 +1,39 @@
-/** The order service's test fixtures: the JSON events under test/events/order/, cloned and typed. */
+/**
+ * The services' test fixtures: the JSON events under test/events/<source>/, cloned before any change, and
+ * the Lambda context, ids and clock every handler test needs.
+ */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import {
   type AnyEventDefinition,
   InventoryReservationFailed,
   InventoryReserved,
+  OrderCancelled,
   OrderPlaced,
   PaymentFailed,
+  PaymentProcessed,
 } from '../../../shared/events/index.js';
-import inventoryReservationFailedEvent from '../../events/order/inventory-reservation-failed.json' with {
+import scheduledSweepEvent from '../../events/aws.events/scheduled-sweep.json' with { type: 'json' };
+import inventoryReservationFailedEvent from '../../events/shop.inventory/inventory-reservation-failed.json' with {
   type: 'json',
 };
-import inventoryReservedEvent from '../../events/order/inventory-reserved.json' with { type: 'json' };
-import orderPlacedEvent from '../../events/order/order-placed.json' with { type: 'json' };
-import paymentFailedEvent from '../../events/order/payment-failed.json' with { type: 'json' };
-import scheduledSweepEvent from '../../events/order/scheduled-sweep.json' with { type: 'json' };
+import inventoryReservedEvent from '../../events/shop.inventory/inventory-reserved.json' with {
+  type: 'json',
+};
+import orderCancelledEvent from '../../events/shop.orders/order-cancelled.json' with { type: 'json' };
+import paymentFailedEvent from '../../events/shop.payments/payment-failed.json' with { type: 'json' };
+import paymentProcessedEvent from '../../events/shop.payments/payment-processed.json' with { type: 'json' };
+import orderPlacedEvent from '../../events/shop.storefront/order-placed.json' with { type: 'json' };
 
-/** An EventBridge event as a Lambda target receives it. */
-export type EventBridgeEvent = typeof orderPlacedEvent & { detail: Record<string, unknown> };
+/** An EventBridge event as a Lambda target receives it, its detail typed as `D`. */
+export type EventBridgeEvent<D = Record<string, unknown>> = Omit<typeof orderPlacedEvent, 'detail'> & {
+  detail: D;
+};
 
 const fixtureOf = new Map<AnyEventDefinition, EventBridgeEvent>([
   [OrderPlaced, orderPlacedEvent],
+  [OrderCancelled, orderCancelledEvent],
+  [PaymentProcessed, paymentProcessedEvent],
   [PaymentFailed, paymentFailedEvent],
   [InventoryReserved, inventoryReservedEvent],
   [InventoryReservationFailed, inventoryReservationFailedEvent],
@@ -30,15 +43,19 @@ const fixtureOf = new Map<AnyEventDefinition, EventBridgeEvent>([
  * A clone of the event's fixture for the given order, with a fresh delivery id and any detail fields
  * overridden. Not validated: tests use it to build invalid events too.
  */
-export const eventOf = (
-  definition: AnyEventDefinition,
+export const eventOf = <E extends AnyEventDefinition>(
+  definition: E,
   orderId: string,
   overrides: Record<string, unknown> = {},
-): EventBridgeEvent => {
+): EventBridgeEvent<ReturnType<E['detail']['parse']>> => {
   const fixture = fixtureOf.get(definition);
   if (!fixture) throw new Error(`No fixture for ${definition.detailType}`);
   const event = structuredClone(fixture);
-  return { ...event, id: randomUUID(), detail: { ...event.detail, orderId, ...overrides } };
+  return {
+    ...event,
+    id: randomUUID(),
+    detail: { ...event.detail, orderId, ...overrides },
+  } as EventBridgeEvent<ReturnType<E['detail']['parse']>>;
 };
 
 /** The fixture's detail for the given order, parsed with its contract schema (so typed and known valid). */
@@ -59,7 +76,7 @@ export const UNSERVED_COUNTRY = 'AQ';
 export const newOrderId = (label = 'order') => `${label}-${randomUUID().slice(0, 8)}`;
 
 /** A Lambda context, as the runtime passes one (idempotency reads the remaining time from it). */
-export const lambdaContext = (functionName = 'order-test'): Context => ({
+export const lambdaContext = (functionName = 'service-test'): Context => ({
   callbackWaitsForEmptyEventLoop: true,
   functionName,
   functionVersion: '$LATEST',

@@ -3,12 +3,12 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createOrderRepository } from '../../../services/order/adapters/order-repository.js';
-import type { Deps } from '../../../services/order/order-service.js';
+import type { Deps } from '../../../services/order/handlers/deps.js';
 import { Sources } from '../../../shared/events/index.js';
 import { createPublisher } from '../../../shared/publisher.js';
 import { createTables, localDynamo } from '../../support/aws.js';
 import { startTestBus, TEST_BUS } from '../../support/bus.js';
-import { manualClock } from './fixtures.js';
+import { manualClock } from './events.js';
 
 /** The name of the failing middleware `failNextPutEvents` adds. */
 const FAIL_PUT_EVENTS = 'failNextPutEvents';
@@ -43,6 +43,7 @@ export const orderTestbed = async () => {
     logger,
     repository,
     tables,
+    documentClient,
     /** Every item of a table (a test may scan; the service never does). */
     scan,
     /** The published details of one detail-type for one order. */
