@@ -98,6 +98,44 @@ const page = <T>(items: T[], input: Input): { items: T[]; NextToken?: string } =
 /** The fields TestEventPattern requires of its event, per the API reference. */
 const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
 
+/** TestEventPattern: the API's length constraint, the pattern's validity and complexity, the event's fields. */
+const testEventPattern = (input: Input) => {
+  const text = String(input.EventPattern);
+  if (text.length > MAX_PATTERN_LENGTH) {
+    throw new ApiError(
+      'ValidationException',
+      `1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PATTERN_LENGTH}`,
+    );
+  }
+  let pattern: unknown;
+  try {
+    pattern = JSON.parse(text);
+    validatePattern(pattern);
+  } catch (error) {
+    throw new ApiError(
+      'InvalidEventPatternException',
+      `Event pattern is not valid. Reason: ${(error as Error).message}`,
+    );
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(String(input.Event));
+  } catch {
+    throw new ApiError(
+      'ValidationException',
+      'Parameter Event is not valid. Reason: Event is not valid JSON.',
+    );
+  }
+  const missing = REQUIRED_EVENT_FIELDS.filter((field) => (event as Input | null)?.[field] === undefined);
+  if (missing.length > 0) {
+    throw new ApiError(
+      'ValidationException',
+      `Parameter Event is not valid. Reason: missing ${missing.join(', ')}.`,
+    );
+  }
+  return { Result: matchesPattern(pattern, event) };
+};
+
 const operations = (options: EventBridgeServerOptions): Record<string, Operation> => {
   const { account, region, busName } = options;
   const busArn = (name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
@@ -164,42 +202,7 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
       };
     },
 
-    TestEventPattern: (input) => {
-      const text = String(input.EventPattern);
-      if (text.length > MAX_PATTERN_LENGTH) {
-        throw new ApiError(
-          'ValidationException',
-          `1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PATTERN_LENGTH}`,
-        );
-      }
-      let pattern: unknown;
-      try {
-        pattern = JSON.parse(text);
-        validatePattern(pattern);
-      } catch (error) {
-        throw new ApiError(
-          'InvalidEventPatternException',
-          `Event pattern is not valid. Reason: ${(error as Error).message}`,
-        );
-      }
-      let event: unknown;
-      try {
-        event = JSON.parse(String(input.Event));
-      } catch {
-        throw new ApiError(
-          'ValidationException',
-          'Parameter Event is not valid. Reason: Event is not valid JSON.',
-        );
-      }
-      const missing = REQUIRED_EVENT_FIELDS.filter((field) => (event as Input | null)?.[field] === undefined);
-      if (missing.length > 0) {
-        throw new ApiError(
-          'ValidationException',
-          `Parameter Event is not valid. Reason: missing ${missing.join(', ')}.`,
-        );
-      }
-      return { Result: matchesPattern(pattern, event) };
-    },
+    TestEventPattern: testEventPattern,
 
     ListRules: (input) => {
       const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
