@@ -1,9 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { payloadFiles, readPayload } from '../../infra/local/saga/scenarios.js';
 import { PROJECT_ROOT } from '../../infra/project.js';
@@ -47,79 +47,196 @@ describe('the saga command line', () => {
     expect(stdout).toContain('Every saga ended as test/payloads/README.md says it must');
   }, 180_000);
 
-  it('serve runs until SIGTERM, answers put-events, timeline and dlq, and leaves no Java process', async () => {
-    const [eventBridgePort, dynamoDbPort] = [await freePort(), await freePort()];
-    const server = spawn(
-      TSX,
-      [CLI, 'serve', '--eventbridge-port', `${eventBridgePort}`, '--dynamodb-port', `${dynamoDbPort}`],
-      {
-        cwd: PROJECT_ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    try {
-      const banner = await outputUntil(server, 'Ctrl-C stops it.', 120_000);
-      const endpoint = `http://127.0.0.1:${eventBridgePort}`;
-      expect(banner).toContain(`aws events put-events --endpoint-url ${endpoint}`);
-      expect(banner).toContain(`aws dynamodb scan --endpoint-url http://127.0.0.1:${dynamoDbPort}`);
-
-      const put = await saga(['put-events', 'test/payloads/scenario-7.json', '--endpoint-url', endpoint]);
-      expect(put.stdout).toMatch(/^OrderPlaced #1: [0-9a-f-]{36}$/m);
-
-      const orderId = '40063fe3-56d9-4c51-b91f-71929834ce03';
-      let timeline = '';
-      for (
-        const deadline = Date.now() + 30_000;
-        !timeline.includes('SagaAudited') && Date.now() < deadline;
-      ) {
-        timeline = (await saga(['timeline', orderId, '--endpoint-url', endpoint])).stdout;
-      }
-      expect(timeline).toMatch(
-        /OrderPlaced[\s\S]*PaymentProcessed[\s\S]*InventoryReserved[\s\S]*OrderConfirmed[\s\S]*SagaAudited/,
-      );
-      const mermaid = (await saga(['timeline', orderId, '--mermaid', '--endpoint-url', endpoint])).stdout;
-      expect(mermaid).toMatch(/^sequenceDiagram/);
-      expect(mermaid).toContain('Payment->>Inventory: PaymentProcessed');
-      expect((await saga(['dlq', 'list', '--endpoint-url', endpoint])).stdout).toContain(
-        'Every dead-letter queue is empty.',
-      );
-
-      // A PaymentProcessed its schema refuses exhausts inventory's retries and waits in a DLQ; a redrive sends
-      // it again (refused again) and audits again only the sagas that ended.
-      const refused = 'cli-refused-order-1';
-      await new EventBridgeClient({ ...LOCAL_AWS, endpoint }).send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: readPayload('scenario-7.json')[0]?.EventBusName,
-              Source: 'shop.payments',
-              DetailType: 'PaymentProcessed',
-              Detail: JSON.stringify({ orderId: refused }),
-            },
-          ],
-        }),
-      );
-      let deadLetters = '';
-      for (const deadline = Date.now() + 30_000; !deadLetters.includes(refused) && Date.now() < deadline; ) {
-        deadLetters = (await saga(['dlq', 'list', '--endpoint-url', endpoint])).stdout;
-      }
-      expect(deadLetters).toMatch(/InvalidEventError/);
-      const redrive = (await saga(['dlq', 'redrive', '--endpoint-url', endpoint])).stdout;
-      expect(redrive).toContain('Redrove 1 message(s)');
-      expect(redrive).toContain(`${refused}: not ended yet, not audited`);
-      expect(await javaOnPort(dynamoDbPort)).toBe(true);
-    } finally {
-      server.kill('SIGTERM');
-    }
-    const [code] = await once(server, 'exit');
-    expect(code).toBe(0);
-    expect(await javaOnPort(dynamoDbPort)).toBe(false);
-  }, 180_000);
-
   it('refuses an unknown command with a usage error', async () => {
     await expect(saga(['frobnicate'])).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('unknown command frobnicate'),
     });
   });
+
+  it.each([
+    [['serve', '--eventbridge-port', '99999'], '--eventbridge-port must be a port number from 1 to 65535'],
+    [['serve', '--dynamodb-port', '80a'], '--dynamodb-port must be a port number from 1 to 65535'],
+    [['demo', '--time-scale', 'fast'], '--time-scale must be a number above 0'],
+    [['demo', '--time-scale', '0'], '--time-scale must be a number above 0'],
+    [['chaos', '--sagas', '0'], '--sagas must be a whole number of at least 1'],
+    [['chaos', '--seed', '1.5'], '--seed must be a whole number of at least 0'],
+    [['chaos', '--faults', 'gremlins'], '--faults: no preset "gremlins"'],
+    [['timeline', 'o-1', '--endpoint-url', 'localhost:4010'], '--endpoint-url must be an http(s) URL'],
+    [['timeline', 'o-1', '--json', '--mermaid'], '--json and --mermaid exclude each other'],
+    [['dlq', 'purge'], 'dlq takes list or redrive, not purge'],
+    [['dlq', 'list', '--queue', ''], '--queue must not be empty'],
+    [['demo', '--verbose=yes'], "Option '--verbose' does not take an argument"],
+  ])('refuses %j with one line naming the flag, and exit code 2', async (args, message) => {
+    const failure = await saga(args).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    const [first, ...rest] = (failure?.stderr ?? '').trimEnd().split('\n');
+    expect(first).toMatch(/^saga: \S/);
+    expect(first).toContain(message);
+    expect(rest).toEqual(['Run `saga help` for usage.']);
+  });
+
+  it.each([
+    ['test/payloads/no-such-file.json', 'cannot read test/payloads/no-such-file.json: no such file'],
+    ['README.md', 'README.md is not valid JSON'],
+    ['package.json', 'package.json must hold a non-empty JSON array of PutEvents entries'],
+    ['test/payloads', 'cannot read test/payloads: it is a directory'],
+  ])('put-events %s: one line that names the file, exit code 2', async (file, message) => {
+    const failure = await saga(['put-events', file, '--endpoint-url', 'http://127.0.0.1:9']).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr.startsWith(`saga: ${message}`)).toBe(true);
+    expect(failure?.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+/** A poison message: a PaymentProcessed its schema refuses, which inventory's function fails on every run. */
+const poison = (orderId: string, busName: string | undefined) => ({
+  EventBusName: busName,
+  Source: 'shop.payments',
+  DetailType: 'PaymentProcessed',
+  Detail: JSON.stringify({ orderId }),
+});
+
+/** Reads a stream as a slow reader does: a pause after every chunk, so the writer fills the pipe. */
+const readSlowly = async (stream: NodeJS.ReadableStream) => {
+  let text = '';
+  for await (const chunk of stream) {
+    text += (chunk as Buffer).toString();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return text;
+};
+
+describe('the saga command line on a running serve', () => {
+  let server: ChildProcess;
+  let endpoint = '';
+  let dynamoDbPort = 0;
+  const busName = readPayload('scenario-7.json')[0]?.EventBusName;
+  const local = (operation: string, body: unknown = {}) =>
+    fetch(endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': `LocalRuntime.${operation}` },
+      body: JSON.stringify(body),
+    }).then((response) => response.json() as Promise<Record<string, unknown>>);
+  const putAll = async (entries: ReturnType<typeof poison>[]) => {
+    const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint });
+    try {
+      for (let i = 0; i < entries.length; i += 10) {
+        const response = await client.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
+        expect(response.FailedEntryCount).toBe(0);
+      }
+    } finally {
+      client.destroy();
+    }
+  };
+
+  beforeAll(async () => {
+    const eventBridgePort = await freePort();
+    dynamoDbPort = await freePort();
+    server = spawn(
+      TSX,
+      [CLI, 'serve', '--eventbridge-port', `${eventBridgePort}`, '--dynamodb-port', `${dynamoDbPort}`],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const banner = await outputUntil(server, 'Ctrl-C stops it.', 120_000);
+    endpoint = `http://127.0.0.1:${eventBridgePort}`;
+    expect(banner).toContain(`aws events put-events --endpoint-url ${endpoint}`);
+    expect(banner).toContain(`aws dynamodb scan --endpoint-url http://127.0.0.1:${dynamoDbPort}`);
+    expect(banner).toContain(
+      'Everything is in memory: stopping serve loses every table, event and dead letter.',
+    );
+  }, 150_000);
+
+  afterAll(async () => {
+    server.kill('SIGTERM');
+    const [code] = await once(server, 'exit');
+    expect(code).toBe(0);
+    expect(await javaOnPort(dynamoDbPort)).toBe(false);
+  }, 60_000);
+
+  it('answers put-events, timeline and dlq while serve runs', async () => {
+    const put = await saga(['put-events', 'test/payloads/scenario-7.json', '--endpoint-url', endpoint]);
+    expect(put.stdout).toMatch(/^OrderPlaced #1: [0-9a-f-]{36}$/m);
+
+    const orderId = '40063fe3-56d9-4c51-b91f-71929834ce03';
+    let timeline = '';
+    for (const deadline = Date.now() + 30_000; !timeline.includes('SagaAudited') && Date.now() < deadline; ) {
+      timeline = (await saga(['timeline', orderId, '--endpoint-url', endpoint])).stdout;
+    }
+    expect(timeline).toMatch(
+      /OrderPlaced[\s\S]*PaymentProcessed[\s\S]*InventoryReserved[\s\S]*OrderConfirmed[\s\S]*SagaAudited/,
+    );
+    const mermaid = (await saga(['timeline', orderId, '--mermaid', '--endpoint-url', endpoint])).stdout;
+    expect(mermaid).toMatch(/^sequenceDiagram/);
+    expect(mermaid).toContain('Payment->>Inventory: PaymentProcessed');
+    expect((await saga(['dlq', 'list', '--endpoint-url', endpoint])).stdout).toContain(
+      'Every dead-letter queue is empty.',
+    );
+    expect(await javaOnPort(dynamoDbPort)).toBe(true);
+  }, 180_000);
+
+  it('timeline prints a malformed event raw instead of failing on it', async () => {
+    const orderId = 'cli-malformed-order-1';
+    const detail = { orderId, items: 'none', amountCents: 'lots', currency: 'US', shipTo: {} };
+    await putAll([
+      {
+        EventBusName: busName,
+        Source: 'shop.orders',
+        DetailType: 'OrderPlaced',
+        Detail: JSON.stringify(detail),
+      },
+    ]);
+
+    const { stdout } = await saga(['timeline', orderId, '--endpoint-url', endpoint]);
+    expect(stdout).toMatch(/OrderPlaced\s+malformed: \{"orderId":"cli-malformed-order-1","items":"none"/);
+    const mermaid = (await saga(['timeline', orderId, '--mermaid', '--endpoint-url', endpoint])).stdout;
+    expect(mermaid).toContain('OrderPlaced: malformed: {');
+  }, 180_000);
+
+  it('dlq list piped to a slow reader prints every row, each cut to a sane width', async () => {
+    const count = 500;
+    const longId = `cli-long-${'x'.repeat(10_000)}`;
+    const orderIds = [longId, ...Array.from({ length: count - 1 }, (_, i) => `cli-poison-${i}`)];
+    await putAll(orderIds.map((id) => poison(id, busName)));
+    // Other tests' malformed events may wait in the DLQs too: every dead letter is a row.
+    let held = 0;
+    for (const deadline = Date.now() + 120_000; held < count && Date.now() < deadline; ) {
+      await local('Idle', { timeoutMs: 60_000 });
+      const { queues } = (await local('ListDeadLetters')) as { queues: { messages: unknown[] }[] };
+      held = queues.reduce((sum, q) => sum + q.messages.length, 0);
+    }
+
+    const child = spawn(TSX, [CLI, 'dlq', 'list', '--endpoint-url', endpoint], { cwd: PROJECT_ROOT });
+    const [piped, [code]] = await Promise.all([readSlowly(child.stdout), once(child, 'exit')]);
+
+    expect(code).toBe(0);
+    const lines = piped.trimEnd().split('\n');
+    expect(held).toBeGreaterThanOrEqual(count);
+    expect(lines).toHaveLength(held + 2);
+    for (const id of orderIds.slice(1)) expect(piped).toContain(` ${id} `);
+    expect(piped).toContain(`cli-long-${'x'.repeat(20)}`);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(260);
+  }, 300_000);
+
+  it('dlq redrive says how many were dead-lettered again, and exits 1', async () => {
+    const { queues } = (await local('ListDeadLetters')) as { queues: { messages: unknown[] }[] };
+    const held = queues.reduce((sum, q) => sum + q.messages.length, 0);
+    expect(held).toBeGreaterThan(0);
+
+    const failure = await saga(['dlq', 'redrive', '--endpoint-url', endpoint]).then(
+      () => undefined,
+      (error: { code: number; stdout: string }) => error,
+    );
+
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toContain(`Redrove ${held} message(s)`);
+    expect(failure?.stdout).toContain(`${held} of ${held} dead-lettered again`);
+    expect(failure?.stdout).toContain('cli-poison-0: not ended yet, not audited');
+  }, 300_000);
 });

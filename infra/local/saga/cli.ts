@@ -3,44 +3,42 @@
  * `saga`: the command line of the local runtime. `saga demo` is what `npm start` runs.
  * Run `saga help` (or `npm run saga -- help`) for the commands and their flags.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { STACK_NAME } from '../../project.js';
-import { FaultPlanError, FaultPresetNames, parseFaultPlan } from '../chaos/fault-plan.js';
+import { FaultPresetNames } from '../chaos/fault-plan.js';
 import { formatReport, formatViolations } from '../chaos/report.js';
 import { runChaos } from '../chaos/run.js';
 import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
-import type { DeadLetterQueue, LoggedEvent } from '../emulator/runtime.js';
-import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
+import type { LoggedEvent } from '../emulator/runtime.js';
 import { BENCH_HELP, benchCommand } from './bench/command.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
-import { eventOfDeadLetter } from './dead-letters.js';
 import { formatSummary, runDemo } from './demo.js';
-import { type PayloadEntry, scenarioStock } from './scenarios.js';
+import { listCommand, redriveCommand } from './dlq.js';
+import { readEntriesFile } from './entries-file.js';
+import { type Flags, parseCommandLine, UsageError } from './flags.js';
+import { DEFAULT_ENDPOINT, localCall, sagaEvents } from './local-call.js';
+import { err, exitWhenDrained, out } from './output.js';
+import { scenarioStock } from './scenarios.js';
 import { summarize } from './summaries.js';
-import { table } from './text-table.js';
-import { consumersOf, formatTimeline, mermaidOf, timelineOf } from './timeline.js';
+import { consumersOf, formatTimeline, mermaidOf } from './timeline.js';
 
 // The AWS SDK warns once per process that its 2027 releases will need Node 22: noise in a CLI's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:4010';
-
 const HELP = `saga — run the order saga's CDK template offline
 
-Usage:
+Usage (from a clone: npm run saga -- <command> [flags]):
   saga demo [--verbose] [--time-scale N]     synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
   saga serve [--eventbridge-port N] [--dynamodb-port N] [--verbose]
                                              start the runtime (defaults 4010 and 8000, loopback) and keep it
-                                             running until Ctrl-C
+                                             running until Ctrl-C; everything is in memory: stopping it loses
+                                             every table, event and dead letter
   saga put-events <file> [--endpoint-url URL]
                                              send a put-events entries file to a running runtime, or to AWS
                                              when no endpoint is given
@@ -48,7 +46,8 @@ Usage:
                                              a saga's events in order, from a running runtime
   saga dlq [list | redrive] [--queue NAME] [--endpoint-url URL]
                                              the events that exhausted their retries; redrive sends them again,
-                                             waits for them to run, and audits their sagas again
+                                             waits for them to run, and audits their sagas again; exits 1 when
+                                             any was dead-lettered again
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
@@ -66,38 +65,11 @@ ${BENCH_HELP}
   saga help
 
 Flags:
-  --time-scale N     the compressed clock: AWS delays (retry backoff, Wait states) take delay × N (default 0.01:
-                     a minute of Lambda retry backoff passes in 0.6 s)
+  --time-scale N     the compressed clock, above 0 and at most 1: AWS delays (retry backoff, Wait states) take
+                     delay × N (default 0.01: a minute of Lambda retry backoff passes in 0.6 s)
   --verbose          print every function's log lines
   --endpoint-url     the local runtime's EventBridge endpoint (default ${DEFAULT_ENDPOINT} for timeline and dlq)
 `;
-
-const out = (line = '') => process.stdout.write(`${line}\n`);
-
-class UsageError extends Error {}
-
-/** Calls one of the runtime's own operations on a running `saga serve`. */
-const localCall = async (endpoint: string, operation: string, body: unknown = {}) => {
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `LocalRuntime.${operation}` },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new Error(`No local runtime answers at ${endpoint}: start one with \`saga serve\``);
-  }
-  const payload = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${operation} failed: ${String(payload.message ?? response.status)}`);
-  return payload;
-};
-
-/** The events of one saga, from a running runtime's event log. */
-const sagaEvents = async (endpoint: string, orderId: string): Promise<LoggedEvent[]> => {
-  const { events } = (await localCall(endpoint, 'Events')) as { events: LoggedEvent[] };
-  return timelineOf(events, orderId);
-};
 
 const printFunctionLog = (verbose: boolean) => (fn: string, line: string) => {
   if (verbose) process.stderr.write(`[${fn}] ${line}\n`);
@@ -165,13 +137,14 @@ const serve = async (flags: Flags) => {
   out(`  EventBridge  ${eventBridge}   bus ${runtime.app.bus.name}`);
   out(`  DynamoDB     ${dynamoDb}`);
   out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
+  out('  Everything is in memory: stopping serve loses every table, event and dead letter.');
   out();
   out('Try (any credentials and region will do):');
   out(`  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${runtime.app.region}`);
   out(`  aws events put-events --endpoint-url ${eventBridge} --entries file://test/payloads/scenario-7.json`);
   out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tableNames(runtime).audit}`);
-  out(`  npx saga timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
-  out(`  npx saga dlq list --endpoint-url ${eventBridge}`);
+  out(`  npm run saga -- timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
+  out(`  npm run saga -- dlq list --endpoint-url ${eventBridge}`);
   out();
   out('Ctrl-C stops it.');
   await new Promise<void>((done) => {
@@ -194,7 +167,7 @@ const serve = async (flags: Flags) => {
 
 const putEvents = async (file: string | undefined, flags: Flags) => {
   if (!file) throw new UsageError('put-events needs a file: saga put-events test/payloads/scenario-7.json');
-  const entries = JSON.parse(readFileSync(resolve(file), 'utf8')) as PayloadEntry[];
+  const entries = readEntriesFile(file);
   const client = new EventBridgeClient(
     flags.endpointUrl ? { ...LOCAL_AWS, endpoint: flags.endpointUrl } : {},
   );
@@ -227,46 +200,9 @@ const timeline = async (orderId: string | undefined, flags: Flags) => {
 
 const dlq = async (action: string | undefined, flags: Flags) => {
   const endpoint = flags.endpointUrl ?? DEFAULT_ENDPOINT;
-  if (action === 'redrive') {
-    const held = (await localCall(endpoint, 'ListDeadLetters')) as { queues: DeadLetterQueue[] };
-    const orderIds = new Set(
-      held.queues
-        .flatMap((queue) => queue.messages.map((m) => eventOfDeadLetter(m.body).orderId ?? []))
-        .flat(),
-    );
-    const { redriven } = await localCall(endpoint, 'Redrive', { queue: flags.queue });
-    out(`Redrove ${String(redriven)} message(s); waiting for them to run`);
-    await localCall(endpoint, 'Idle', { timeoutMs: 120_000 });
-    // As an operator does after a redrive: audit again each saga whose dead letters ran (see audit-again.ts).
-    for (const orderId of orderIds) {
-      const input = auditInputOf(orderId, await sagaEvents(endpoint, orderId));
-      if (!input) {
-        out(`  ${orderId}: not ended yet, not audited`);
-        continue;
-      }
-      const { output } = (await localCall(endpoint, 'StartExecution', {
-        stateMachine: AUDIT_STATE_MACHINE,
-        input,
-      })) as { output: { consistent: boolean; findings: string[] } };
-      const verdict = output.consistent ? 'consistent' : `INCONSISTENT: ${output.findings.join(', ')}`;
-      out(`  ${orderId}: audited again, ${input.outcome}, ${verdict}`);
-    }
-    return 0;
-  }
-  if (action !== undefined && action !== 'list')
-    throw new UsageError(`dlq takes list or redrive, not ${action}`);
-  const { queues } = (await localCall(endpoint, 'ListDeadLetters')) as { queues: DeadLetterQueue[] };
-  const rows = queues.flatMap((queue) =>
-    queue.messages.map(({ from, body, reason }) => [
-      queue.queueName,
-      from.kind === 'function' ? from.functionName : `${from.ruleName} → ${from.targetId}`,
-      eventOfDeadLetter(body).orderId ?? '-',
-      reason,
-    ]),
-  );
-  if (rows.length === 0) out('Every dead-letter queue is empty.');
-  else for (const line of table(['queue', 'from', 'order', 'reason'], rows)) out(line);
-  return 0;
+  if (action === 'redrive') return redriveCommand(endpoint, flags.queue);
+  if (action === undefined || action === 'list') return listCommand(endpoint);
+  throw new UsageError(`dlq takes list or redrive, not ${action}`);
 };
 
 const seedStockCommand = async (flags: Flags) => {
@@ -282,30 +218,13 @@ const seedStockCommand = async (flags: Flags) => {
   }
 };
 
-const chaos = async (
-  flags: Flags,
-  values: { sagas?: string | undefined; seed?: string | undefined; faults?: string | undefined },
-) => {
-  const whole = (name: string, text: string | undefined, fallback: number, min: number) => {
-    const value = number(name, text, fallback) ?? fallback;
-    if (!Number.isInteger(value) || value < min)
-      throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${text}`);
-    return value;
-  };
-  let faults: ReturnType<typeof parseFaultPlan>;
-  try {
-    faults = parseFaultPlan(values.faults ?? 'all');
-  } catch (error) {
-    if (error instanceof FaultPlanError) throw new UsageError(error.message);
-    throw error;
-  }
+const chaos = async (flags: Flags) => {
   // With --json, stdout carries the JSON only: progress goes to stderr.
-  const progress = flags.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
   const report = await runChaos({
-    sagas: whole('sagas', values.sagas, 1000, 1),
-    seed: whole('seed', values.seed, 1, 0),
-    faults,
-    log: progress,
+    sagas: flags.sagas,
+    seed: flags.seed,
+    faults: flags.faults,
+    log: flags.json ? err : out,
     ...(flags.timeScale !== undefined && { timeScale: flags.timeScale }),
     ...(flags.verbose && { onFunctionLog: printFunctionLog(true) }),
   });
@@ -319,63 +238,14 @@ const chaos = async (
   return report.violationCount === 0 ? 0 : 1;
 };
 
-type Flags = {
-  verbose: boolean;
-  json: boolean;
-  mermaid: boolean;
-  timeScale?: number;
-  eventBridgePort: number;
-  dynamoDbPort: number;
-  endpointUrl?: string;
-  queue?: string;
-  table?: string;
-};
-
-const number = (name: string, text: string | undefined, fallback?: number) => {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0)
-    throw new UsageError(`--${name} must be a non-negative number, not ${text}`);
-  return value;
-};
-
 /** Runs one command; returns the process exit code. */
 export const main = async (argv: string[]): Promise<number> => {
+  // bench parses its own flags (saga/bench/flags.ts).
   if (argv[0] === 'bench') return benchCommand(argv.slice(1));
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      verbose: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      mermaid: { type: 'boolean', default: false },
-      'time-scale': { type: 'string' },
-      'eventbridge-port': { type: 'string' },
-      'dynamodb-port': { type: 'string' },
-      'endpoint-url': { type: 'string' },
-      queue: { type: 'string' },
-      sagas: { type: 'string' },
-      seed: { type: 'string' },
-      faults: { type: 'string' },
-      table: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const flags: Flags = {
-    verbose: values.verbose ?? false,
-    json: values.json ?? false,
-    mermaid: values.mermaid ?? false,
-    timeScale: number('time-scale', values['time-scale']),
-    eventBridgePort: number('eventbridge-port', values['eventbridge-port'], 4010) ?? 4010,
-    dynamoDbPort: number('dynamodb-port', values['dynamodb-port'], 8000) ?? 8000,
-    endpointUrl: values['endpoint-url'],
-    queue: values.queue,
-    table: values.table,
-  };
-  const [command, argument] = positionals;
-  if (values.help || command === 'help' || command === undefined) {
+  const { command, argument, help, flags } = parseCommandLine(argv);
+  if (help || command === 'help' || command === undefined) {
     out(HELP);
-    return command === undefined && !values.help ? 2 : 0;
+    return command === undefined && !help ? 2 : 0;
   }
   switch (command) {
     case 'demo':
@@ -389,7 +259,7 @@ export const main = async (argv: string[]): Promise<number> => {
     case 'dlq':
       return dlq(argument, flags);
     case 'chaos':
-      return chaos(flags, values);
+      return chaos(flags);
     case 'seed-stock':
       return seedStockCommand(flags);
     default:
@@ -397,15 +267,20 @@ export const main = async (argv: string[]): Promise<number> => {
   }
 };
 
-/** Runs the CLI and exits with its code; errors are printed as one line, usage errors with a hint. */
-export const run = (argv: string[]) =>
-  main(argv).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`saga: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (error instanceof UsageError) process.stderr.write('Run `saga help` for usage.\n');
-      process.exit(error instanceof UsageError ? 2 : 1);
-    },
-  );
+/**
+ * Runs the CLI and exits with its code once its output is drained; errors are printed as one line, usage
+ * errors (exit 2) with a hint.
+ */
+export const run = async (argv: string[]): Promise<never> => {
+  let code: number;
+  try {
+    code = await main(argv);
+  } catch (error) {
+    err(`saga: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UsageError && error.hint) err('Run `saga help` for usage.');
+    code = error instanceof UsageError ? 2 : 1;
+  }
+  return exitWhenDrained(code);
+};
 
 if (import.meta.url === `file://${process.argv[1]}`) await run(process.argv.slice(2));

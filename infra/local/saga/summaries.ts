@@ -1,4 +1,5 @@
 import {
+  eventByDetailType,
   type InventoryReleased,
   type InventoryReservationFailed,
   type InventoryReserved,
@@ -21,8 +22,24 @@ export const money = (amountCents: number, currency: string): string => {
 
 const units = (items: { quantity: number }[]) => items.reduce((sum, item) => sum + item.quantity, 0);
 
-/** One line that says what an event of the saga means, for timelines. */
+/** The most characters of a malformed event's detail a summary shows (`timeline --json` shows it whole). */
+const RAW_WIDTH = 200;
+
+/**
+ * One line that says what an event of the saga means, for timelines. An event of the contract whose detail
+ * its schema refuses (a forged or broken event, as dead-letter queues hold) is shown raw, never summarized:
+ * its fields cannot be trusted to exist or to mean what the contract says.
+ */
 export const summarize = (detailType: string, detail: Record<string, unknown>): string => {
+  const definition = eventByDetailType(detailType);
+  if (definition && !definition.detail.safeParse(detail).success) {
+    const raw = JSON.stringify(detail) ?? String(detail);
+    return `malformed: ${raw.length > RAW_WIDTH ? `${raw.slice(0, RAW_WIDTH - 1)}…` : raw}`;
+  }
+  return summarizeValid(detailType, detail);
+};
+
+const summarizeValid = (detailType: string, detail: Record<string, unknown>): string => {
   switch (detailType) {
     case 'OrderPlaced': {
       const d = detail as OrderPlaced;

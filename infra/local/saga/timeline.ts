@@ -51,10 +51,7 @@ export const consumersOf = (app: LocalApp): Record<string, string[]> => {
 export const mermaidOf = (events: readonly LoggedEvent[], consumers: Record<string, string[]>): string => {
   const lines = ['sequenceDiagram', ...PARTICIPANTS.map((participant) => `  participant ${participant}`)];
   for (const { event } of events) {
-    const from =
-      event.source === 'shop.orders' && event['detail-type'] === 'OrderPlaced'
-        ? 'Customer'
-        : participantOf(event.source);
+    const from = participantOf(event.source);
     const text = `${event['detail-type']}: ${summarize(event['detail-type'], event.detail)}`;
     const targets = consumers[event['detail-type']] ?? [];
     if (targets.length === 0) lines.push(`  Note over ${from}: ${text}`);

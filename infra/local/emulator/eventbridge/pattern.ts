@@ -57,6 +57,30 @@ const fail = (message: string): never => {
 export const validatePattern = (pattern: unknown): void => {
   if (!isObject(pattern)) fail('Filter is not an object');
   validateObject(pattern as PatternObject, '', false);
+  if (alternativesOf(pattern as PatternObject) > MAX_ALTERNATIVES) {
+    fail(`Rule is too complex: its "${OR}" branches combine into more than ${MAX_ALTERNATIVES} alternatives`);
+  }
+};
+
+/** The most alternatives the `$or` branches of one pattern may combine into, as EventBridge bounds them. */
+export const MAX_ALTERNATIVES = 1000;
+
+/**
+ * How many plain patterns a pattern expands to once every `$or` is distributed: fields multiply, the
+ * branches of one `$or` add up. Capped just past the limit, so a hostile pattern cannot overflow it.
+ */
+const alternativesOf = (pattern: PatternObject): number => {
+  let product = 1;
+  for (const [key, value] of Object.entries(pattern)) {
+    const factor =
+      key === OR && Array.isArray(value)
+        ? value.reduce((sum: number, branch) => sum + alternativesOf(branch as PatternObject), 0)
+        : isObject(value)
+          ? alternativesOf(value)
+          : 1;
+    product = Math.min(product * factor, MAX_ALTERNATIVES + 1);
+  }
+  return product;
 };
 
 const validateObject = (pattern: PatternObject, path: string, insideOr: boolean): void => {

@@ -13,7 +13,7 @@ export type PutEventsRequestEntry = {
   Detail?: string;
   Resources?: string[];
   EventBusName?: string;
-  Time?: number | string;
+  Time?: number;
   TraceHeader?: string;
 };
 
@@ -41,10 +41,24 @@ export const MAX_ENTRIES = 10;
 /** The most bytes the entries of one request may total, counted as `entrySize` does. */
 export const MAX_ENTRIES_BYTES = 256 * 1024;
 
-/** A request EventBridge rejects as a whole (HTTP 400 `ValidationException`). */
+/** The deepest nesting of a `Detail` PutEvents processes (API reference: "nested JSON up to 1000 levels"). */
+export const MAX_DETAIL_DEPTH = 1000;
+/** The range of a JSON integer PutEvents accepts: a signed 64-bit integer. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A request EventBridge rejects as a whole (HTTP 400): `ValidationException` for its limits, and
+ * `SerializationException` for a member of the wrong type, which the JSON protocol cannot read.
+ */
 export class PutEventsValidationError extends Error {
   override name = 'PutEventsValidationError';
-  readonly code = 'ValidationException';
+  constructor(
+    message: string,
+    readonly code: 'ValidationException' | 'SerializationException' = 'ValidationException',
+  ) {
+    super(message);
+  }
 }
 
 const utf8 = (text: unknown) => (typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : 0);
@@ -77,11 +91,64 @@ export const validatePutEventsRequest = (body: unknown): PutEventsRequestEntry[]
     throw refuse(listed, `Member must have length less than or equal to ${MAX_ENTRIES}`);
   }
   const typed = entries.map((entry) => (typeof entry === 'object' && entry !== null ? entry : {}));
+  typed.forEach(checkMemberTypes);
   const total = typed.reduce((sum, entry) => sum + entrySize(entry), 0);
   if (total > MAX_ENTRIES_BYTES) {
     throw new PutEventsValidationError('Total size of the entries in the request is over the limit.');
   }
   return typed as PutEventsRequestEntry[];
+};
+
+/**
+ * Refuses an entry whose `Time` is not a timestamp (epoch seconds on the wire, as the SDKs and the CLI send
+ * it) or whose `Resources` is not a list of strings: the JSON protocol fails the whole request on them.
+ */
+const checkMemberTypes = (entry: PutEventsRequestEntry, index: number): void => {
+  const refuse = (member: string, expected: string) =>
+    new PutEventsValidationError(
+      `Entries[${index}].${member} is not ${expected}; the request could not be read.`,
+      'SerializationException',
+    );
+  const { Time: time, Resources: resources } = entry as { Time?: unknown; Resources?: unknown };
+  if (
+    time != null &&
+    (typeof time !== 'number' || !Number.isFinite(time) || Math.abs(time) > 253_402_300_799)
+  )
+    throw refuse('Time', 'a timestamp (seconds since the epoch)');
+  if (resources != null && !(Array.isArray(resources) && resources.every((r) => typeof r === 'string')))
+    throw refuse('Resources', 'a list of strings');
+};
+
+/**
+ * Whether a `Detail` text stays within what PutEvents processes: nesting at most `MAX_DETAIL_DEPTH` deep,
+ * every integer a signed 64-bit one, every number finite. One pass over the text, outside strings, before
+ * `JSON.parse` (which would round a large integer, and overflow its stack on deep nesting).
+ */
+export const withinDetailLimits = (text: string): boolean => {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') {
+      if (++depth > MAX_DETAIL_DEPTH) return false;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))?.[0] ?? c;
+      if (!numberWithinLimits(token)) return false;
+      i += token.length - 1;
+    }
+  }
+  return true;
+};
+
+const numberWithinLimits = (token: string): boolean => {
+  if (/^-?\d+$/.test(token)) {
+    const value = BigInt(token);
+    return value >= INT64_MIN && value <= INT64_MAX;
+  }
+  return token === '-' || Number.isFinite(Number(token));
 };
 
 const invalidArgument = (parameter: string) => ({
@@ -102,12 +169,13 @@ export const checkEntry = (
   if (isBlank(entry.DetailType)) return invalidArgument('DetailType');
   if (isBlank(entry.Detail)) return invalidArgument('Detail');
   try {
+    if (!withinDetailLimits(entry.Detail as string)) throw new Error('beyond what PutEvents processes');
     const detail: unknown = JSON.parse(entry.Detail as string);
     if (typeof detail === 'object' && detail !== null && !Array.isArray(detail)) {
       return { detail: detail as Record<string, unknown> };
     }
   } catch {
-    // Not JSON at all: reported below, exactly like JSON that is not an object.
+    // Not JSON at all, or beyond PutEvents' limits: reported below, like JSON that is not an object.
   }
   return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
 };
@@ -115,11 +183,9 @@ export const checkEntry = (
 /** An instant as EventBridge writes `time`: ISO-8601 in UTC, to the second. */
 export const formatEventTime = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const entryTime = (time: PutEventsRequestEntry['Time'], now: Date): Date => {
-  if (time === undefined || time === null) return now;
-  const date = typeof time === 'number' ? new Date(time * 1000) : new Date(time);
-  return Number.isNaN(date.getTime()) ? now : date;
-};
+// `Time` was checked by `validatePutEventsRequest`: absent, or epoch seconds.
+const entryTime = (time: PutEventsRequestEntry['Time'], now: Date): Date =>
+  typeof time === 'number' ? new Date(time * 1000) : now;
 
 /** Where an envelope is created: the account and region it carries, with an id source and a clock. */
 export type EnvelopeContext = {

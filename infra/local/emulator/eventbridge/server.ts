@@ -68,6 +68,8 @@ const TARGET_PREFIX = 'AWSEvents.';
 const LOCAL_TARGET_PREFIX = 'LocalRuntime.';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_PAGE = 100;
+/** The longest `EventPattern` the API takes (its length constraint; a rule's default quota is 2048). */
+const MAX_PATTERN_LENGTH = 4096;
 
 type Input = Record<string, unknown>;
 type Operation = (input: Input) => unknown;
@@ -122,11 +124,18 @@ const putEventsOperation = (options: EventBridgeServerOptions, input: Input) => 
   };
 };
 
-/** TestEventPattern: whether a pattern matches an event, both validated as EventBridge does. */
+/** TestEventPattern: the API's length constraint, the pattern's validity and complexity, the event's fields. */
 const testEventPattern = (input: Input) => {
+  const text = String(input.EventPattern);
+  if (text.length > MAX_PATTERN_LENGTH) {
+    throw new ApiError(
+      'ValidationException',
+      `1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PATTERN_LENGTH}`,
+    );
+  }
   let pattern: unknown;
   try {
-    pattern = JSON.parse(String(input.EventPattern));
+    pattern = JSON.parse(text);
     validatePattern(pattern);
   } catch (error) {
     throw new ApiError(
@@ -223,20 +232,30 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
   };
 };
 
+/**
+ * The request body as text. Past `MAX_BODY_BYTES` the rest is read and discarded, and the request fails
+ * with an AWS-shaped 413 once it has all arrived: a client still sending when its connection is cut sees
+ * a reset, not the error.
+ */
 const readBody = (request: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError('ValidationException', 'Request body is too large.', 413));
-        request.destroy();
-      } else {
-        chunks.push(chunk);
-      }
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => {
+      if (size <= MAX_BODY_BYTES) resolve(Buffer.concat(chunks).toString('utf8'));
+      else
+        reject(
+          new ApiError(
+            'RequestEntityTooLargeException',
+            `Request of ${size} bytes is over the limit of ${MAX_BODY_BYTES} bytes.`,
+            413,
+          ),
+        );
+    });
     request.on('error', reject);
   });
 

@@ -82,7 +82,7 @@ const localCall = async (endpoint: string, operation: string, body: unknown = {}
   try {
     response = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `SagaLocal.${operation}` },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `LocalRuntime.${operation}` },
       body: JSON.stringify(body),
     });
   } catch {
