@@ -28,7 +28,14 @@ export default defineConfig({
       { extends: true, test: { name: 'e2e', include: [tier('e2e')], globalSetup: RESOURCES } },
       {
         extends: true,
-        test: { name: 'chaos', include: [tier('chaos')], globalSetup: RESOURCES, testTimeout: 1_200_000 },
+        test: {
+          name: 'chaos',
+          // The fault matrix, and the fuzz of hostile events at its full size.
+          include: [tier('chaos'), 'test/e2e/fuzz.e2e.test.ts'],
+          env: { SAGA_FUZZ_BATCHES: '100' },
+          globalSetup: RESOURCES,
+          testTimeout: 1_200_000,
+        },
       },
     ],
   },
