@@ -108,6 +108,10 @@ export class SagaStack extends Stack {
       description: `Assume to place orders: the principal the bus accepts ${OrderPlaced.detailType} from`,
     });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });
+    new CfnOutput(this, 'ArchiveName', {
+      value: bus.archive.archiveName,
+      description: 'The archive of every event, for aws events start-replay (README, Operate on AWS)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: operations.topic.topicArn,
       description:

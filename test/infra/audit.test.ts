@@ -115,7 +115,7 @@ describe('the audit state machine', () => {
     [OrderCancelled, SagaOutcome.enum.CANCELLED],
   ] as const)('starts on %s with the order id and the outcome %s', (event, outcome) => {
     const starting = resourcesOfType(template, 'AWS::Events::Rule').flatMap(([, rule]) =>
-      (rule.Properties.Targets as { Arn: unknown; InputTransformer?: Record<string, unknown> }[])
+      ((rule.Properties.Targets ?? []) as { Arn: unknown; InputTransformer?: Record<string, unknown> }[])
         .filter((target) => refOf(target.Arn) === stateMachineId)
         .map((target) => ({ pattern: rule.Properties.EventPattern, input: target.InputTransformer })),
     );
