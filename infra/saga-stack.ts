@@ -103,8 +103,9 @@ export class SagaStack extends Stack {
       value: storefront.policy.managedPolicyArn,
       description: `Attach to what places orders: it may put ${OrderPlaced.detailType} on the saga bus, and nothing else`,
     });
-    new CfnOutput(this, 'StorefrontRoleArn', {
-      value: storefront.role.roleArn,
+    // Its name, not its ARN: the local runtime resolves a role's Ref (its logical id) but models no role ARN.
+    new CfnOutput(this, 'StorefrontRoleName', {
+      value: storefront.role.roleName,
       description: `Assume to place orders: the principal the bus accepts ${OrderPlaced.detailType} from`,
     });
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn });

@@ -103,7 +103,7 @@ describe('the storefront', () => {
     const [roleId] = holdersOf(policyId);
 
     expect(refOf(template.Outputs?.StorefrontPolicyArn?.Value)).toBe(policyId);
-    expect(refOf(template.Outputs?.StorefrontRoleArn?.Value)).toBe(roleId);
+    expect(refOf(template.Outputs?.StorefrontRoleName?.Value)).toBe(roleId);
     expect(statementsOfRole(template, roleId as string)).toStrictEqual([]);
   });
 });
