@@ -24,6 +24,8 @@ export type BackendOptions = {
   onEvents: (events: EventEnvelope[]) => void;
   /** The emulator's own operations, served by the bus as `X-Amz-Target: LocalRuntime.<name>`. */
   localOperations: Record<string, (body: unknown) => Promise<unknown>>;
+  /** More EventBridge operations of the bus (its archives' and replays'). */
+  busOperations?: Record<string, (input: Record<string, unknown>) => unknown>;
   /** Where each backend that started registers its stop, so a later failure stops it. */
   stops: (() => Promise<void>)[];
 };
@@ -57,6 +59,7 @@ const startBus = (options: BackendOptions): Promise<EventBridgeServer> => {
     account: app.account,
     region: app.region,
     localOperations: options.localOperations,
+    ...(options.busOperations && { moreOperations: options.busOperations }),
   });
 };
 

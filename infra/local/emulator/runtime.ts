@@ -8,11 +8,16 @@
 import { performance } from 'node:perf_hooks';
 import { startBackends } from './backends.js';
 import { CompressedClock } from './clock.js';
-import { functionOf, stateMachineOf } from './cloud-assembly/lookup.js';
+import { functionOf, ruleArnOf, stateMachineOf } from './cloud-assembly/lookup.js';
 import type { LocalApp, LocalStateMachine } from './cloud-assembly/model.js';
+import type { AlarmStatus } from './cloudwatch/alarms.js';
+import { createCloudWatch } from './cloudwatch/cloudwatch.js';
+import { countingExecutions, countingInvocations } from './cloudwatch/service-metrics.js';
 import type { EmulatorContext } from './context.js';
+import { createArchives, type Replay } from './eventbridge/archive.js';
 import { createDelivery } from './eventbridge/delivery.js';
 import type { EventEnvelope } from './eventbridge/put-events.js';
+import { replayOperations } from './eventbridge/replay-api.js';
 import { createRouter, scheduleRules, startSchedules } from './eventbridge/routing.js';
 import type { FaultHooks } from './fault-hooks.js';
 import { InFlight, until } from './in-flight.js';
@@ -23,6 +28,8 @@ import { LocalQueues, type QueueMessage } from './sqs/queues.js';
 import { emptyStats, type RuntimeStats } from './stats.js';
 import { runStateMachine } from './stepfunctions/state-machine.js';
 
+export type { AlarmStatus, AlarmTransition } from './cloudwatch/alarms.js';
+export type { Replay } from './eventbridge/archive.js';
 export type { DeadLetter, DeadLetterQueue } from './sqs/dead-letters.js';
 
 /** How to start the local runtime. */
@@ -95,6 +102,10 @@ export type Runtime = {
   pending(): string;
   /** A snapshot of the counters. */
   stats(): RuntimeStats;
+  /** The template's alarms, evaluated now, each with its state and every change of state so far. */
+  alarms(): AlarmStatus[];
+  /** The replays of the bus's archives started so far, with their progress. */
+  replays(): Replay[];
   /** Stops schedules and timers, the workers, the bus and DynamoDB Local. */
   stop(): Promise<void>;
 };
@@ -225,6 +236,8 @@ const localOperations = (runtime: () => Runtime): Record<string, (body: unknown)
     return {};
   },
   Stats: async () => runtime().stats(),
+  Alarms: async () => ({ alarms: runtime().alarms() }),
+  Replays: async () => ({ replays: runtime().replays() }),
 });
 
 /** Stops everything that started, in reverse order, reporting every failure together. */
@@ -243,9 +256,11 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
   const timeScale = options.timeScale ?? 0.01;
   const startedAt = performance.now();
   const now = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
+  const queues = new LocalQueues(app.queues, now);
+  const cloudWatch = createCloudWatch({ app, queues, now, timeScale });
   // Validate what can be refused before anything starts.
   const schedules = scheduleRules(app);
-  const router = createRouter(app);
+  const router = createRouter(app, (rule) => cloudWatch.metrics.ruleMatched(rule));
   const emulator: EmulatorContext = {
     app,
     clock: new CompressedClock(timeScale),
@@ -253,12 +268,19 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     stats: emptyStats(),
     random: options.random ?? Math.random,
     faults: options.faults ?? {},
-    queues: new LocalQueues(app.queues, now),
+    queues,
+    metrics: cloudWatch.metrics,
     log: (line) => options.onLog?.('runtime', line),
     now,
   };
-  const { stats, queues, inFlight } = emulator;
+  const { stats, inFlight } = emulator;
   const log = createEventLog();
+  const archives = createArchives({
+    app,
+    route: router.route,
+    inFlight,
+    ruleArnOf: (r) => ruleArnOf(app, r),
+  });
   const stops: (() => Promise<void>)[] = [];
   let stopped = false;
   let invokeAsync: InvokeAsync | undefined;
@@ -269,6 +291,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     if (stopped) return;
     stats.eventsPut += batch.length;
     log.append(batch.map((event) => ({ at: now(), event })));
+    archives.record(batch);
     for (const event of batch) router.route(event);
   };
 
@@ -296,6 +319,8 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     ...waits(inFlight, log),
     pending: () => inFlight.describe(),
     stats: () => ({ ...stats }),
+    alarms: () => cloudWatch.alarms(),
+    replays: () => [...archives.replays.values()].map((replay) => ({ ...replay })),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -314,15 +339,23 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       random: emulator.random,
       onEvents,
       localOperations: localOperations(() => handle as Runtime),
+      busOperations: replayOperations(app, archives, (r) => ruleArnOf(app, r)),
       stops,
     });
-    const pool = await startFunctions(options, emulator.faults, backends.baseEnv, timeScale);
+    const onLog = (fn: string, line: string) => {
+      cloudWatch.log(line);
+      options.onLog?.(fn, line);
+    };
+    const pool = await startFunctions({ ...options, onLog }, emulator.faults, backends.baseEnv, timeScale);
     stops.push(() => pool.close());
     // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
-    invokeAsync = createAsyncInvoker(emulator, (fn, event, fault) =>
-      pool.invoke(fn.functionName, event, fault),
+    invokeAsync = createAsyncInvoker(
+      emulator,
+      countingInvocations(emulator.metrics, (fn, event: unknown, fault) =>
+        pool.invoke(fn.functionName, event, fault),
+      ),
     );
-    execute = (stateMachine, input) =>
+    execute = countingExecutions(emulator.metrics, (stateMachine, input) =>
       runStateMachine({
         definition: stateMachine.definition,
         input,
@@ -330,7 +363,8 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
         eventBridge: backends.eventBridge,
         waitScale: timeScale,
         stateMachineArn: stateMachine.arn,
-      });
+      }),
+    );
     const startExecution = (stateMachine: LocalStateMachine, input: unknown) =>
       (execute as NonNullable<typeof execute>)(stateMachine, input);
     deliver = createDelivery(emulator, { invokeAsync, startExecution }, options.deliveryJitterMs ?? 5);
@@ -346,6 +380,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       },
       deliver: (event, rule, target) => ready(event, rule, target),
     });
+    cloudWatch.start(emulator.clock);
     handle = runtime(
       { eventBridge: backends.bus.url, dynamoDb: backends.dynamoDbEndpoint },
       backends.baseEnv,

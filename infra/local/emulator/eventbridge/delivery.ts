@@ -47,7 +47,7 @@ export const createDelivery = (
   targets: { invokeAsync: InvokeAsync; startExecution: StartExecution },
   jitterMs: number,
 ): Deliver => {
-  const { app, clock, inFlight, stats, faults, random, queues, log } = emulator;
+  const { app, clock, inFlight, stats, faults, random, queues, log, metrics } = emulator;
 
   const parseInput = (text: string, code: string): unknown => {
     try {
@@ -129,6 +129,7 @@ export const createDelivery = (
     const where = `${rule.name}/${target.id}`;
     if (target.deadLetterArn === undefined || !queues.queueOf(target.deadLetterArn)) {
       stats.lost++;
+      metrics.targetInvoked(rule, 'lost');
       log(
         `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): no DLQ`,
       );
@@ -148,6 +149,7 @@ export const createDelivery = (
       { kind: 'target-dlq', ruleName: rule.name, targetId: target.id },
     );
     stats.deadLettered++;
+    metrics.targetInvoked(rule, 'dead-lettered');
     log(`${where}: ${event['detail-type']} ${event.id} sent to the target's DLQ (${error.code})`);
   };
 
@@ -156,6 +158,7 @@ export const createDelivery = (
     try {
       hand(context, attempt);
       stats.deliveries++;
+      metrics.targetInvoked(context.rule, 'delivered');
       return;
     } catch (caught) {
       const error =
