@@ -15,9 +15,11 @@ import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { FaultHooks } from '../emulator/fault-hooks.js';
 import { seededRandom } from '../emulator/random.js';
 import type { Runtime } from '../emulator/runtime.js';
+import { firedAlarms } from '../saga/alarms.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
 import { formatTimeline, timelineOf } from '../saga/timeline.js';
+import { deadLetterAlarmViolations } from './alarms-check.js';
 import {
   createFaultInjector,
   describeFaultPlan,
@@ -253,6 +255,9 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
     for (const [why, n] of deadLetterReasons(runtime)) log(`  dead-lettered: ${n} × ${why}`);
     const redrivenBySaga = deadLettersBySaga(runtime);
+    const deadLetteredQueues = runtime
+      .deadLetters()
+      .flatMap((q) => (q.messages.length > 0 ? [q.queueName] : []));
     faultsOn = false;
     const { redriven } = await runtime.redrive();
     log(
@@ -268,7 +273,16 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const sagasEnded = Date.now();
 
     const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga);
-    const violations = checkInvariants(snapshot);
+    const alarms = runtime.alarms();
+    const alarmsFired = firedAlarms(alarms).map((fired) => fired.alarmName);
+    log(`  alarms fired: ${alarmsFired.join(', ') || 'none'}`);
+    const violations = [
+      ...checkInvariants(snapshot),
+      ...deadLetterAlarmViolations(alarms, [
+        ...deadLetteredQueues,
+        ...snapshot.deadLetters.map((d) => d.queueName),
+      ]),
+    ];
     const report = composeReport({
       options: { sagas: options.sagas, seed: options.seed, ...settings },
       faults: describeFaultPlan(plan),
@@ -276,6 +290,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       violations,
       faultCounts: injector.counts(),
       stats: runtime.stats(),
+      alarmsFired,
       deadLetteredBeforeRedrive: deadLettered,
       timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
       wallMs: Date.now() - started,

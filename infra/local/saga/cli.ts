@@ -17,10 +17,13 @@ import { runChaos } from '../chaos/run.js';
 import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { DeadLetterQueue, LoggedEvent } from '../emulator/runtime.js';
+import { alarmsCommand } from './alarms.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
 import { eventOfDeadLetter } from './dead-letters.js';
 import { formatSummary, runDemo } from './demo.js';
+import { DEFAULT_ENDPOINT, localCall } from './local-call.js';
+import { replayCommand } from './replay.js';
 import { type PayloadEntry, scenarioStock } from './scenarios.js';
 import { summarize } from './summaries.js';
 import { table } from './text-table.js';
@@ -28,8 +31,6 @@ import { consumersOf, formatTimeline, mermaidOf, timelineOf } from './timeline.j
 
 // The AWS SDK warns once per process that its 2027 releases will need Node 22: noise in a CLI's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:4010';
 
 const HELP = `saga — run the order saga's CDK template offline
 
@@ -48,6 +49,11 @@ Usage:
   saga dlq [list | redrive] [--queue NAME] [--endpoint-url URL]
                                              the events that exhausted their retries; redrive sends them again,
                                              waits for them to run, and audits their sagas again
+  saga alarms [--json] [--endpoint-url URL]  the template's alarms as the running runtime evaluates them: state,
+                                             reason and what to do
+  saga replay --from ISO --to ISO [--endpoint-url URL]
+                                             replay the archived events of a window to the bus's rules
+                                             (StartReplay), wait until it completes and its effects ran
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
@@ -73,23 +79,6 @@ Flags:
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 class UsageError extends Error {}
-
-/** Calls one of the runtime's own operations on a running `saga serve`. */
-const localCall = async (endpoint: string, operation: string, body: unknown = {}) => {
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `LocalRuntime.${operation}` },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new Error(`No local runtime answers at ${endpoint}: start one with \`saga serve\``);
-  }
-  const payload = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${operation} failed: ${String(payload.message ?? response.status)}`);
-  return payload;
-};
 
 /** The events of one saga, from a running runtime's event log. */
 const sagaEvents = async (endpoint: string, orderId: string): Promise<LoggedEvent[]> => {
@@ -355,6 +344,8 @@ export const main = async (argv: string[]): Promise<number> => {
       seed: { type: 'string' },
       faults: { type: 'string' },
       table: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -387,6 +378,10 @@ export const main = async (argv: string[]): Promise<number> => {
       return dlq(argument, flags);
     case 'chaos':
       return chaos(flags, values);
+    case 'alarms':
+      return alarmsCommand(flags, out);
+    case 'replay':
+      return replayCommand({ ...flags, from: values.from, to: values.to }, out);
     case 'seed-stock':
       return seedStockCommand(flags);
     default:
