@@ -8,11 +8,16 @@
 import { performance } from 'node:perf_hooks';
 import { type Backends, startBackends } from './backends.js';
 import { CompressedClock } from './clock.js';
-import { functionOf, stateMachineOf } from './cloud-assembly/lookup.js';
+import { functionOf, ruleArnOf, stateMachineOf } from './cloud-assembly/lookup.js';
 import type { LocalApp, LocalStateMachine } from './cloud-assembly/model.js';
+import type { AlarmStatus } from './cloudwatch/alarms.js';
+import { createCloudWatch, type LocalCloudWatch } from './cloudwatch/cloudwatch.js';
+import { countingExecutions, countingInvocations } from './cloudwatch/service-metrics.js';
 import type { EmulatorContext } from './context.js';
+import { type Archives, createArchives, type Replay } from './eventbridge/archive.js';
 import { createDelivery } from './eventbridge/delivery.js';
 import type { EventEnvelope } from './eventbridge/put-events.js';
+import { replayOperations } from './eventbridge/replay-api.js';
 import { createRouter, scheduleRules, startSchedules } from './eventbridge/routing.js';
 import type { FaultHooks } from './fault-hooks.js';
 import { InFlight, until } from './in-flight.js';
@@ -23,6 +28,8 @@ import { LocalQueues, type QueueMessage } from './sqs/queues.js';
 import { emptyStats, type RuntimeStats } from './stats.js';
 import { runStateMachine } from './stepfunctions/state-machine.js';
 
+export type { AlarmStatus, AlarmTransition } from './cloudwatch/alarms.js';
+export type { Replay } from './eventbridge/archive.js';
 export type { DeadLetter, DeadLetterQueue } from './sqs/dead-letters.js';
 
 /** How to start the local runtime. */
@@ -97,6 +104,10 @@ export type Runtime = {
   pending(): string;
   /** A snapshot of the counters. */
   stats(): RuntimeStats;
+  /** The template's alarms, evaluated now, each with its state and every change of state so far. */
+  alarms(): AlarmStatus[];
+  /** The replays of the bus's archives started so far, with their progress. */
+  replays(): Replay[];
   /** Stops schedules and timers, the workers, the bus and DynamoDB Local. */
   stop(): Promise<void>;
 };
@@ -233,6 +244,8 @@ const localOperations = (runtime: () => Runtime): Record<string, (body: unknown)
     return {};
   },
   Stats: async () => runtime().stats(),
+  Alarms: async () => ({ alarms: runtime().alarms() }),
+  Replays: async () => ({ replays: runtime().replays() }),
 });
 
 /** Stops everything that started, in reverse order, reporting every failure together. */
@@ -241,6 +254,9 @@ const stopAll = async (stops: (() => Promise<void>)[]) => {
   for (const stop of stops.reverse()) await stop().catch((error: unknown) => errors.push(error));
   if (errors.length > 0) throw new AggregateError(errors, 'The local runtime did not stop cleanly');
 };
+
+/** What the runtime observes: the template's alarms over its metrics, and the bus's archives. */
+type Signals = { cloudWatch: LocalCloudWatch; archives: Archives };
 
 /** The parts of a runtime that are wired once its backends are up, and whether it was stopped. */
 type Wiring = {
@@ -257,6 +273,7 @@ const runtimeHandle = (
   wiring: Wiring,
   stops: (() => Promise<void>)[],
   backends: Backends,
+  { cloudWatch, archives }: Signals,
 ): Runtime => {
   const { app, queues, stats, inFlight } = emulator;
   return {
@@ -283,6 +300,8 @@ const runtimeHandle = (
     ...waits(inFlight, log),
     pending: () => inFlight.describe(),
     stats: () => structuredClone(stats),
+    alarms: () => cloudWatch.alarms(),
+    replays: () => [...archives.replays.values()].map((replay) => ({ ...replay })),
     stop: async () => {
       if (wiring.stopped) return;
       wiring.stopped = true;
@@ -299,15 +318,23 @@ const wire = async (
   wiring: Wiring,
   backends: Backends,
   stops: (() => Promise<void>)[],
+  { cloudWatch }: Signals,
 ) => {
   const timeScale = emulator.clock.scale;
-  const pool = await startFunctions(options, emulator, backends.baseEnv);
+  const onLog = (fn: string, line: string) => {
+    cloudWatch.log(line);
+    options.onLog?.(fn, line);
+  };
+  const pool = await startFunctions({ ...options, onLog }, emulator, backends.baseEnv);
   stops.push(() => pool.close());
   // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
-  const invokeAsync = createAsyncInvoker(emulator, (fn, event, fault) =>
-    pool.invoke(fn.functionName, event, fault),
+  const invokeAsync = createAsyncInvoker(
+    emulator,
+    countingInvocations(emulator.metrics, (fn, event: unknown, fault) =>
+      pool.invoke(fn.functionName, event, fault),
+    ),
   );
-  const execute = (stateMachine: LocalStateMachine, input: unknown) =>
+  const execute = countingExecutions(emulator.metrics, (stateMachine: LocalStateMachine, input: unknown) =>
     runStateMachine({
       definition: stateMachine.definition,
       input,
@@ -316,7 +343,8 @@ const wire = async (
       waitScale: timeScale,
       stateMachineArn: stateMachine.arn,
       onStateEntered: () => emulator.stats.stateTransitions++,
-    });
+    }),
+  );
   const deliver = createDelivery(
     emulator,
     { invokeAsync, startExecution: execute },
@@ -335,9 +363,11 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
   const timeScale = options.timeScale ?? 0.01;
   const startedAt = performance.now();
   const now = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
+  const queues = new LocalQueues(app.queues, now);
+  const cloudWatch = createCloudWatch({ app, queues, now, timeScale });
   // Validate what can be refused before anything starts.
   const schedules = scheduleRules(app);
-  const router = createRouter(app);
+  const router = createRouter(app, (rule) => cloudWatch.metrics.ruleMatched(rule));
   const emulator: EmulatorContext = {
     app,
     clock: new CompressedClock(timeScale),
@@ -345,18 +375,27 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     stats: emptyStats(),
     random: options.random ?? Math.random,
     faults: options.faults ?? {},
-    queues: new LocalQueues(app.queues, now),
+    queues,
+    metrics: cloudWatch.metrics,
     log: (line) => options.onLog?.('runtime', line),
     now,
   };
   const { stats } = emulator;
   const log = createEventLog();
+  const archives = createArchives({
+    app,
+    route: router.route,
+    inFlight: emulator.inFlight,
+    ruleArnOf: (r) => ruleArnOf(app, r),
+  });
+  const signals: Signals = { cloudWatch, archives };
   const stops: (() => Promise<void>)[] = [];
   const wiring: Wiring = { stopped: false };
   const onEvents = (batch: EventEnvelope[]) => {
     if (wiring.stopped) return;
     stats.eventsPut += batch.length;
     log.append(batch.map((event) => ({ at: now(), event })));
+    archives.record(batch);
     for (const event of batch) router.route(event);
   };
 
@@ -372,9 +411,10 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       random: emulator.random,
       onEvents,
       localOperations: localOperations(() => handle as Runtime),
+      busOperations: replayOperations(app, archives, (r) => ruleArnOf(app, r)),
       stops,
     });
-    const deliver = await wire(options, emulator, wiring, backends, stops);
+    const deliver = await wire(options, emulator, wiring, backends, stops, signals);
     router.ready(deliver);
     startSchedules(app, schedules, {
       clock: emulator.clock,
@@ -386,7 +426,8 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       },
       deliver,
     });
-    handle = runtimeHandle(emulator, log, wiring, stops, backends);
+    cloudWatch.start(emulator.clock);
+    handle = runtimeHandle(emulator, log, wiring, stops, backends, signals);
     return handle;
   });
 };

@@ -13,6 +13,7 @@ import { formatReport, formatViolations } from '../chaos/report.js';
 import { runChaos } from '../chaos/run.js';
 import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
+import { alarmsCommand } from './alarms.js';
 import { BENCH_HELP, benchCommand } from './bench/command.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
 import { formatSummary, runDemo } from './demo.js';
@@ -21,6 +22,7 @@ import { readEntriesFile } from './entries-file.js';
 import { type Flags, parseCommandLine, UsageError } from './flags.js';
 import { DEFAULT_ENDPOINT, sagaEvents } from './local-call.js';
 import { err, exitWhenDrained, out } from './output.js';
+import { replayCommand } from './replay.js';
 import { scenarioStock } from './scenarios.js';
 import { summarize } from './summaries.js';
 import { consumersOf, formatTimeline, mermaidOf } from './timeline.js';
@@ -47,6 +49,11 @@ Usage (from a clone: npm run saga -- <command> [flags]):
                                              the events that exhausted their retries; redrive sends them again,
                                              waits for them to run, and audits their sagas again; exits 1 when
                                              any was dead-lettered again
+  saga alarms [--json] [--endpoint-url URL]  the template's alarms as the running runtime evaluates them: state,
+                                             reason and what to do
+  saga replay --from ISO --to ISO [--endpoint-url URL]
+                                             replay the archived events of a window to the bus's rules
+                                             (StartReplay), wait until it completes and its effects ran
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
@@ -259,6 +266,10 @@ export const main = async (argv: string[]): Promise<number> => {
       return dlq(argument, flags);
     case 'chaos':
       return chaos(flags);
+    case 'alarms':
+      return alarmsCommand(flags, out);
+    case 'replay':
+      return replayCommand(flags, out);
     case 'seed-stock':
       return seedStockCommand(flags);
     default:

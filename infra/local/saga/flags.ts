@@ -30,6 +30,9 @@ export type Flags = {
   sagas: number;
   seed: number;
   faults: FaultPlan;
+  /** A replay's window, ISO-8601 instants. */
+  from?: string;
+  to?: string;
 };
 
 /** What `parseCommandLine` returns: the command, its one argument, and the flags. */
@@ -48,6 +51,8 @@ const OPTIONS = {
   seed: { type: 'string' },
   faults: { type: 'string' },
   table: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -110,6 +115,13 @@ const faults = (text: string | undefined): FaultPlan => {
   }
 };
 
+const instant = (name: string, text: string | undefined): string | undefined => {
+  if (text === undefined) return undefined;
+  if (Number.isNaN(new Date(text).getTime()))
+    throw new UsageError(`--${name} must be an ISO-8601 instant such as 2026-11-30T10:00:00Z, not ${text}`);
+  return text;
+};
+
 const parse = (argv: string[]) => {
   try {
     return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -141,6 +153,8 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       sagas: whole('sagas', values.sagas, 1000, 1),
       seed: whole('seed', values.seed, 1, 0),
       faults: faults(values.faults),
+      from: instant('from', values.from),
+      to: instant('to', values.to),
     },
   };
 };
