@@ -81,7 +81,10 @@ const apply = async (
  * charged minus refunded amounts is what the service kept.
  */
 const recordCommitted = (metrics: BusinessMetrics, payment: Payment): void => {
-  if (payment.status === 'TOMBSTONED') return metrics.add(Metrics.compensationTombstones, 1);
+  if (payment.status === 'TOMBSTONED') {
+    metrics.add(Metrics.compensationTombstones, 1);
+    return;
+  }
   // DECLINED is counted by the order service, as an order cancelled with PAYMENT_FAILED.
   if (payment.status === 'DECLINED') return;
   const { amountCents, currency } = payment;
