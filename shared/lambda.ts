@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import type { BusinessMetrics } from './business-metrics.js';
 import { dynamoDbClient } from './clients.js';
 import { EnvNames, requireEnv } from './config.js';
 import type { AnyEventDefinition } from './events/index.js';
@@ -31,6 +32,8 @@ export type ConsumerOptions<E extends AnyEventDefinition> = {
   /** Applies the event: decide, commit, publish. Throws to be retried. */
   handle: (detail: DetailOf<E>) => Promise<void>;
   logger: Logger;
+  /** The business metrics the handler records; flushed at the end of every invocation. */
+  metrics: BusinessMetrics;
   /** Where idempotency records live; the DynamoDB table of the stack by default. */
   persistenceStore?: BasePersistenceLayer;
 };
@@ -54,7 +57,8 @@ const orderIdOf = (event: unknown): unknown =>
 /**
  * Wraps one consumer of one event in the habits every handler keeps: the saga's orderId as correlation id
  * on every log line; the event parsed at the edge with its contract schema (an invalid event changes
- * nothing, logs one error naming the failed fields and fails permanently); and Powertools idempotency.
+ * nothing, logs one error naming the failed fields and fails permanently); Powertools idempotency; and
+ * the business metrics the use case recorded, flushed once per invocation.
  *
  * The idempotency key is the fact, not the delivery: `[source, detail-type, detail.orderId]`. EventBridge's
  * duplicates share an event id, but a producer that re-publishes after a failed attempt (rule 4) sends the
@@ -65,6 +69,7 @@ export const createConsumer = <E extends AnyEventDefinition>({
   consumes,
   handle,
   logger,
+  metrics,
   persistenceStore = defaultPersistenceStore(),
 }: ConsumerOptions<E>) => {
   const config = new IdempotencyConfig({
@@ -91,7 +96,12 @@ export const createConsumer = <E extends AnyEventDefinition>({
       throw detail.error;
     }
     config.registerLambdaContext(context);
-    return applyOnce(event as Parameters<typeof applyOnce>[0], detail.data);
+    try {
+      return await applyOnce(event as Parameters<typeof applyOnce>[0], detail.data);
+    } finally {
+      // A fact committed before a later step failed (a publish) is counted now: its retry will not count it.
+      metrics.flush();
+    }
   };
 };
 

@@ -4,6 +4,9 @@
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BusinessMetrics } from '../../shared/business-metrics.js';
+import { OrderPlaced } from '../../shared/events/index.js';
+import { Metrics } from '../../shared/metrics.js';
 import { commitOptimistically, STALE } from '../../shared/optimistic-commit.js';
 import type { Publisher } from '../../shared/publisher.js';
 import {
@@ -23,6 +26,8 @@ export type ServiceDeps = {
   repository: OrderRepository;
   publisher: Publisher;
   logger: Logger;
+  /** The business metrics: a fact is counted once, when this service commits it. */
+  metrics: BusinessMetrics;
   /** The time of each decision. */
   now: () => Date;
   /** How long an order may stay undecided after its first fact was received. */
@@ -64,6 +69,7 @@ const decideAndCommit = (deps: ServiceDeps, fact: OrderFact): Promise<Committed>
  */
 export const applyFact = async (deps: ServiceDeps, fact: OrderFact): Promise<FactOutcome> => {
   const { decision, stored, committed, lost } = await decideAndCommit(deps, fact);
+  if (committed) recordCommitted(deps.metrics, fact, decision.state);
   if (committed && decision.emit.length > 0) {
     deps.logger.info('Order closed', {
       status: stored.order.status,
@@ -77,6 +83,24 @@ export const applyFact = async (deps: ServiceDeps, fact: OrderFact): Promise<Fac
   // under way; re-publishing here would only duplicate it.
   if (!committed && lost === 0 && stored.awaitingPublish) await republish(deps, stored);
   return { order: stored.order, closed: false };
+};
+
+/**
+ * Counts what a committed decision changed: the order's OrderPlaced recorded (unless it was rejected: a
+ * rejected order counts as cancelled, not placed), and its close (outcome, cancellation reason, and the
+ * saga's duration from OrderPlaced's `occurredAt` to the terminal event's). Called only when the commit
+ * won, so a duplicate delivery, which decides no change, counts nothing.
+ */
+const recordCommitted = (metrics: BusinessMetrics, fact: OrderFact, order: Order): void => {
+  const rejected = order.cancelReason === 'ORDER_REJECTED';
+  if (fact.type === OrderPlaced.detailType && !rejected) metrics.add(Metrics.ordersPlaced, 1);
+  if (!isTerminal(order) || !order.closedAt) return;
+  if (order.status === 'CONFIRMED') metrics.add(Metrics.ordersConfirmed, 1);
+  if (order.cancelReason) metrics.add(Metrics.ordersCancelled, 1, { reason: order.cancelReason });
+  if (order.placed) {
+    const duration = Date.parse(order.closedAt) - Date.parse(order.placed.occurredAt);
+    metrics.add(Metrics.sagaDuration, Math.max(0, duration), { outcome: order.status });
+  }
 };
 
 /** Publishes a terminal order's event again from its stored state, then marks it published. */
