@@ -126,7 +126,8 @@ export const parseEvent = <E extends AnyEventDefinition>(
   if (detailType !== consumes.detailType)
     issues.push({ path: 'detail-type', message: `expected "${consumes.detailType}"` });
   const parsed = EventBridgeEventSchema.extend({ detail: consumes.detail }).safeParse(event);
-  if (parsed.success && issues.length === 0) return { success: true, data: parsed.data.detail as DetailOf<E> };
+  if (parsed.success && issues.length === 0)
+    return { success: true, data: parsed.data.detail as DetailOf<E> };
   if (!parsed.success) issues.push(...zodIssues(parsed.error));
   return { success: false, error: new InvalidEventError(consumes.detailType, issues) };
 };
