@@ -2,9 +2,8 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod';
 import type { BusinessMetrics } from './business-metrics.js';
 import { dynamoDbClient } from './clients.js';
 import { EnvNames, requireEnv } from './config.js';
@@ -105,6 +104,24 @@ export const createConsumer = <E extends AnyEventDefinition>({
   };
 };
 
+/**
+ * The EventBridge envelope, the fields of Powertools' `EventBridgeSchema`. Written here rather than
+ * imported: Powertools' envelope module loads every AWS event schema it knows, built on zod's `{ z }`
+ * namespace object, which keeps all of zod (its locales, its JSON Schema code) in every bundle.
+ */
+const EventBridgeEventSchema = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.string().optional(),
+});
+
 /** Parses an EventBridge event as one event of the contract: its source, its detail-type and its detail. */
 export const parseEvent = <E extends AnyEventDefinition>(
   consumes: E,
@@ -118,8 +135,9 @@ export const parseEvent = <E extends AnyEventDefinition>(
   if (source !== consumes.source) issues.push({ path: 'source', message: `expected "${consumes.source}"` });
   if (detailType !== consumes.detailType)
     issues.push({ path: 'detail-type', message: `expected "${consumes.detailType}"` });
-  const parsed = EventBridgeEnvelope.safeParse(event, consumes.detail as unknown as z.ZodType<DetailOf<E>>);
-  if (parsed.success && issues.length === 0) return { success: true, data: parsed.data };
+  const parsed = EventBridgeEventSchema.extend({ detail: consumes.detail }).safeParse(event);
+  if (parsed.success && issues.length === 0)
+    return { success: true, data: parsed.data.detail as DetailOf<E> };
   if (!parsed.success) issues.push(...zodIssues(parsed.error));
   return { success: false, error: new InvalidEventError(consumes.detailType, issues) };
 };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The `source` of each producer. A producer may only put events with its own source and only the

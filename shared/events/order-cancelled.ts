@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, SagaFields, Sources } from './common.js';
 import { ReservationFailureReason } from './inventory-reservation-failed.js';
 import { PaymentFailureReason } from './payment-failed.js';

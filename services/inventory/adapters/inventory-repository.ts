@@ -15,7 +15,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReservationFailureReason, StockLine } from '../../../shared/events/index.js';
 import {
   type CancellationReason,

@@ -2,7 +2,7 @@
  * The storefront API's OpenAPI 3.1 document, generated from the zod schemas the handler validates with
  * (`npm run openapi` writes it; a test fails when the checked-in file is stale).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OrderId } from '../../../shared/events/index.js';
 import {
   IDEMPOTENCY_KEY_HEADER,

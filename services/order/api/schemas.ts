@@ -2,7 +2,7 @@
  * The storefront API's messages as zod schemas: the handler validates with them and the OpenAPI document
  * is generated from them (`npm run openapi`), so the API and its description cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AmountCents,
   CancellationCause,

@@ -8,7 +8,7 @@
  * nothing needs rewriting. New tombstones are written as TOMBSTONED.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AmountCents,
   CancellationReason,

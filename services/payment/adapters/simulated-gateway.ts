@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PaymentFailureReason } from '../../../shared/events/index.js';
 import { isConditionalCheckFailed } from '../../../shared/optimistic-commit.js';
 import {
