@@ -9,6 +9,7 @@ export const CancellationReason = z.enum([
   'OUT_OF_STOCK',
   'ORDER_REJECTED',
   'DEADLINE_EXCEEDED',
+  'CUSTOMER_REQUEST',
 ]);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 
