@@ -1,6 +1,6 @@
 /**
- * The order service's use cases: applying one fact (every handler) and the deadline sweep (the schedule).
- * Both go load -> decide -> commit -> publish, with a terminal event published only after its state committed.
+ * The order service's use cases: applying one fact (every handler), the customer's cancellation (the
+ * storefront API) and the deadline sweep (the schedule). All go load -> decide -> commit -> publish, with a terminal event published only after its state committed.
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -10,6 +10,7 @@ import { Metrics } from '../../shared/metrics.js';
 import { commitOptimistically, STALE } from '../../shared/optimistic-commit.js';
 import type { Publisher } from '../../shared/publisher.js';
 import {
+  CUSTOMER_CANCELLATION,
   DEADLINE_EXCEEDED,
   decide,
   isTerminal,
@@ -108,6 +109,28 @@ export const republish = async (deps: ServiceDeps, stored: StoredOrder): Promise
   deps.logger.info('Re-publishing the event of a closed order', { status: stored.order.status });
   await deps.publisher.publish(terminalEventsOf(stored.order));
   await deps.repository.markPublished(stored.order.orderId);
+};
+
+/** The customer asked to cancel an order that is already CONFIRMED: undoing it is a return, another process. */
+export class OrderNotCancellableError extends Error {
+  override name = 'OrderNotCancellableError';
+  constructor(readonly order: Order) {
+    super(`Order ${order.orderId} is ${order.status} and can no longer be cancelled`);
+  }
+}
+
+/**
+ * The customer's cancellation, applied through the order's one decision like any other fact: an open
+ * order is cancelled with CUSTOMER_REQUEST, committed, and its OrderCancelled published (payment and
+ * inventory compensate from there). An order already cancelled is returned as it is (a retry, or another
+ * cause got there first); one already CONFIRMED throws OrderNotCancellableError. A cancellation racing
+ * the saga's outcome loses or wins on the conditional write, so the order ends in exactly one terminal
+ * state. Throws OrderNotFoundError when no fact about the order was recorded yet.
+ */
+export const cancelByCustomer = async (deps: ServiceDeps, orderId: string): Promise<Order> => {
+  const { order } = await applyFact(deps, { type: CUSTOMER_CANCELLATION, orderId });
+  if (order.status === 'CONFIRMED') throw new OrderNotCancellableError(order);
+  return order;
 };
 
 /** What one sweep did. */
