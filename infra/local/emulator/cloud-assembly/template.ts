@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { httpApisOf } from '../apigateway/http-api.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalApp } from './model.js';
 import { createResolver } from './resolver.js';
 import {
@@ -109,6 +110,7 @@ export const loadTemplate = ({
     queues,
     rules,
     stateMachines,
+    httpApis: httpApisOf(template as Parameters<typeof httpApisOf>[0]),
     outputs,
   };
 };
