@@ -6,6 +6,7 @@
  * what the stack does: the saga tooling and the chaos runs build on it (the latter through `faults`).
  */
 import { performance } from 'node:perf_hooks';
+import { type ServedHttpApis, serveHttpApis } from './apigateway/serve.js';
 import { type Backends, startBackends } from './backends.js';
 import { CompressedClock } from './clock.js';
 import { functionOf, ruleArnOf, stateMachineOf } from './cloud-assembly/lookup.js';
@@ -40,6 +41,8 @@ export type RuntimeOptions = {
   eventBridgePort?: number;
   /** DynamoDB Local's port; 0 or absent for a free one. */
   dynamoDbPort?: number;
+  /** The port of the template's (first) HTTP API, served on 127.0.0.1; 0 or absent for a free one. */
+  apiPort?: number;
   /** The compressed clock: AWS's delays (retry backoff, Wait states) take `delay × timeScale`. Default 0.01: the functions run in real time, and the audit's waits must still outlast a compensation's retries. */
   timeScale?: number;
   /** The schedule rules' clock: a rate of N minutes fires every `N min × scheduleScale`. Default: `timeScale`. */
@@ -69,8 +72,11 @@ export type WaitOptions = { timeoutMs?: number };
 /** A running local runtime. */
 export type Runtime = {
   readonly app: LocalApp;
-  /** The local endpoints, as the CLI reaches them (DynamoDB Local itself, never the fault proxy). */
-  readonly endpoints: { eventBridge: string; dynamoDb: string };
+  /**
+   * The local endpoints, as the CLI reaches them (DynamoDB Local itself, never the fault proxy); `api` is
+   * the invoke URL of the template's first HTTP API (absent when it has none), `apis` every one by name.
+   */
+  readonly endpoints: { eventBridge: string; dynamoDb: string; api?: string; apis: Record<string, string> };
   /**
    * The environment every worker starts from (endpoints, region, dummy credentials). Under DynamoDB
    * faults (`faults.onDynamoDbCall`), its DynamoDB endpoint is the fault proxy.
@@ -264,6 +270,7 @@ type Wiring = {
   invokeAsync?: InvokeAsync;
   deliver?: ReturnType<typeof createDelivery>;
   execute?: (stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>;
+  httpApis?: ServedHttpApis;
 };
 
 /** The runtime as its users hold it, over its emulator, event log and wiring. */
@@ -278,7 +285,12 @@ const runtimeHandle = (
   const { app, queues, stats, inFlight } = emulator;
   return {
     app,
-    endpoints: { eventBridge: backends.bus.url, dynamoDb: backends.dynamoDbEndpoint },
+    endpoints: {
+      eventBridge: backends.bus.url,
+      dynamoDb: backends.dynamoDbEndpoint,
+      ...(wiring.httpApis?.url !== undefined && { api: wiring.httpApis.url }),
+      apis: { ...wiring.httpApis?.urls },
+    },
     baseEnv: backends.baseEnv,
     events: log.events,
     deadLetters: () => listDeadLetters(app, queues),
@@ -311,7 +323,7 @@ const runtimeHandle = (
   };
 };
 
-/** Wires the functions, the state machines, delivery and the schedules onto running backends. */
+/** Wires the functions, the state machines, delivery and the HTTP APIs onto running backends. */
 const wire = async (
   options: RuntimeOptions,
   emulator: EmulatorContext,
@@ -350,13 +362,16 @@ const wire = async (
     { invokeAsync, startExecution: execute },
     options.deliveryJitterMs ?? 5,
   );
-  Object.assign(wiring, { invokeAsync, execute, deliver });
+  // Requests reach the same warm workers, synchronously; the servers stop before the pool does.
+  const httpApis = await serveHttpApis(emulator, (fn, event) => pool.invoke(fn, event), options.apiPort ?? 0);
+  stops.push(() => httpApis.close());
+  Object.assign(wiring, { invokeAsync, execute, deliver, httpApis });
   return deliver;
 };
 
 /**
  * Starts the runtime for `app`: DynamoDB Local with every table of the template, the local bus with the
- * template's rules, a Lambda worker pool, and the schedule rules' timers.
+ * template's rules, a Lambda worker pool, the template's HTTP APIs on loopback, and the schedule rules' timers.
  */
 export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
   const { app } = options;

@@ -36,8 +36,9 @@ Usage (from a clone: npm run saga -- <command> [flags]):
   saga demo [--verbose] [--time-scale N]     synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
-  saga serve [--eventbridge-port N] [--dynamodb-port N] [--verbose]
-                                             start the runtime (defaults 4010 and 8000, loopback) and keep it
+  saga serve [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--verbose]
+                                             start the runtime (defaults 4010, 8000 and the storefront API
+                                             on 4011, loopback) and keep it
                                              running until Ctrl-C; everything is in memory: stopping it loses
                                              every table, event and dead letter
   saga put-events <file> [--endpoint-url URL]
@@ -127,11 +128,23 @@ const demo = async (flags: Flags) => {
   }
 };
 
+/** `curl` lines that place, follow and cancel an order through the served storefront API. */
+const curlLines = (api: string, region: string) => {
+  const curl = `curl -s --aws-sigv4 "aws:amz:${region}:execute-api" --user local:local`;
+  const order = "jq -c '.[0].Detail | fromjson | del(.orderId, .occurredAt)' test/payloads/success.json";
+  return [
+    `  ${curl} -i -X POST ${api}/orders -H 'Idempotency-Key: k1' -H 'Content-Type: application/json' -d "$(${order})"`,
+    `  ${curl} ${api}/orders/<orderId from the Location header>`,
+    `  ${curl} -X POST ${api}/orders/<orderId>/cancel`,
+  ];
+};
+
 const serve = async (flags: Flags) => {
   await ensureTemplate(out);
   const runtime = await bootRuntime({
     eventBridgePort: flags.eventBridgePort,
     dynamoDbPort: flags.dynamoDbPort,
+    apiPort: flags.apiPort,
     timeScale: flags.timeScale,
     onLog: printFunctionLog(flags.verbose),
   });
@@ -142,6 +155,8 @@ const serve = async (flags: Flags) => {
   );
   out(`  EventBridge  ${eventBridge}   bus ${runtime.app.bus.name}`);
   out(`  DynamoDB     ${dynamoDb}`);
+  if (runtime.endpoints.api)
+    out(`  HTTP API     ${runtime.endpoints.api}   (IAM: any SigV4-shaped signature)`);
   out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
   out('  Everything is in memory: stopping serve loses every table, event and dead letter.');
   out();
@@ -151,6 +166,8 @@ const serve = async (flags: Flags) => {
   out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tableNames(runtime).audit}`);
   out(`  npm run saga -- timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
   out(`  npm run saga -- dlq list --endpoint-url ${eventBridge}`);
+  if (runtime.endpoints.api)
+    for (const line of curlLines(runtime.endpoints.api, runtime.app.region)) out(line);
   out();
   out('Ctrl-C stops it.');
   await new Promise<void>((done) => {

@@ -24,6 +24,7 @@ export type Flags = {
   timeScale?: number;
   eventBridgePort: number;
   dynamoDbPort: number;
+  apiPort: number;
   endpointUrl?: string;
   queue?: string;
   table?: string;
@@ -45,6 +46,7 @@ const OPTIONS = {
   'time-scale': { type: 'string' },
   'eventbridge-port': { type: 'string' },
   'dynamodb-port': { type: 'string' },
+  'api-port': { type: 'string' },
   'endpoint-url': { type: 'string' },
   queue: { type: 'string' },
   sagas: { type: 'string' },
@@ -147,6 +149,7 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       timeScale: timeScale(values['time-scale']),
       eventBridgePort: port('eventbridge-port', values['eventbridge-port'], 4010),
       dynamoDbPort: port('dynamodb-port', values['dynamodb-port'], 8000),
+      apiPort: port('api-port', values['api-port'], 4011),
       endpointUrl: endpoint(values['endpoint-url']),
       queue: name('queue', values.queue),
       table: name('table', values.table),

@@ -3,6 +3,7 @@
  * every intrinsic the runtime needs (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) resolved to local names and ARNs.
  * Nothing here is written by hand: change the CDK app, synthesize, and the local run follows.
  */
+import type { LocalHttpApi } from '../apigateway/http-api.js';
 
 export type LocalTable = {
   logicalId: string;
@@ -137,6 +138,8 @@ export type LocalApp = {
   alarms: LocalAlarm[];
   /** The bus's archives, which a replay reads. */
   archives: LocalArchive[];
+  /** The HTTP APIs (API Gateway v2) with their routes, each route's function by logical id. */
+  httpApis: LocalHttpApi[];
   /** Stack outputs, resolved. */
   outputs: Record<string, string>;
 };
