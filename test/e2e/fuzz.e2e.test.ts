@@ -503,7 +503,8 @@ describe('hostile and malformed events on the bus', () => {
       { numRuns: RUNS, seed: 20_250_101, endOnFailure: true },
     );
 
-    expect(put).toBeGreaterThanOrEqual(2_000);
+    // Batches of 10 to 50 entries: at least 20 an average batch (2,000 at the full size).
+    expect(put).toBeGreaterThanOrEqual(RUNS * 20);
     expect(runtime.stats()).toMatchObject({ timeouts: 0, crashes: 0, executions: 0 });
   }, 600_000);
 
