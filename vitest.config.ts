@@ -12,10 +12,20 @@ const tier = (name: (typeof TIERS)[number]) => `test/**/*.${name}.test.ts`;
 /** DynamoDB Local for the run, and `cdk.out` synthesized when stale. */
 const RESOURCES = ['test/support/global-setup.ts'];
 
+/** Checks too slow for `npm test` that `npm run test:chaos` (the long suite, also run by CI) makes: a second
+ * synthesis of the whole app compared byte for byte with the first. */
+const LONG = ['test/infra/determinism.integration.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Vitest's default on two cores is one worker; the integration and end-to-end files spend much of their
+    // time waiting on DynamoDB Local, Lambda workers and child processes, so two files run at once.
+    maxWorkers: 2,
+    // A worker runs its files one after another in one module graph instead of importing everything again
+    // for each file: half the CPU of a run. Every test file starts what it needs in its own hooks.
+    isolate: false,
     projects: [
       {
         extends: true,
@@ -23,15 +33,19 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: [tier('integration')], globalSetup: RESOURCES },
+        test: { name: 'integration', include: [tier('integration')], exclude: LONG, globalSetup: RESOURCES },
       },
-      { extends: true, test: { name: 'e2e', include: [tier('e2e')], globalSetup: RESOURCES } },
+      {
+        extends: true,
+        // A saga through the whole runtime under a loaded machine may take longer than a unit of work.
+        test: { name: 'e2e', include: [tier('e2e')], globalSetup: RESOURCES, testTimeout: 90_000 },
+      },
       {
         extends: true,
         test: {
           name: 'chaos',
-          // The fault matrix, and the fuzz of hostile events at its full size.
-          include: [tier('chaos'), 'test/e2e/fuzz.e2e.test.ts'],
+          // The fault matrix, the fuzz of hostile events at its full size, and the long checks.
+          include: [tier('chaos'), 'test/e2e/fuzz.e2e.test.ts', ...LONG],
           env: { SAGA_FUZZ_BATCHES: '100' },
           globalSetup: RESOURCES,
           testTimeout: 1_200_000,

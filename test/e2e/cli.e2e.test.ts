@@ -47,52 +47,27 @@ describe('the saga command line', () => {
     expect(stdout).toContain('Every saga ended as test/payloads/README.md says it must');
   }, 180_000);
 
-  it('refuses an unknown command with a usage error', async () => {
-    await expect(saga(['frobnicate'])).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('unknown command frobnicate'),
-    });
-  });
-
-  it.each([
-    [['serve', '--eventbridge-port', '99999'], '--eventbridge-port must be a port number from 1 to 65535'],
-    [['serve', '--dynamodb-port', '80a'], '--dynamodb-port must be a port number from 1 to 65535'],
-    [['serve', '--api-port', '0'], '--api-port must be a port number from 1 to 65535'],
-    [['demo', '--time-scale', 'fast'], '--time-scale must be a number above 0'],
-    [['demo', '--time-scale', '0'], '--time-scale must be a number above 0'],
-    [['chaos', '--sagas', '0'], '--sagas must be a whole number of at least 1'],
-    [['chaos', '--seed', '1.5'], '--seed must be a whole number of at least 0'],
-    [['chaos', '--faults', 'gremlins'], '--faults: no preset "gremlins"'],
-    [['timeline', 'o-1', '--endpoint-url', 'localhost:4010'], '--endpoint-url must be an http(s) URL'],
-    [['timeline', 'o-1', '--json', '--mermaid'], '--json and --mermaid exclude each other'],
-    [['dlq', 'purge'], 'dlq takes list or redrive, not purge'],
-    [['dlq', 'list', '--queue', ''], '--queue must not be empty'],
-    [['demo', '--verbose=yes'], "Option '--verbose' does not take an argument"],
-  ])('refuses %j with one line naming the flag, and exit code 2', async (args, message) => {
-    const failure = await saga(args).then(
+  it('prints a bad flag as one line naming it, the usage hint, and exit code 2', async () => {
+    const failure = await saga(['serve', '--eventbridge-port', '99999']).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );
     expect(failure?.code).toBe(2);
-    const [first, ...rest] = (failure?.stderr ?? '').trimEnd().split('\n');
-    expect(first).toMatch(/^saga: \S/);
-    expect(first).toContain(message);
-    expect(rest).toEqual(['Run `saga help` for usage.']);
+    expect((failure?.stderr ?? '').trimEnd().split('\n')).toEqual([
+      'saga: --eventbridge-port must be a port number from 1 to 65535, not "99999"',
+      'Run `saga help` for usage.',
+    ]);
   });
 
-  it.each([
-    ['test/payloads/no-such-file.json', 'cannot read test/payloads/no-such-file.json: no such file'],
-    ['README.md', 'README.md is not valid JSON'],
-    ['package.json', 'package.json must hold a non-empty JSON array of PutEvents entries'],
-    ['test/payloads', 'cannot read test/payloads: it is a directory'],
-  ])('put-events %s: one line that names the file, exit code 2', async (file, message) => {
-    const failure = await saga(['put-events', file, '--endpoint-url', 'http://127.0.0.1:9']).then(
+  it('prints a bad entries file as one line naming the file, and exit code 2', async () => {
+    const failure = await saga(['put-events', 'README.md', '--endpoint-url', 'http://127.0.0.1:9']).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );
     expect(failure?.code).toBe(2);
-    expect(failure?.stderr.startsWith(`saga: ${message}`)).toBe(true);
-    expect(failure?.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const lines = (failure?.stderr ?? '').trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^saga: README\.md is not valid JSON/);
   });
 });
 

@@ -36,8 +36,8 @@ import {
 
 // Lambda's retry waits (1 and 2 minutes) take 60 and 120 ms: each refused event reaches its DLQ quickly.
 const TIME_SCALE = 0.001;
-// `npm test` puts 25 batches; `npm run test:chaos` runs this file again with the full 100 (vitest.config.ts).
-const RUNS = Number(process.env.SAGA_FUZZ_BATCHES ?? 25);
+// `npm test` puts 10 batches; `npm run test:chaos` runs this file again with the full 100 (vitest.config.ts).
+const RUNS = Number(process.env.SAGA_FUZZ_BATCHES ?? 10);
 const MAX_ENTRIES_PER_RUN = 50;
 
 /** The events only functions consume, each with a detail that its schema accepts. */
