@@ -7,17 +7,9 @@
  * sources therefore synthesize once, not once per file. The determinism test still synthesizes afresh
  * and compares byte for byte, so a stale or wrong result could not go unnoticed.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Validations } from 'aws-cdk-lib';
@@ -103,6 +95,24 @@ export const synthesize = (outdir: string, context: Record<string, unknown> = {}
   return { outdir, templateText, findings, acknowledgements, bundleBytes, durationMs };
 };
 
+/**
+ * {@link synthesize} with bundling, in a child process, written to `result`: bundling nine functions blocks
+ * its process for a minute or more on a busy machine, longer than a test worker may stay silent to vitest.
+ */
+export const synthesizeApart = (outdir: string, result: string): Promise<Synthesis> =>
+  new Promise((resolve, reject) => {
+    const main = fileURLToPath(new URL('./synth-main.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', main, outdir, result], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve(JSON.parse(readFileSync(result, 'utf8')) as Synthesis);
+      else reject(new Error(`the synthesis in ${outdir} failed (${signal ?? `exit code ${code}`})`));
+    });
+  });
+
 /** Hash of every file the synthesized template is a function of. */
 const sourcesHash = (): string => {
   const hash = createHash('sha256').update(process.version);
@@ -148,8 +158,7 @@ export const sharedSynthesis = (): Promise<Synthesis> => {
         continue;
       }
       try {
-        const synthesis = synthesize(join(dir, 'cdk.out'));
-        writeFileSync(`${result}.tmp`, JSON.stringify(synthesis));
+        const synthesis = await synthesizeApart(join(dir, 'cdk.out'), `${result}.tmp`);
         renameSync(`${result}.tmp`, result);
         // Only the newest synthesis is worth keeping.
         for (const other of readdirSync(CACHE)) {
