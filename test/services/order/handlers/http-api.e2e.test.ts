@@ -6,13 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants, readSnapshot, scanAll } from '../../../../infra/local/chaos/invariants.js';
 import type { WorkloadOrder } from '../../../../infra/local/chaos/workload.js';
 import { LOCAL_AWS } from '../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { DeliveryContext } from '../../../../infra/local/emulator/fault-hooks.js';
 import type { Runtime } from '../../../../infra/local/emulator/runtime.js';
-import { bootRuntime, localDocumentClient, seedScenarioStock } from '../../../../infra/local/saga/boot.js';
+import {
+  bootRuntime,
+  localDocumentClient,
+  seedScenarioStock,
+  tableNames,
+} from '../../../../infra/local/saga/boot.js';
 import { readPayload } from '../../../../infra/local/saga/scenarios.js';
 import {
   type OrderRequest,
@@ -150,6 +156,24 @@ const expectConsistent = async (orderId: string, outcome: 'CONFIRMED' | 'CANCELL
   return snapshot.sagas.find((saga) => saga.orderId === orderId);
 };
 
+/** Waits until the item of `key` in one of the stack's tables has `status` (a service recorded a fact). */
+const untilStored = async (
+  table: keyof ReturnType<typeof tableNames>,
+  key: Record<string, string>,
+  status: string,
+) =>
+  expect
+    .poll(
+      async () =>
+        (
+          await documents.send(
+            new GetCommand({ TableName: tableNames(runtime)[table], Key: key, ConsistentRead: true }),
+          )
+        ).Item?.status,
+      { timeout: 20_000, interval: 50 },
+    )
+    .toBe(status);
+
 /** Every item of every table of the runtime, by table. */
 const everyTable = async () => {
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.dynamoDb });
@@ -176,6 +200,8 @@ describe('the storefront API over HTTP, on the runtime', () => {
     expect((await charge.reached).detail.orderId).toBe(orderId);
 
     const answer = await api.cancel(orderId);
+    // The charge goes on once payment has learned of the cancellation (its tombstone).
+    await untilStored('payments', { orderId }, 'TOMBSTONED');
     charge.release();
 
     expect(answer).toMatchObject({ status: 200, body: { status: 'CANCELLED', reason: 'CUSTOMER_REQUEST' } });
@@ -191,6 +217,8 @@ describe('the storefront API over HTTP, on the runtime', () => {
     expect(held).toMatchObject({ 'detail-type': PaymentProcessed.detailType, detail: { orderId } });
 
     const answer = await api.cancel(orderId);
+    // The reservation goes on once inventory has learned of the cancellation (its tombstone).
+    await untilStored('inventory', { pk: `RESERVATION#${orderId}` }, 'CANCELLED');
     reservation.release();
 
     expect(answer).toMatchObject({ status: 200, body: { status: 'CANCELLED', reason: 'CUSTOMER_REQUEST' } });
