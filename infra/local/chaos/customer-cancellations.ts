@@ -18,7 +18,11 @@ const RETRIES = { notFound: 3, failed: 8 } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Asks to cancel until an answer is final (or the customer gives up); never throws. */
-const askToCancel = async (api: StorefrontClient, orderId: string): Promise<CustomerAnswer> => {
+const askToCancel = async (
+  api: Pick<StorefrontClient, 'cancel'>,
+  orderId: string,
+  pause: (ms: number) => Promise<unknown>,
+): Promise<CustomerAnswer> => {
   let notFound = 0;
   let failed = 0;
   for (let attempts = 1; ; attempts++) {
@@ -37,7 +41,7 @@ const askToCancel = async (api: StorefrontClient, orderId: string): Promise<Cust
         ...(typeof body.reason === 'string' && { reason: body.reason }),
       };
     }
-    await sleep(100 * (status === 404 ? notFound : failed));
+    await pause(100 * (status === 404 ? notFound : failed));
   }
 };
 
@@ -46,14 +50,17 @@ const askToCancel = async (api: StorefrontClient, orderId: string): Promise<Cust
  * moment, counted in its saga's events on the bus (`update` reads them), then asks to cancel; `settled()`
  * resolves once every customer who asked has its final answer.
  */
-export const createCustomerCancellations = (api: StorefrontClient) => {
+export const createCustomerCancellations = (
+  api: Pick<StorefrontClient, 'cancel'>,
+  { pause = sleep }: { pause?: (ms: number) => Promise<unknown> } = {},
+) => {
   const answers = new Map<string, CustomerAnswer>();
   const asking = new Set<Promise<void>>();
   /** The customers still waiting for their moment: how many more events of their saga to see. */
   const waiting = new Map<string, number>();
   let seen = 0;
   const ask = (orderId: string) => {
-    const request = askToCancel(api, orderId).then((answer) => {
+    const request = askToCancel(api, orderId, pause).then((answer) => {
       answers.set(orderId, answer);
     });
     asking.add(request);

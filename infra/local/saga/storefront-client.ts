@@ -86,8 +86,8 @@ export const storefrontClient = ({
 
   return {
     request,
-    /** `POST /orders` with the Idempotency-Key. */
-    place: (order: OrderRequest | unknown, idempotencyKey: string) =>
+    /** `POST /orders` with the Idempotency-Key; `order` is sent as it is (any body, to see it refused too). */
+    place: (order: OrderRequest | string | Record<string, unknown>, idempotencyKey: string) =>
       request('POST', '/orders', { body: order, headers: { 'idempotency-key': idempotencyKey } }),
     /** `GET /orders/{orderId}`. */
     get: (orderId: string) => request('GET', `/orders/${encodeURIComponent(orderId)}`),
