@@ -18,6 +18,7 @@ import {
 import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
 import { tableNames } from '../saga/boot.js';
 import { eventOfDeadLetter } from '../saga/dead-letters.js';
+import type { CustomerAnswer } from './customer-cancellations.js';
 import { NEVER_CONFIRMED, type Workload, type WorkloadOrder } from './workload.js';
 
 /** The invariants, each with the sentence it checks. */
@@ -33,6 +34,8 @@ export const INVARIANTS = {
   'dlq-empty': 'the dead-letter queues are empty after the redrive',
   'dlq-alarmed': 'every dead-letter queue that received a dead letter raised the alarm on its depth',
   plausible: 'no order that cannot be paid or shipped (declined, insufficient funds, AQ) was confirmed',
+  'customer-answers':
+    "every answer to a customer's cancellation agrees with the end: 200 is CANCELLED, 409 CONFIRMED, never a 5xx",
 } as const;
 export type InvariantName = keyof typeof INVARIANTS;
 export const InvariantNames = Object.keys(INVARIANTS) as InvariantName[];
@@ -74,6 +77,8 @@ export type SagaState = {
   compensatedAfterAudit: string[];
   /** The terminal events on the bus (a re-publish repeats one), in arrival order. */
   terminalEvents: { detailType: string; reason?: string }[];
+  /** The last answer the storefront API gave the customer who asked to cancel the order, if one did. */
+  customerAnswer?: CustomerAnswer;
 };
 
 /** A message still in a dead-letter queue, with the saga it belongs to when it names one. */
@@ -187,13 +192,15 @@ const eventFacts = (timeline: readonly LoggedEvent[]) => {
 /**
  * Reads the end state of a run: every table of the stack, the event log and the dead-letter queues.
  * `workload` says which orders were placed, their kind, and the stock the run started from; `redriven`, the
- * dead letters the run redrove (`deadLettersBySaga` before the redrive).
+ * dead letters the run redrove (`deadLettersBySaga` before the redrive); `customerAnswers`, what the API
+ * answered the customers who asked to cancel.
  */
 export const readSnapshot = async (
   runtime: Runtime,
   documents: DynamoDBDocumentClient,
   workload: Pick<Workload, 'orders' | 'stock'>,
   redriven: ReadonlyMap<string, string[]> = new Map(),
+  customerAnswers: ReadonlyMap<string, CustomerAnswer> = new Map(),
 ): Promise<ChaosSnapshot> => {
   const tables = tableNames(runtime);
   const [orders, payments, ledger, inventory, audit] = await Promise.all([
@@ -247,6 +254,7 @@ export const readSnapshot = async (
       },
       redriven: redriven.get(orderId) ?? [],
       ...eventFacts(events.get(orderId) ?? []),
+      ...(customerAnswers.has(orderId) && { customerAnswer: customerAnswers.get(orderId) }),
     };
   });
 
@@ -468,6 +476,26 @@ const checkStock = (
   }
 };
 
+/**
+ * customer-answers: a 200 described the order CANCELLED and it ended so; a 409 means it was CONFIRMED; no
+ * customer was left with a server error. (A 404 says only that the order was not recorded yet.) Money and
+ * stock of an order cancelled by its customer are checked as for any cancelled order.
+ */
+const checkCustomerAnswer = (saga: SagaState, violate: Violate) => {
+  const answer = saga.customerAnswer;
+  if (answer === undefined) return;
+  const { status } = endOf(saga);
+  const about = { orderId: saga.orderId };
+  const said = `answered ${answer.status}${answer.orderStatus ? ` (${answer.orderStatus})` : ''} after ${answer.attempts} attempt(s)`;
+  if (answer.status === 200 && (answer.orderStatus !== TERMINAL.CANCELLED || status !== TERMINAL.CANCELLED)) {
+    violate('customer-answers', `${said}, and the order is ${status}`, about);
+  } else if (answer.status === 409 && status !== TERMINAL.CONFIRMED) {
+    violate('customer-answers', `${said}, and the order is ${status}`, about);
+  } else if (![200, 404, 409].includes(answer.status)) {
+    violate('customer-answers', said, about);
+  }
+};
+
 /** Checks every invariant over the end state of a run; returns every violation found (none: all hold). */
 export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
   const violations: Violation[] = [];
@@ -479,6 +507,7 @@ export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
     checkMoney(saga, violate);
     checkReservations(saga, violate, units);
     checkPlausible(saga, violate);
+    checkCustomerAnswer(saga, violate);
   }
   for (const key of snapshot.unknownLedgerKeys) {
     violate('single-charge', `the gateway holds an entry for ${key}, which no order of the run placed`, {

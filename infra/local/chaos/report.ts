@@ -30,6 +30,8 @@ export type ChaosReport = {
     /** Sagas whose order is neither CONFIRMED nor CANCELLED. */
     unsettled: number;
   };
+  /** The customers who asked the storefront API to cancel: how many, and their last answers by status. */
+  customerCancellations: { asked: number; answered: Record<string, number> };
   deliveries: {
     /** Extra copies delivered with the same event id. */
     duplicates: number;
@@ -103,6 +105,10 @@ export const composeReport = (input: ReportInput): ChaosReport => {
       saga.payment?.status === 'TOMBSTONED' ||
       (saga.reservation?.status === 'CANCELLED' && saga.detailTypes.includes(PaymentProcessed.detailType)),
   ).length;
+  const answered: Record<string, number> = {};
+  for (const { customerAnswer } of snapshot.sagas) {
+    if (customerAnswer) answered[customerAnswer.status] = (answered[customerAnswer.status] ?? 0) + 1;
+  }
   const grouped = violationsByInvariant(violations);
   const first = firstViolation(violations);
   return {
@@ -120,6 +126,10 @@ export const composeReport = (input: ReportInput): ChaosReport => {
       cancelled: statuses.filter((s) => s === 'CANCELLED').length,
       cancelledByReason,
       unsettled: statuses.filter((s) => s !== 'CONFIRMED' && s !== 'CANCELLED').length,
+    },
+    customerCancellations: {
+      asked: Object.values(answered).reduce((sum, n) => sum + n, 0),
+      answered,
     },
     deliveries: {
       duplicates: stats.duplicates,
@@ -172,6 +182,10 @@ export const formatReport = (report: ChaosReport): string[] => {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([reason, n]): [string, string] => [`  cancelled ${reason}`, count(n)]),
     ['unsettled', count(report.outcomes.unsettled)],
+    ['customer cancellations asked (API)', count(report.customerCancellations.asked)],
+    ...Object.entries(report.customerCancellations.answered)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([status, n]): [string, string] => [`  answered ${status}`, count(n)]),
     ['duplicates delivered', count(report.deliveries.duplicates)],
     ['reorderings (delayed deliveries)', count(report.deliveries.delayed)],
     ['deliveries dropped', count(report.deliveries.dropped)],

@@ -6,7 +6,8 @@
  * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
  * waits until every saga has settled (its order terminal and a SagaAudited seen) or progress stops;
  * stops the faults, redrives every dead-letter queue once, waits again and audits again the sagas it
- * touched; then reads the end state and checks it.
+ * touched; then reads the end state and checks it. A share of the customers ask, at a moment drawn for each,
+ * to cancel their order through the storefront API, at a moment of its saga drawn for each.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
@@ -19,8 +20,10 @@ import type { Runtime } from '../emulator/runtime.js';
 import { firedAlarms } from '../saga/alarms.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
+import { storefrontClient } from '../saga/storefront-client.js';
 import { formatTimeline, timelineOf } from '../saga/timeline.js';
 import { deadLetterAlarmViolations } from './alarms-check.js';
+import { type CustomerCancellations, createCustomerCancellations } from './customer-cancellations.js';
 import {
   createFaultInjector,
   describeFaultPlan,
@@ -30,7 +33,7 @@ import {
 } from './fault-plan.js';
 import { checkInvariants, deadLettersBySaga, readSnapshot } from './invariants.js';
 import { type ChaosReport, composeReport } from './report.js';
-import { createWorkload, putEntryOf, type Workload } from './workload.js';
+import { CUSTOMER_CANCEL_SHARE, createWorkload, putEntryOf, type Workload } from './workload.js';
 
 /** How to run the chaos. */
 export type ChaosOptions = {
@@ -65,6 +68,8 @@ export type ChaosOptions = {
   progressEveryMs?: number;
   /** A wait gives up when no saga settled and nothing new reached the bus for this long, in ms. */
   stallMs?: number;
+  /** The share of orders their customer asks to cancel through the storefront API (default 0.2; 0: none). */
+  customerCancels?: number;
 };
 
 /** The defaults of a chaos run (see `ChaosOptions`). */
@@ -183,6 +188,7 @@ const createFeeder = (
   entries: ReturnType<typeof putEntryOf>[],
   settlement: Settlement,
   inFlight: number,
+  onPut: (first: number, count: number) => void,
 ) => {
   const state = { put: 0, putting: 0, error: undefined as unknown };
   const feed = () => {
@@ -192,12 +198,14 @@ const createFeeder = (
       state.putting < 4 &&
       state.put - settlement.settled + PUT_BATCH <= Math.max(inFlight, PUT_BATCH)
     ) {
-      const batch = entries.slice(state.put, state.put + PUT_BATCH);
+      const first = state.put;
+      const batch = entries.slice(first, first + PUT_BATCH);
       state.put += batch.length;
       state.putting++;
       putBatch(client, batch).then(
         () => {
           state.putting--;
+          onPut(first, batch.length);
         },
         (error: unknown) => {
           state.putting--;
@@ -215,6 +223,7 @@ type Phases = {
   runtime: Runtime;
   settlement: Settlement;
   feeder: ReturnType<typeof createFeeder>;
+  customers: CustomerCancellations;
   total: number;
   settings: ChaosSettings;
   sagasStarted: number;
@@ -229,6 +238,7 @@ const waitUntil = async (phases: Phases, phase: string, done: () => boolean): Pr
   let lastSettled = settlement.settled;
   for (;;) {
     if (settlement.update() || settlement.settled !== lastSettled) lastProgressAt = Date.now();
+    phases.customers.update(runtime.events);
     lastSettled = settlement.settled;
     feeder.feed();
     if (done()) return true;
@@ -254,9 +264,13 @@ const waitUntil = async (phases: Phases, phase: string, done: () => boolean): Pr
  * every dead letter redriven, the redriven sagas settled and audited again.
  */
 const runPhases = async (phases: Phases, stopFaults: () => void) => {
-  const { runtime, settlement, feeder, total, log } = phases;
+  const { runtime, settlement, feeder, customers, total, log } = phases;
   const idle = () => runtime.pending() === 'nothing';
-  await waitUntil(phases, 'sagas', () => feeder.state.put === total && settlement.settled === total);
+  await waitUntil(
+    phases,
+    'sagas',
+    () => feeder.state.put === total && settlement.settled === total && customers.pending === 0,
+  );
   await waitUntil(phases, 'draining', idle);
   const settledAt = Date.now();
   const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
@@ -299,7 +313,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const started = Date.now();
 
   await ensureTemplate(log);
-  const workload: Workload = createWorkload({ sagas: options.sagas, seed: options.seed });
+  const workload: Workload = createWorkload({
+    sagas: options.sagas,
+    seed: options.seed,
+    customerCancels: options.customerCancels ?? CUSTOMER_CANCEL_SHARE,
+  });
   // The runtime's one random source: jitter, backoff and every fault decision.
   const random = seededRandom((options.seed ^ 0x5bd1e995) >>> 0);
   const injector = createFaultInjector({ plan, random });
@@ -319,18 +337,33 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   });
   const documents = localDocumentClient(runtime);
   const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  const customers = createCustomerCancellations(
+    storefrontClient({ url: runtime.endpoints.api ?? '', region: runtime.app.region }),
+  );
   try {
     await seedStock(documents, tableNames(runtime).inventory, workload.stock);
     log(`Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded`);
     const sagasStarted = Date.now();
     const settlement = new Settlement(runtime, new Set(workload.orders.map(({ order }) => order.orderId)));
     const entries = workload.orders.map(({ order }) => putEntryOf(order, runtime.app.bus.name));
-    const feeder = createFeeder(client, entries, settlement, settings.inFlight);
-    const phases = { runtime, settlement, feeder, total: entries.length, settings, sagasStarted, log };
+    const feeder = createFeeder(client, entries, settlement, settings.inFlight, (first, count) =>
+      customers.placed(workload.orders.slice(first, first + count)),
+    );
+    const phases = {
+      runtime,
+      settlement,
+      feeder,
+      customers,
+      total: entries.length,
+      settings,
+      sagasStarted,
+      log,
+    };
     const { deadLettered, redrivenBySaga, deadLetteredQueues } = await runPhases(phases, faults.stop);
+    await customers.settled();
     const sagasEnded = Date.now();
 
-    const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga);
+    const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga, customers.answers);
     const alarms = runtime.alarms();
     const alarmsFired = firedAlarms(alarms).map((fired) => fired.alarmName);
     log(`  alarms fired: ${alarmsFired.join(', ') || 'none'}`);
@@ -352,6 +385,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     logFirstViolation(report, log);
     return report;
   } finally {
+    await customers.settled();
     client.destroy();
     documents.destroy();
     await runtime.stop();

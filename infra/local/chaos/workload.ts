@@ -39,8 +39,31 @@ const KIND_WEIGHTS: Record<OrderKind, number> = {
   deadline: 4,
 };
 
-/** One order of the workload. */
-export type WorkloadOrder = { kind: OrderKind; order: OrderPlaced };
+/**
+ * One order of the workload. `cancelAfterEvents`, when set, is the moment its customer asks the storefront
+ * API to cancel it: once that many events of its saga, after its OrderPlaced, reached the bus (0: as soon as
+ * the order was put). A moment in the saga's own progress, so that the requests meet every stage of it
+ * (before payment, after it, after the reservation, after the end) however loaded the machine is.
+ */
+export type WorkloadOrder = { kind: OrderKind; order: OrderPlaced; cancelAfterEvents?: number };
+
+/** The share of orders whose customer asks to cancel them, by default. */
+export const CUSTOMER_CANCEL_SHARE = 0.2;
+/** The latest moment a customer asks to cancel, in events of its saga after OrderPlaced. */
+const CUSTOMER_CANCEL_WITHIN_EVENTS = 5;
+
+/**
+ * Draws which orders their customer cancels, and when, from a source of their own so that the orders and the
+ * stock of a seed are the same with or without cancellations.
+ */
+const drawCustomerCancellations = (orders: WorkloadOrder[], seed: number, share: number) => {
+  const random = seededRandom((seed ^ 0x2545f491) >>> 0);
+  for (const order of orders) {
+    const cancels = random() < share;
+    const moment = Math.floor(random() * (CUSTOMER_CANCEL_WITHIN_EVENTS + 1));
+    if (cancels) order.cancelAfterEvents = moment;
+  }
+};
 
 /** One SKU of the catalogue. */
 export type CatalogueItem = { sku: string; unitPriceCents: number };
@@ -88,15 +111,19 @@ const tokenOf = (kind: OrderKind, pick: (n: number) => number): string => {
 /**
  * Builds the workload of a run: a catalogue of 20 SKUs whose popularity falls off steeply and whose stock
  * covers only part of the demand (a few SKUs a handful of units), so that many orders compete for the same
- * units; and `sagas` orders of 1 to 4 lines, mostly of 1 or 2 units.
+ * units; `sagas` orders of 1 to 4 lines, mostly of 1 or 2 units; and a share of them that their customer
+ * cancels at some moment.
  */
 export const createWorkload = ({
   sagas,
   seed,
+  customerCancels = CUSTOMER_CANCEL_SHARE,
   now = () => new Date(),
 }: {
   sagas: number;
   seed: number;
+  /** The share of orders their customer asks to cancel (0: none). */
+  customerCancels?: number;
   now?: () => Date;
 }): Workload => {
   const random = seededRandom(seed);
@@ -165,6 +192,7 @@ export const createWorkload = ({
       return [sku, Math.max(1, Math.round((demand[index] ?? 0) * share))];
     }),
   );
+  drawCustomerCancellations(orders, seed, customerCancels);
   return { seed, catalogue, stock, orders };
 };
 

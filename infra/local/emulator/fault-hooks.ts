@@ -28,6 +28,11 @@ export type DeliveryFault = {
   delayMs?: number;
   /** The event never reaches the target and no DLQ sees it: a delivery lost for good. */
   drop?: boolean;
+  /**
+   * The delivery (every copy) waits until this settles, then runs as it would have: a caller holds one
+   * step back until it has done what must come first, with no clock involved. In flight while held.
+   */
+  hold?: Promise<unknown>;
 };
 
 /** How one delivery attempt fails: a retryable error, as a throttled or failing target would give. */

@@ -223,10 +223,13 @@ export const createDelivery = (emulator: EmulatorContext, targets: Targets, jitt
     for (let copy = 0; copy < copies; copy++) {
       const age = new EventAge();
       const end = inFlight.begin(label);
-      clock.afterReal((fate.delayMs ?? 0) + random() * jitterMs, () => {
-        run(context, label, age, 1);
-        end();
-      });
+      const start = () =>
+        clock.afterReal((fate.delayMs ?? 0) + random() * jitterMs, () => {
+          run(context, label, age, 1);
+          end();
+        });
+      if (fate.hold) fate.hold.then(start, start);
+      else start();
     }
   };
 };

@@ -198,6 +198,34 @@ describe('the chaos invariants', () => {
   it('catch a confirmed order that could not have been paid', () => {
     expect(invariantsBroken(withSaga(0, () => ({ kind: 'declined' })))).toEqual(['plausible']);
   });
+
+  it("hold over customers' answers that agree with the end: 200 for a cancelled order, 409 or 404 otherwise", () => {
+    const answered = (status: number, orderStatus?: string) => ({
+      customerAnswer: { status, orderStatus, attempts: 1 },
+    });
+    const snapshot = consistentSnapshot();
+    snapshot.sagas = [
+      { ...(snapshot.sagas[0] as SagaState), ...answered(409) },
+      { ...(snapshot.sagas[1] as SagaState), ...answered(200, 'CANCELLED') },
+    ];
+
+    expect(checkInvariants(snapshot)).toEqual([]);
+    expect(invariantsBroken(withSaga(0, () => answered(404)))).toEqual([]);
+  });
+
+  it("catch a customer's answer that the end contradicts, or a server error left to the customer", () => {
+    expect(
+      invariantsBroken(
+        withSaga(0, () => ({ customerAnswer: { status: 200, orderStatus: 'CANCELLED', attempts: 1 } })),
+      ),
+    ).toEqual(['customer-answers']);
+    expect(invariantsBroken(withSaga(1, () => ({ customerAnswer: { status: 409, attempts: 1 } })))).toEqual([
+      'customer-answers',
+    ]);
+    expect(invariantsBroken(withSaga(1, () => ({ customerAnswer: { status: 503, attempts: 9 } })))).toEqual([
+      'customer-answers',
+    ]);
+  });
 });
 
 describe('the chaos workload', () => {
@@ -226,5 +254,21 @@ describe('the chaos workload', () => {
     const rejected = workload.orders.filter((o) => o.kind === 'rejected');
     expect(rejected.every((o) => o.order.shipTo.country === 'AQ')).toBe(true);
     expect(workload.orders.filter((o) => NEVER_CONFIRMED.has(o.kind)).length).toBeGreaterThan(100);
+  });
+
+  it('has a share of customers cancel at moments of their own, without changing the orders of the seed', () => {
+    const now = () => new Date('2025-01-01T00:00:00.000Z');
+    const workload = createWorkload({ sagas: 1000, seed: 1, now });
+    const none = createWorkload({ sagas: 1000, seed: 1, now, customerCancels: 0 });
+
+    const moments = workload.orders.flatMap((o) =>
+      o.cancelAfterEvents === undefined ? [] : [o.cancelAfterEvents],
+    );
+    expect(moments.length).toBeGreaterThan(150);
+    expect(moments.length).toBeLessThan(250);
+    expect(new Set(moments)).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    expect(none.orders.every((o) => o.cancelAfterEvents === undefined)).toBe(true);
+    expect(workload.orders.map(({ kind, order }) => ({ kind, order }))).toEqual(none.orders);
+    expect(workload.stock).toEqual(none.stock);
   });
 });

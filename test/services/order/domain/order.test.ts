@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CUSTOMER_CANCELLATION,
   DEADLINE_EXCEEDED,
   type DecisionContext,
   decide,
@@ -42,6 +43,7 @@ const reservationFailed: OrderFact = {
   detail: detailOf(InventoryReservationFailed, ORDER_ID),
 };
 const deadlineExceeded: OrderFact = { type: DEADLINE_EXCEEDED, orderId: ORDER_ID };
+const customerCancels: OrderFact = { type: CUSTOMER_CANCELLATION, orderId: ORDER_ID };
 
 /** Applies facts in order (the i-th at second i), returning the final state and every event emitted. */
 const run = (facts: OrderFact[], start?: Order) =>
@@ -261,5 +263,121 @@ describe('the order decision', () => {
     ];
 
     for (const event of events) expect(event.definition.detail.safeParse(event.detail).success).toBe(true);
+  });
+});
+
+describe("the customer's cancellation", () => {
+  it('cancels a pending order with CUSTOMER_REQUEST and emits its OrderCancelled, without a cause', () => {
+    const { state } = decide(undefined, placed(), at(0));
+
+    const decision = decide(state, customerCancels, at(30));
+
+    expect(decision.changed).toBe(true);
+    expect(decision.state).toMatchObject({
+      status: 'CANCELLED',
+      cancelReason: 'CUSTOMER_REQUEST',
+      closedAt: '2025-01-01T00:00:30.000Z',
+    });
+    expect(decision.state).not.toHaveProperty('cancelCause');
+    expect(decision.state).not.toHaveProperty('deadlineAt');
+    expect(decision.emit).toEqual([
+      {
+        definition: OrderCancelled,
+        detail: { orderId: ORDER_ID, occurredAt: '2025-01-01T00:00:30.000Z', reason: 'CUSTOMER_REQUEST' },
+      },
+    ]);
+    expect(OrderCancelled.detail.safeParse(decision.emit[0]?.detail).success).toBe(true);
+  });
+
+  it('leaves a confirmed order confirmed: the cancellation changes nothing and emits nothing', () => {
+    const { state: confirmed } = run([placed(), reserved]);
+
+    expect(decide(confirmed, customerCancels, at(60))).toEqual({
+      state: confirmed,
+      changed: false,
+      emit: [],
+    });
+  });
+
+  it('leaves an order already cancelled as it is, whatever its reason, so a repeated request changes nothing', () => {
+    const byCustomer = run([placed(), customerCancels]).state;
+    const byPayment = run([placed(), paymentFailed]).state;
+
+    expect(decide(byCustomer, customerCancels, at(60))).toEqual({
+      state: byCustomer,
+      changed: false,
+      emit: [],
+    });
+    expect(decide(byPayment, customerCancels, at(60))).toEqual({
+      state: byPayment,
+      changed: false,
+      emit: [],
+    });
+    expect(byPayment).toMatchObject({ cancelReason: 'PAYMENT_FAILED' });
+  });
+
+  it('refuses a cancellation of an order it never heard of', () => {
+    expect(() => decide(undefined, customerCancels, at(0))).toThrow(OrderNotFoundError);
+  });
+
+  it('cancels a stub whose payment failure arrived before its order, keeping the recorded fact', () => {
+    // A stub: the payment failure arrived before the order itself, so the order is still undecided.
+    const { state: stub } = decide(undefined, paymentFailed, at(0));
+
+    const { state } = decide(stub, customerCancels, at(1));
+
+    expect(state).toMatchObject({
+      status: 'CANCELLED',
+      cancelReason: 'CUSTOMER_REQUEST',
+      paymentFailed: { reason: 'CARD_DECLINED' },
+    });
+  });
+
+  it('wins over a reservation that arrives after it: the late InventoryReserved confirms nothing', () => {
+    const { state, emitted } = run([placed(), customerCancels, reserved]);
+
+    expect(state).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_REQUEST' });
+    expect(emitted.map((event) => event.definition)).toEqual([OrderCancelled]);
+  });
+
+  it('wins over a reservation recorded on a stub before the order itself arrived', () => {
+    // The reservation came first (a stub), then the customer cancelled before OrderPlaced reached the order.
+    const { state, emitted } = run([reserved, customerCancels, placed()]);
+
+    expect(state).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_REQUEST' });
+    expect(emitted.map((event) => event.detail)).toEqual([
+      { orderId: ORDER_ID, occurredAt: '2025-01-01T00:00:01.000Z', reason: 'CUSTOMER_REQUEST' },
+    ]);
+  });
+
+  it('keeps the first cancellation: a payment failure or a deadline after it changes nothing', () => {
+    const { state: cancelled } = run([placed(), customerCancels]);
+
+    for (const fact of [paymentFailed, reservationFailed, deadlineExceeded, placed()]) {
+      expect(decide(cancelled, fact, at(10_000))).toEqual({ state: cancelled, changed: false, emit: [] });
+    }
+  });
+
+  describe('racing the confirmation from the same stored order', () => {
+    const { state: pending } = decide(undefined, placed(), at(0));
+    const confirmation = decide(pending, reserved, at(1));
+    const cancellation = decide(pending, customerCancels, at(1));
+
+    it('each decision alone would close the order, one CONFIRMED, the other CANCELLED', () => {
+      expect(confirmation.state.status).toBe('CONFIRMED');
+      expect(cancellation.state).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_REQUEST' });
+    });
+
+    it('ends CONFIRMED when the confirmation commits first: the cancellation, decided again, changes nothing', () => {
+      const retried = decide(confirmation.state, customerCancels, at(2));
+
+      expect(retried).toEqual({ state: confirmation.state, changed: false, emit: [] });
+    });
+
+    it('ends CANCELLED when the cancellation commits first: the reservation, decided again, changes nothing', () => {
+      const retried = decide(cancellation.state, reserved, at(2));
+
+      expect(retried).toEqual({ state: cancellation.state, changed: false, emit: [] });
+    });
   });
 });
