@@ -13,9 +13,10 @@ import { formatReport, formatViolations } from '../chaos/report.js';
 import { runChaos } from '../chaos/run.js';
 import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
-import type { LoggedEvent } from '../emulator/runtime.js';
+import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
 import { BENCH_HELP, benchCommand } from './bench/command.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
+import { startConsole } from './console/server.js';
 import { formatSummary, runDemo } from './demo.js';
 import { listCommand, redriveCommand } from './dlq.js';
 import { readEntriesFile } from './entries-file.js';
@@ -32,7 +33,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const HELP = `saga — run the order saga's CDK template offline
 
 Usage (from a clone: npm run saga -- <command> [flags]):
-  saga demo [--verbose] [--time-scale N]     synthesize if needed, start the runtime, put every payload of
+  saga demo [--console] [--verbose] [--time-scale N]
+                                             synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
   saga serve [--eventbridge-port N] [--dynamodb-port N] [--verbose]
@@ -68,6 +70,7 @@ Flags:
   --time-scale N     the compressed clock, above 0 and at most 1: AWS delays (retry backoff, Wait states) take
                      delay × N (default 0.01: a minute of Lambda retry backoff passes in 0.6 s)
   --verbose          print every function's log lines
+  --console-port N   the saga console's port for serve and demo --console (default 4012, loopback)
   --endpoint-url     the local runtime's EventBridge endpoint (default ${DEFAULT_ENDPOINT} for timeline and dlq)
 `;
 
@@ -115,6 +118,7 @@ const demo = async (flags: Flags) => {
       return 1;
     }
     out('Every saga ended as test/payloads/README.md says it must, and its audit found it consistent.');
+    if (flags.console) await serveConsoleUntilStopped(runtime, flags.consolePort);
     return 0;
   } finally {
     await runtime.stop();
@@ -146,8 +150,27 @@ const serve = async (flags: Flags) => {
   out(`  npm run saga -- timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
   out(`  npm run saga -- dlq list --endpoint-url ${eventBridge}`);
   out();
+  const web = await startConsole(runtime, flags.consolePort);
+  out(`  Console      ${web.url}`);
   out('Ctrl-C stops it.');
-  await new Promise<void>((done) => {
+  await untilSignal();
+  await web.stop();
+  await runtime.stop();
+  out('Stopped.');
+  return 0;
+};
+
+/** `demo --console`: serves the console on the demo's runtime until Ctrl-C. */
+const serveConsoleUntilStopped = async (runtime: Runtime, port: number) => {
+  const web = await startConsole(runtime, port);
+  out(`Console: ${web.url} (Ctrl-C stops it)`);
+  await untilSignal();
+  await web.stop();
+};
+
+/** Resolves on the first SIGINT or SIGTERM. */
+const untilSignal = () =>
+  new Promise<void>((done) => {
     // A second signal while stopping (a process manager relaying it, an impatient Ctrl-C) must not cut
     // the shutdown short and orphan DynamoDB Local, so the handlers stay installed.
     let stopping = false;
@@ -160,10 +183,6 @@ const serve = async (flags: Flags) => {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
-  await runtime.stop();
-  out('Stopped.');
-  return 0;
-};
 
 const putEvents = async (file: string | undefined, flags: Flags) => {
   if (!file) throw new UsageError('put-events needs a file: saga put-events test/payloads/scenario-7.json');
