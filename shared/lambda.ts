@@ -2,9 +2,9 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod';
+import type { BusinessMetrics } from './business-metrics.js';
 import { dynamoDbClient } from './clients.js';
 import { EnvNames, requireEnv } from './config.js';
 import type { AnyEventDefinition } from './events/index.js';
@@ -31,6 +31,8 @@ export type ConsumerOptions<E extends AnyEventDefinition> = {
   /** Applies the event: decide, commit, publish. Throws to be retried. */
   handle: (detail: DetailOf<E>) => Promise<void>;
   logger: Logger;
+  /** The business metrics the handler records; flushed at the end of every invocation. */
+  metrics: BusinessMetrics;
   /** Where idempotency records live; the DynamoDB table of the stack by default. */
   persistenceStore?: BasePersistenceLayer;
 };
@@ -54,7 +56,8 @@ const orderIdOf = (event: unknown): unknown =>
 /**
  * Wraps one consumer of one event in the habits every handler keeps: the saga's orderId as correlation id
  * on every log line; the event parsed at the edge with its contract schema (an invalid event changes
- * nothing, logs one error naming the failed fields and fails permanently); and Powertools idempotency.
+ * nothing, logs one error naming the failed fields and fails permanently); Powertools idempotency; and
+ * the business metrics the use case recorded, flushed once per invocation.
  *
  * The idempotency key is the fact, not the delivery: `[source, detail-type, detail.orderId]`. EventBridge's
  * duplicates share an event id, but a producer that re-publishes after a failed attempt (rule 4) sends the
@@ -65,6 +68,7 @@ export const createConsumer = <E extends AnyEventDefinition>({
   consumes,
   handle,
   logger,
+  metrics,
   persistenceStore = defaultPersistenceStore(),
 }: ConsumerOptions<E>) => {
   const config = new IdempotencyConfig({
@@ -91,9 +95,32 @@ export const createConsumer = <E extends AnyEventDefinition>({
       throw detail.error;
     }
     config.registerLambdaContext(context);
-    return applyOnce(event as Parameters<typeof applyOnce>[0], detail.data);
+    try {
+      return await applyOnce(event as Parameters<typeof applyOnce>[0], detail.data);
+    } finally {
+      // A fact committed before a later step failed (a publish) is counted now: its retry will not count it.
+      metrics.flush();
+    }
   };
 };
+
+/**
+ * The EventBridge envelope, the fields of Powertools' `EventBridgeSchema`. Written here rather than
+ * imported: Powertools' envelope module loads every AWS event schema it knows, built on zod's `{ z }`
+ * namespace object, which keeps all of zod (its locales, its JSON Schema code) in every bundle.
+ */
+const EventBridgeEventSchema = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.string().optional(),
+});
 
 /** Parses an EventBridge event as one event of the contract: its source, its detail-type and its detail. */
 export const parseEvent = <E extends AnyEventDefinition>(
@@ -108,8 +135,9 @@ export const parseEvent = <E extends AnyEventDefinition>(
   if (source !== consumes.source) issues.push({ path: 'source', message: `expected "${consumes.source}"` });
   if (detailType !== consumes.detailType)
     issues.push({ path: 'detail-type', message: `expected "${consumes.detailType}"` });
-  const parsed = EventBridgeEnvelope.safeParse(event, consumes.detail as unknown as z.ZodType<DetailOf<E>>);
-  if (parsed.success && issues.length === 0) return { success: true, data: parsed.data };
+  const parsed = EventBridgeEventSchema.extend({ detail: consumes.detail }).safeParse(event);
+  if (parsed.success && issues.length === 0)
+    return { success: true, data: parsed.data.detail as DetailOf<E> };
   if (!parsed.success) issues.push(...zodIssues(parsed.error));
   return { success: false, error: new InvalidEventError(consumes.detailType, issues) };
 };

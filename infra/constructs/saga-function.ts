@@ -17,6 +17,7 @@ import type { SagaEventBus, Subscription } from './event-bus.js';
 import type { SagaTable } from './saga-table.js';
 
 const RELOCATE_SOURCE_MAP = fileURLToPath(new URL('../bundling/relocate-source-map.mjs', import.meta.url));
+const LAMBDA_CREDENTIALS = fileURLToPath(new URL('../bundling/lambda-credentials.mjs', import.meta.url));
 
 /** The DynamoDB actions a function may be granted; each grant names exactly the ones it uses. */
 export type DynamoDbAction =
@@ -139,6 +140,8 @@ export class SagaFunction extends Construct {
         sourcesContent: false,
         // Self-contained: the function runs the SDK version the tests ran, on AWS and in the local runtime.
         externalModules: [],
+        // Lambda gives credentials in the environment: the SDK's default chain is cut to that one link.
+        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
         forceDockerBundling: false,
         commandHooks: {
           beforeBundling: () => [],

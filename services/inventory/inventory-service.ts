@@ -6,7 +6,9 @@
  * them from the stored state.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BusinessMetrics } from '../../shared/business-metrics.js';
 import type { OrderCancelled, PaymentProcessed } from '../../shared/events/index.js';
+import { Metrics } from '../../shared/metrics.js';
 import { commitOptimistically, STALE } from '../../shared/optimistic-commit.js';
 import type { Publisher } from '../../shared/publisher.js';
 import { decideOrderCancelled, decidePaymentProcessed, refuseReservation } from './domain/inventory.js';
@@ -17,6 +19,8 @@ export type ServiceDeps = {
   repository: InventoryRepository;
   publisher: Publisher;
   logger: Logger;
+  /** The business metrics: a reservation, a release or a tombstone counts once, when its commit wins. */
+  metrics: BusinessMetrics;
   /** The time of each decision. */
   now: () => Date;
 };
@@ -26,7 +30,7 @@ export type ServiceDeps = {
  * the SKUs (UNKNOWN_SKU before OUT_OF_STOCK). Reserves nothing after a cancellation's tombstone.
  */
 export const reserveStock = async (
-  { repository, publisher, logger, now }: ServiceDeps,
+  { repository, publisher, logger, metrics, now }: ServiceDeps,
   fact: Pick<PaymentProcessed, 'orderId' | 'items'>,
 ): Promise<void> => {
   const events = await commitOptimistically(`Reservation of order ${fact.orderId}`, async () => {
@@ -41,6 +45,7 @@ export const reserveStock = async (
     if (result.status === STALE) return STALE;
     if (result.status === 'reserved') {
       logger.info('Stock reserved', { items: decision.reservation.items });
+      metrics.add(Metrics.stockReserved, 1);
       return decision.emit;
     }
     const refused = refuseReservation(decision.reservation, result.shortfall, at);
@@ -59,7 +64,7 @@ export const reserveStock = async (
  * (InventoryReleased), or leaves a tombstone when nothing was reserved yet.
  */
 export const releaseStock = async (
-  { repository, publisher, logger, now }: ServiceDeps,
+  { repository, publisher, logger, metrics, now }: ServiceDeps,
   fact: Pick<OrderCancelled, 'orderId'>,
 ): Promise<void> => {
   const events = await commitOptimistically(`Reservation of order ${fact.orderId}`, async () => {
@@ -72,10 +77,12 @@ export const releaseStock = async (
       case 'tombstone':
         if ((await repository.recordTombstone(decision.reservation)) === STALE) return STALE;
         logger.info('Cancelled before any reservation: tombstone recorded');
+        metrics.add(Metrics.compensationTombstones, 1);
         return decision.emit;
       case 'release':
         if ((await repository.release(decision.reservation)) === STALE) return STALE;
         logger.info('Stock released', { items: decision.reservation.items });
+        metrics.add(Metrics.stockReleased, 1);
         return decision.emit;
     }
   });

@@ -1,12 +1,16 @@
 /**
- * The order service's use cases: applying one fact (every handler) and the deadline sweep (the schedule).
- * Both go load -> decide -> commit -> publish, with a terminal event published only after its state committed.
+ * The order service's use cases: applying one fact (every handler), the customer's cancellation (the
+ * storefront API) and the deadline sweep (the schedule). All go load -> decide -> commit -> publish, with a terminal event published only after its state committed.
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BusinessMetrics } from '../../shared/business-metrics.js';
+import { OrderPlaced } from '../../shared/events/index.js';
+import { Metrics } from '../../shared/metrics.js';
 import { commitOptimistically, STALE } from '../../shared/optimistic-commit.js';
 import type { Publisher } from '../../shared/publisher.js';
 import {
+  CUSTOMER_CANCELLATION,
   DEADLINE_EXCEEDED,
   decide,
   isTerminal,
@@ -23,6 +27,8 @@ export type ServiceDeps = {
   repository: OrderRepository;
   publisher: Publisher;
   logger: Logger;
+  /** The business metrics: a fact is counted once, when this service commits it. */
+  metrics: BusinessMetrics;
   /** The time of each decision. */
   now: () => Date;
   /** How long an order may stay undecided after its first fact was received. */
@@ -64,6 +70,7 @@ const decideAndCommit = (deps: ServiceDeps, fact: OrderFact): Promise<Committed>
  */
 export const applyFact = async (deps: ServiceDeps, fact: OrderFact): Promise<FactOutcome> => {
   const { decision, stored, committed, lost } = await decideAndCommit(deps, fact);
+  if (committed) recordCommitted(deps.metrics, fact, decision.state);
   if (committed && decision.emit.length > 0) {
     deps.logger.info('Order closed', {
       status: stored.order.status,
@@ -79,11 +86,51 @@ export const applyFact = async (deps: ServiceDeps, fact: OrderFact): Promise<Fac
   return { order: stored.order, closed: false };
 };
 
+/**
+ * Counts what a committed decision changed: the order's OrderPlaced recorded (unless it was rejected: a
+ * rejected order counts as cancelled, not placed), and its close (outcome, cancellation reason, and the
+ * saga's duration from OrderPlaced's `occurredAt` to the terminal event's). Called only when the commit
+ * won, so a duplicate delivery, which decides no change, counts nothing.
+ */
+const recordCommitted = (metrics: BusinessMetrics, fact: OrderFact, order: Order): void => {
+  const rejected = order.cancelReason === 'ORDER_REJECTED';
+  if (fact.type === OrderPlaced.detailType && !rejected) metrics.add(Metrics.ordersPlaced, 1);
+  if (!isTerminal(order) || !order.closedAt) return;
+  if (order.status === 'CONFIRMED') metrics.add(Metrics.ordersConfirmed, 1);
+  if (order.cancelReason) metrics.add(Metrics.ordersCancelled, 1, { reason: order.cancelReason });
+  if (order.placed) {
+    const duration = Date.parse(order.closedAt) - Date.parse(order.placed.occurredAt);
+    metrics.add(Metrics.sagaDuration, Math.max(0, duration), { outcome: order.status });
+  }
+};
+
 /** Publishes a terminal order's event again from its stored state, then marks it published. */
 export const republish = async (deps: ServiceDeps, stored: StoredOrder): Promise<void> => {
   deps.logger.info('Re-publishing the event of a closed order', { status: stored.order.status });
   await deps.publisher.publish(terminalEventsOf(stored.order));
   await deps.repository.markPublished(stored.order.orderId);
+};
+
+/** The customer asked to cancel an order that is already CONFIRMED: undoing it is a return, another process. */
+export class OrderNotCancellableError extends Error {
+  override name = 'OrderNotCancellableError';
+  constructor(readonly order: Order) {
+    super(`Order ${order.orderId} is ${order.status} and can no longer be cancelled`);
+  }
+}
+
+/**
+ * The customer's cancellation, applied through the order's one decision like any other fact: an open
+ * order is cancelled with CUSTOMER_REQUEST, committed, and its OrderCancelled published (payment and
+ * inventory compensate from there). An order already cancelled is returned as it is (a retry, or another
+ * cause got there first); one already CONFIRMED throws OrderNotCancellableError. A cancellation racing
+ * the saga's outcome loses or wins on the conditional write, so the order ends in exactly one terminal
+ * state. Throws OrderNotFoundError when no fact about the order was recorded yet.
+ */
+export const cancelByCustomer = async (deps: ServiceDeps, orderId: string): Promise<Order> => {
+  const { order } = await applyFact(deps, { type: CUSTOMER_CANCELLATION, orderId });
+  if (order.status === 'CONFIRMED') throw new OrderNotCancellableError(order);
+  return order;
 };
 
 /** What one sweep did. */

@@ -3,7 +3,9 @@
  * provider when the decision needs it), commit conditionally, then publish.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BusinessMetrics } from '../../shared/business-metrics.js';
 import type { OrderCancelled, OrderPlaced, OutgoingEvent } from '../../shared/events/index.js';
+import { Metrics } from '../../shared/metrics.js';
 import { commitOptimistically, STALE } from '../../shared/optimistic-commit.js';
 import type { Publisher } from '../../shared/publisher.js';
 import {
@@ -21,6 +23,8 @@ export type ServiceDeps = {
   gateway: PaymentGateway;
   publisher: Publisher;
   logger: Logger;
+  /** The business metrics: a charge, a refund or a tombstone counts once, when its commit wins. */
+  metrics: BusinessMetrics;
   /** The time of each decision. */
   now: () => Date;
 };
@@ -44,7 +48,7 @@ const apply = async (
   orderId: string,
   decide: (stored: Payment | undefined, now: Date) => Step,
 ): Promise<void> => {
-  const { repository, gateway, publisher, logger, now } = deps;
+  const { repository, gateway, publisher, logger, metrics, now } = deps;
   const emit = await commitOptimistically(
     `Payment of order ${orderId}`,
     async (): Promise<OutgoingEvent[] | typeof STALE> => {
@@ -61,12 +65,36 @@ const apply = async (
         previousStatus: stored?.status ?? 'NONE',
         ...summaryOf(commit.state),
       });
+      recordCommitted(metrics, commit.state);
       return emit;
     },
   );
   if (emit.length > 0) {
     await publisher.publish(emit);
     logger.info('Payment events published', { detailTypes: emit.map((e) => e.definition.detailType) });
+  }
+};
+
+/**
+ * Counts the payment's committed transition. A refund of a charge that was never committed as CHARGED
+ * (found behind a tombstone: an earlier attempt charged, then lost its commit) counts its charge too, so
+ * charged minus refunded amounts is what the service kept.
+ */
+const recordCommitted = (metrics: BusinessMetrics, payment: Payment): void => {
+  if (payment.status === 'TOMBSTONED') {
+    metrics.add(Metrics.compensationTombstones, 1);
+    return;
+  }
+  // DECLINED is counted by the order service, as an order cancelled with PAYMENT_FAILED.
+  if (payment.status === 'DECLINED') return;
+  const { amountCents, currency } = payment;
+  if (payment.status === 'CHARGED' || payment.chargedAt === undefined) {
+    metrics.add(Metrics.paymentsCharged, 1);
+    metrics.add(Metrics.chargedAmount, amountCents, { currency });
+  }
+  if (payment.status === 'REFUNDED') {
+    metrics.add(Metrics.paymentsRefunded, 1);
+    metrics.add(Metrics.refundedAmount, amountCents, { currency });
   }
 };
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The `source` of each producer. A producer may only put events with its own source and only the
@@ -250,6 +250,30 @@ export const totalOf = (lines: readonly OrderLine[]): number =>
 export const SagaFields = { orderId: OrderId, occurredAt: Timestamp };
 
 /** Declares one event of the contract: its producer, its name, and the schema of its detail. */
+/** A value of a known set, or one added to the set after this code was written. */
+export type Extensible<T extends string> = T | (string & {});
+
+/** The words an extensible enum may take: upper snake case, bounded like an id. */
+const ENUM_WORD = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * An enum that consumers read tolerantly (a tolerant reader): its producer writes one of `known`, but a
+ * consumer accepts any upper-snake-case word, so adding a value never makes a consumer deployed before the
+ * addition dead-letter the event. Only for fields a consumer passes on or records and acts the same on
+ * whatever their value (a cancellation's reason: every cancellation is compensated). In JSON Schema it is
+ * a string whose known values are listed as `x-extensible-enum` (Zalando's open-ended list of values),
+ * which the compatibility check reads: a value added there is a safe addition, one added to an `enum` is not.
+ */
+export const extensibleEnum = <T extends string>(known: {
+  options: readonly T[];
+}): z.ZodType<Extensible<T>> =>
+  // The cast only narrows the parsed string's static type to name the known values; the parse is the string's.
+  z
+    .string()
+    .max(Limits.idLength)
+    .regex(ENUM_WORD, 'must be an upper-snake-case word')
+    .meta({ 'x-extensible-enum': [...known.options] }) as z.ZodType<Extensible<T>>;
+
 export const defineEvent = <const S extends Source, const T extends string, D extends z.ZodType>(event: {
   source: S;
   detailType: T;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, Limits, SagaFields, Sources, StockLine } from './common.js';
 
 /** A reservation was compensated: its stock is available again. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, Limits, SagaFields, Sku, Sources } from './common.js';
 
 /** Why a reservation was refused. */

@@ -1,14 +1,15 @@
-import { z } from 'zod';
-import { defineEvent, SagaFields, Sources } from './common.js';
+import * as z from 'zod';
+import { defineEvent, extensibleEnum, SagaFields, Sources } from './common.js';
 import { ReservationFailureReason } from './inventory-reservation-failed.js';
 import { PaymentFailureReason } from './payment-failed.js';
 
-/** Why the saga is rolled back. */
+/** Why the saga is rolled back: the reasons the order service gives (it parses its own state with these). */
 export const CancellationReason = z.enum([
   'PAYMENT_FAILED',
   'OUT_OF_STOCK',
   'ORDER_REJECTED',
   'DEADLINE_EXCEEDED',
+  'CUSTOMER_REQUEST',
 ]);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 
@@ -24,12 +25,21 @@ export const CancellationCause = z.enum([
 ]);
 export type CancellationCause = z.infer<typeof CancellationCause>;
 
-/** The saga is rolled back: every service undoes its own step. */
+/**
+ * The saga is rolled back: every service undoes its own step. Consumers compensate whatever the reason and
+ * cause, so they read both tolerantly: a reason added later (as CUSTOMER_REQUEST was) must not make a
+ * consumer deployed before it dead-letter the cancellation and leave money charged or stock held.
+ */
 export const OrderCancelled = defineEvent({
   source: Sources.orders,
   detailType: 'OrderCancelled',
   description:
-    'The saga is rolled back (reason). Consumed by payment (refund), inventory (release) and the audit.',
-  detail: z.strictObject({ ...SagaFields, reason: CancellationReason, cause: CancellationCause.optional() }),
+    'The saga is rolled back (reason). Consumed by payment (refund), inventory (release) and the audit, ' +
+    'which compensate whatever the reason: reason and cause are open-ended lists (x-extensible-enum).',
+  detail: z.strictObject({
+    ...SagaFields,
+    reason: extensibleEnum(CancellationReason),
+    cause: extensibleEnum(CancellationCause).optional(),
+  }),
 });
 export type OrderCancelled = z.infer<typeof OrderCancelled.detail>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, SagaFields, Sources } from './common.js';
 
 /** Why a charge was refused. Transient gateway errors are retried and never become a PaymentFailed. */

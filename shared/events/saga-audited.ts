@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, SagaFields, Sources } from './common.js';
 
 /** How a saga ended, as the order service recorded it. */

@@ -25,7 +25,9 @@ describe('parsing a consumed event at the edge', () => {
 
   it('names each failed field of the detail, without its value', () => {
     const detail = structuredClone(placed);
-    detail.items[0]!.quantity = -3;
+    const [line] = detail.items;
+    if (line === undefined) throw new Error('the OrderPlaced fixture has no line');
+    line.quantity = -3;
     const result = parseEvent(OrderPlaced, envelope(detail));
     expect(result.success).toBe(false);
     if (result.success) return;

@@ -31,6 +31,7 @@ export const INVARIANTS = {
   'stock-non-negative': 'no SKU is below zero, and the units held by reservations never exceed the stock',
   reservations: 'nothing is left reserved for a cancelled order; a confirmed order holds exactly its lines',
   'dlq-empty': 'the dead-letter queues are empty after the redrive',
+  'dlq-alarmed': 'every dead-letter queue that received a dead letter raised the alarm on its depth',
   plausible: 'no order that cannot be paid or shipped (declined, insufficient funds, AQ) was confirmed',
 } as const;
 export type InvariantName = keyof typeof INVARIANTS;

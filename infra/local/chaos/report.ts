@@ -60,6 +60,8 @@ export type ChaosReport = {
   sagasPerSecond: number;
   /** The runtime's own counters. */
   runtime: RuntimeStats;
+  /** The template's alarms that fired during the run, as the runtime evaluated them. */
+  alarmsFired: string[];
 };
 
 /** What `composeReport` works from. */
@@ -77,6 +79,7 @@ export type ReportInput = {
   violations: Violation[];
   faultCounts: Record<FaultKind, number>;
   stats: RuntimeStats;
+  alarmsFired: string[];
   deadLetteredBeforeRedrive: number;
   timelineOf: (orderId: string) => string[];
   wallMs: number;
@@ -150,6 +153,7 @@ export const composeReport = (input: ReportInput): ChaosReport => {
     sagasMs: input.sagasMs,
     sagasPerSecond: Math.round((input.options.sagas / Math.max(1, input.sagasMs)) * 1000 * 10) / 10,
     runtime: { ...stats },
+    alarmsFired: input.alarmsFired,
   };
 };
 
@@ -194,6 +198,8 @@ export const formatReport = (report: ChaosReport): string[] => {
           ]
         : []),
     ]),
+    ['alarms fired', count(report.alarmsFired.length)],
+    ...report.alarmsFired.map((name): [string, string] => [`  ${name}`, 'fired']),
     ['wall time (boot included)', seconds(report.wallMs)],
     ['sagas phase', seconds(report.sagasMs)],
     ['sagas/s', report.sagasPerSecond.toFixed(1)],

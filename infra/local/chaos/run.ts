@@ -16,9 +16,11 @@ import type { FaultHooks } from '../emulator/fault-hooks.js';
 import { seededRandom } from '../emulator/random.js';
 import { retryWithBackoff } from '../emulator/retry.js';
 import type { Runtime } from '../emulator/runtime.js';
+import { firedAlarms } from '../saga/alarms.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
 import { formatTimeline, timelineOf } from '../saga/timeline.js';
+import { deadLetterAlarmViolations } from './alarms-check.js';
 import {
   createFaultInjector,
   describeFaultPlan,
@@ -260,6 +262,9 @@ const runPhases = async (phases: Phases, stopFaults: () => void) => {
   const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
   for (const [why, n] of deadLetterReasons(runtime)) log(`  dead-lettered: ${n} × ${why}`);
   const redrivenBySaga = deadLettersBySaga(runtime);
+  const deadLetteredQueues = runtime
+    .deadLetters()
+    .flatMap((q) => (q.messages.length > 0 ? [q.queueName] : []));
   stopFaults();
   const { redriven } = await runtime.redrive();
   log(
@@ -272,7 +277,7 @@ const runPhases = async (phases: Phases, stopFaults: () => void) => {
   await waitUntil(phases, 'after the redrive', () => idle() && settlement.settled === total);
   const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
   log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
-  return { deadLettered, redrivenBySaga };
+  return { deadLettered, redrivenBySaga, deadLetteredQueues };
 };
 
 /** Logs the first violation with its saga's timeline. */
@@ -322,17 +327,23 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const entries = workload.orders.map(({ order }) => putEntryOf(order, runtime.app.bus.name));
     const feeder = createFeeder(client, entries, settlement, settings.inFlight);
     const phases = { runtime, settlement, feeder, total: entries.length, settings, sagasStarted, log };
-    const { deadLettered, redrivenBySaga } = await runPhases(phases, faults.stop);
+    const { deadLettered, redrivenBySaga, deadLetteredQueues } = await runPhases(phases, faults.stop);
     const sagasEnded = Date.now();
 
     const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga);
+    const alarms = runtime.alarms();
+    const alarmsFired = firedAlarms(alarms).map((fired) => fired.alarmName);
+    log(`  alarms fired: ${alarmsFired.join(', ') || 'none'}`);
+    // A DLQ that held dead letters must have raised its alarm (the template's own, evaluated locally).
+    const queuesThatHeld = [...deadLetteredQueues, ...snapshot.deadLetters.map((d) => d.queueName)];
     const report = composeReport({
       options: { sagas: options.sagas, seed: options.seed, ...settings },
       faults: describeFaultPlan(plan),
       snapshot,
-      violations: checkInvariants(snapshot),
+      violations: [...checkInvariants(snapshot), ...deadLetterAlarmViolations(alarms, queuesThatHeld)],
       faultCounts: injector.counts(),
       stats: runtime.stats(),
+      alarmsFired,
       deadLetteredBeforeRedrive: deadLettered,
       timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
       wallMs: Date.now() - started,

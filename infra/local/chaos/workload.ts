@@ -3,7 +3,7 @@
  * events that compete for it, with a mix of payment tokens and destinations that exercises every way a
  * saga can end. The same seed gives the same orders, whatever faults the run injects.
  */
-import { type OrderLine, OrderPlaced, Sources } from '../../../shared/events/index.js';
+import { type OrderLine, OrderPlaced } from '../../../shared/events/index.js';
 import { seededRandom } from '../emulator/random.js';
 
 /** What an order was built to exercise; its outcome still depends on the stock it competes for and the faults. */

@@ -30,6 +30,8 @@ export type BackendOptions = {
   countDynamoDbCalls?: boolean | undefined;
   /** The counters the call counts go to. */
   stats: RuntimeStats;
+  /** More EventBridge operations of the bus (its archives' and replays'). */
+  busOperations?: Record<string, (input: Record<string, unknown>) => unknown>;
   /** Where each backend that started registers its stop, so a later failure stops it. */
   stops: (() => Promise<void>)[];
 };
@@ -65,6 +67,7 @@ const startBus = (options: BackendOptions): Promise<EventBridgeServer> => {
     account: app.account,
     region: app.region,
     localOperations: options.localOperations,
+    ...(options.busOperations && { moreOperations: options.busOperations }),
   });
 };
 

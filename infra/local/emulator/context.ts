@@ -1,16 +1,19 @@
 import type { CompressedClock } from './clock.js';
 import type { LocalApp } from './cloud-assembly/model.js';
+import type { ServiceMetrics } from './cloudwatch/service-metrics.js';
 import type { FaultHooks } from './fault-hooks.js';
 import type { InFlight } from './in-flight.js';
 import type { LocalQueues } from './sqs/queues.js';
 import type { RuntimeStats } from './stats.js';
 
-/** What the parts of one running emulator share: its template, clock, random source, fault hooks, queues, the register of work in flight and its counters. */
+/** What the parts of one running emulator share: its template, clock, random source, fault hooks, queues, the register of work in flight, its counters and its service metrics. */
 export type EmulatorContext = {
   app: LocalApp;
   clock: CompressedClock;
   inFlight: InFlight;
   stats: RuntimeStats;
+  /** Where the emulator reports what AWS publishes as service metrics (the local CloudWatch). */
+  metrics: ServiceMetrics;
   random: () => number;
   faults: FaultHooks;
   queues: LocalQueues;

@@ -6,13 +6,19 @@
  * what the stack does: the saga tooling and the chaos runs build on it (the latter through `faults`).
  */
 import { performance } from 'node:perf_hooks';
+import { type ServedHttpApis, serveHttpApis } from './apigateway/serve.js';
 import { type Backends, startBackends } from './backends.js';
 import { CompressedClock } from './clock.js';
-import { functionOf, stateMachineOf } from './cloud-assembly/lookup.js';
+import { functionOf, ruleArnOf, stateMachineOf } from './cloud-assembly/lookup.js';
 import type { LocalApp, LocalStateMachine } from './cloud-assembly/model.js';
+import type { AlarmStatus } from './cloudwatch/alarms.js';
+import { createCloudWatch, type LocalCloudWatch } from './cloudwatch/cloudwatch.js';
+import { countingExecutions, countingInvocations } from './cloudwatch/service-metrics.js';
 import type { EmulatorContext } from './context.js';
+import { type Archives, createArchives, type Replay } from './eventbridge/archive.js';
 import { createDelivery } from './eventbridge/delivery.js';
 import type { EventEnvelope } from './eventbridge/put-events.js';
+import { replayOperations } from './eventbridge/replay-api.js';
 import { createRouter, scheduleRules, startSchedules } from './eventbridge/routing.js';
 import type { FaultHooks } from './fault-hooks.js';
 import { InFlight, until } from './in-flight.js';
@@ -23,6 +29,8 @@ import { LocalQueues, type QueueMessage } from './sqs/queues.js';
 import { emptyStats, type RuntimeStats } from './stats.js';
 import { runStateMachine } from './stepfunctions/state-machine.js';
 
+export type { AlarmStatus, AlarmTransition } from './cloudwatch/alarms.js';
+export type { Replay } from './eventbridge/archive.js';
 export type { DeadLetter, DeadLetterQueue } from './sqs/dead-letters.js';
 
 /** How to start the local runtime. */
@@ -33,6 +41,8 @@ export type RuntimeOptions = {
   eventBridgePort?: number;
   /** DynamoDB Local's port; 0 or absent for a free one. */
   dynamoDbPort?: number;
+  /** The port of the template's (first) HTTP API, served on 127.0.0.1; 0 or absent for a free one. */
+  apiPort?: number;
   /** The compressed clock: AWS's delays (retry backoff, Wait states) take `delay × timeScale`. Default 0.01: the functions run in real time, and the audit's waits must still outlast a compensation's retries. */
   timeScale?: number;
   /** The schedule rules' clock: a rate of N minutes fires every `N min × scheduleScale`. Default: `timeScale`. */
@@ -62,8 +72,11 @@ export type WaitOptions = { timeoutMs?: number };
 /** A running local runtime. */
 export type Runtime = {
   readonly app: LocalApp;
-  /** The local endpoints, as the CLI reaches them (DynamoDB Local itself, never the fault proxy). */
-  readonly endpoints: { eventBridge: string; dynamoDb: string };
+  /**
+   * The local endpoints, as the CLI reaches them (DynamoDB Local itself, never the fault proxy); `api` is
+   * the invoke URL of the template's first HTTP API (absent when it has none), `apis` every one by name.
+   */
+  readonly endpoints: { eventBridge: string; dynamoDb: string; api?: string; apis: Record<string, string> };
   /**
    * The environment every worker starts from (endpoints, region, dummy credentials). Under DynamoDB
    * faults (`faults.onDynamoDbCall`), its DynamoDB endpoint is the fault proxy.
@@ -97,6 +110,10 @@ export type Runtime = {
   pending(): string;
   /** A snapshot of the counters. */
   stats(): RuntimeStats;
+  /** The template's alarms, evaluated now, each with its state and every change of state so far. */
+  alarms(): AlarmStatus[];
+  /** The replays of the bus's archives started so far, with their progress. */
+  replays(): Replay[];
   /** Stops schedules and timers, the workers, the bus and DynamoDB Local. */
   stop(): Promise<void>;
 };
@@ -233,6 +250,8 @@ const localOperations = (runtime: () => Runtime): Record<string, (body: unknown)
     return {};
   },
   Stats: async () => runtime().stats(),
+  Alarms: async () => ({ alarms: runtime().alarms() }),
+  Replays: async () => ({ replays: runtime().replays() }),
 });
 
 /** Stops everything that started, in reverse order, reporting every failure together. */
@@ -242,12 +261,16 @@ const stopAll = async (stops: (() => Promise<void>)[]) => {
   if (errors.length > 0) throw new AggregateError(errors, 'The local runtime did not stop cleanly');
 };
 
+/** What the runtime observes: the template's alarms over its metrics, and the bus's archives. */
+type Signals = { cloudWatch: LocalCloudWatch; archives: Archives };
+
 /** The parts of a runtime that are wired once its backends are up, and whether it was stopped. */
 type Wiring = {
   stopped: boolean;
   invokeAsync?: InvokeAsync;
   deliver?: ReturnType<typeof createDelivery>;
   execute?: (stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>;
+  httpApis?: ServedHttpApis;
 };
 
 /** The runtime as its users hold it, over its emulator, event log and wiring. */
@@ -257,11 +280,17 @@ const runtimeHandle = (
   wiring: Wiring,
   stops: (() => Promise<void>)[],
   backends: Backends,
+  { cloudWatch, archives }: Signals,
 ): Runtime => {
   const { app, queues, stats, inFlight } = emulator;
   return {
     app,
-    endpoints: { eventBridge: backends.bus.url, dynamoDb: backends.dynamoDbEndpoint },
+    endpoints: {
+      eventBridge: backends.bus.url,
+      dynamoDb: backends.dynamoDbEndpoint,
+      ...(wiring.httpApis?.url !== undefined && { api: wiring.httpApis.url }),
+      apis: { ...wiring.httpApis?.urls },
+    },
     baseEnv: backends.baseEnv,
     events: log.events,
     deadLetters: () => listDeadLetters(app, queues),
@@ -283,6 +312,8 @@ const runtimeHandle = (
     ...waits(inFlight, log),
     pending: () => inFlight.describe(),
     stats: () => structuredClone(stats),
+    alarms: () => cloudWatch.alarms(),
+    replays: () => [...archives.replays.values()].map((replay) => ({ ...replay })),
     stop: async () => {
       if (wiring.stopped) return;
       wiring.stopped = true;
@@ -292,22 +323,30 @@ const runtimeHandle = (
   };
 };
 
-/** Wires the functions, the state machines, delivery and the schedules onto running backends. */
+/** Wires the functions, the state machines, delivery and the HTTP APIs onto running backends. */
 const wire = async (
   options: RuntimeOptions,
   emulator: EmulatorContext,
   wiring: Wiring,
   backends: Backends,
   stops: (() => Promise<void>)[],
+  { cloudWatch }: Signals,
 ) => {
   const timeScale = emulator.clock.scale;
-  const pool = await startFunctions(options, emulator, backends.baseEnv);
+  const onLog = (fn: string, line: string) => {
+    cloudWatch.log(line);
+    options.onLog?.(fn, line);
+  };
+  const pool = await startFunctions({ ...options, onLog }, emulator, backends.baseEnv);
   stops.push(() => pool.close());
   // An injected timeout or crash really terminates the worker mid-invocation (see the pool).
-  const invokeAsync = createAsyncInvoker(emulator, (fn, event, fault) =>
-    pool.invoke(fn.functionName, event, fault),
+  const invokeAsync = createAsyncInvoker(
+    emulator,
+    countingInvocations(emulator.metrics, (fn, event: unknown, fault) =>
+      pool.invoke(fn.functionName, event, fault),
+    ),
   );
-  const execute = (stateMachine: LocalStateMachine, input: unknown) =>
+  const execute = countingExecutions(emulator.metrics, (stateMachine: LocalStateMachine, input: unknown) =>
     runStateMachine({
       definition: stateMachine.definition,
       input,
@@ -316,28 +355,34 @@ const wire = async (
       waitScale: timeScale,
       stateMachineArn: stateMachine.arn,
       onStateEntered: () => emulator.stats.stateTransitions++,
-    });
+    }),
+  );
   const deliver = createDelivery(
     emulator,
     { invokeAsync, startExecution: execute },
     options.deliveryJitterMs ?? 5,
   );
-  Object.assign(wiring, { invokeAsync, execute, deliver });
+  // Requests reach the same warm workers, synchronously; the servers stop before the pool does.
+  const httpApis = await serveHttpApis(emulator, (fn, event) => pool.invoke(fn, event), options.apiPort ?? 0);
+  stops.push(() => httpApis.close());
+  Object.assign(wiring, { invokeAsync, execute, deliver, httpApis });
   return deliver;
 };
 
 /**
  * Starts the runtime for `app`: DynamoDB Local with every table of the template, the local bus with the
- * template's rules, a Lambda worker pool, and the schedule rules' timers.
+ * template's rules, a Lambda worker pool, the template's HTTP APIs on loopback, and the schedule rules' timers.
  */
 export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
   const { app } = options;
   const timeScale = options.timeScale ?? 0.01;
   const startedAt = performance.now();
   const now = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
+  const queues = new LocalQueues(app.queues, now);
+  const cloudWatch = createCloudWatch({ app, queues, now, timeScale });
   // Validate what can be refused before anything starts.
   const schedules = scheduleRules(app);
-  const router = createRouter(app);
+  const router = createRouter(app, (rule) => cloudWatch.metrics.ruleMatched(rule));
   const emulator: EmulatorContext = {
     app,
     clock: new CompressedClock(timeScale),
@@ -345,18 +390,27 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     stats: emptyStats(),
     random: options.random ?? Math.random,
     faults: options.faults ?? {},
-    queues: new LocalQueues(app.queues, now),
+    queues,
+    metrics: cloudWatch.metrics,
     log: (line) => options.onLog?.('runtime', line),
     now,
   };
   const { stats } = emulator;
   const log = createEventLog();
+  const archives = createArchives({
+    app,
+    route: router.route,
+    inFlight: emulator.inFlight,
+    ruleArnOf: (r) => ruleArnOf(app, r),
+  });
+  const signals: Signals = { cloudWatch, archives };
   const stops: (() => Promise<void>)[] = [];
   const wiring: Wiring = { stopped: false };
   const onEvents = (batch: EventEnvelope[]) => {
     if (wiring.stopped) return;
     stats.eventsPut += batch.length;
     log.append(batch.map((event) => ({ at: now(), event })));
+    archives.record(batch);
     for (const event of batch) router.route(event);
   };
 
@@ -372,9 +426,10 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       random: emulator.random,
       onEvents,
       localOperations: localOperations(() => handle as Runtime),
+      busOperations: replayOperations(app, archives, (r) => ruleArnOf(app, r)),
       stops,
     });
-    const deliver = await wire(options, emulator, wiring, backends, stops);
+    const deliver = await wire(options, emulator, wiring, backends, stops, signals);
     router.ready(deliver);
     startSchedules(app, schedules, {
       clock: emulator.clock,
@@ -386,7 +441,8 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       },
       deliver,
     });
-    handle = runtimeHandle(emulator, log, wiring, stops, backends);
+    cloudWatch.start(emulator.clock);
+    handle = runtimeHandle(emulator, log, wiring, stops, backends, signals);
     return handle;
   });
 };

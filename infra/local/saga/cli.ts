@@ -14,6 +14,7 @@ import { runChaos } from '../chaos/run.js';
 import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
+import { alarmsCommand } from './alarms.js';
 import { BENCH_HELP, benchCommand } from './bench/command.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
 import { startConsole } from './console/server.js';
@@ -21,8 +22,9 @@ import { formatSummary, runDemo } from './demo.js';
 import { listCommand, redriveCommand } from './dlq.js';
 import { readEntriesFile } from './entries-file.js';
 import { type Flags, parseCommandLine, UsageError } from './flags.js';
-import { DEFAULT_ENDPOINT, localCall, sagaEvents } from './local-call.js';
+import { DEFAULT_ENDPOINT, sagaEvents } from './local-call.js';
 import { err, exitWhenDrained, out } from './output.js';
+import { replayCommand } from './replay.js';
 import { scenarioStock } from './scenarios.js';
 import { summarize } from './summaries.js';
 import { consumersOf, formatTimeline, mermaidOf } from './timeline.js';
@@ -37,8 +39,9 @@ Usage (from a clone: npm run saga -- <command> [flags]):
                                              synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
-  saga serve [--eventbridge-port N] [--dynamodb-port N] [--verbose]
-                                             start the runtime (defaults 4010 and 8000, loopback) and keep it
+  saga serve [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--verbose]
+                                             start the runtime (defaults 4010, 8000 and the storefront API
+                                             on 4011, loopback) and keep it
                                              running until Ctrl-C; everything is in memory: stopping it loses
                                              every table, event and dead letter
   saga put-events <file> [--endpoint-url URL]
@@ -50,6 +53,11 @@ Usage (from a clone: npm run saga -- <command> [flags]):
                                              the events that exhausted their retries; redrive sends them again,
                                              waits for them to run, and audits their sagas again; exits 1 when
                                              any was dead-lettered again
+  saga alarms [--json] [--endpoint-url URL]  the template's alarms as the running runtime evaluates them: state,
+                                             reason and what to do
+  saga replay --from ISO --to ISO [--endpoint-url URL]
+                                             replay the archived events of a window to the bus's rules
+                                             (StartReplay), wait until it completes and its effects ran
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
@@ -125,11 +133,23 @@ const demo = async (flags: Flags) => {
   }
 };
 
+/** `curl` lines that place, follow and cancel an order through the served storefront API. */
+const curlLines = (api: string, region: string) => {
+  const curl = `curl -s --aws-sigv4 "aws:amz:${region}:execute-api" --user local:local`;
+  const order = "jq -c '.[0].Detail | fromjson | del(.orderId, .occurredAt)' test/payloads/success.json";
+  return [
+    `  ${curl} -i -X POST ${api}/orders -H 'Idempotency-Key: k1' -H 'Content-Type: application/json' -d "$(${order})"`,
+    `  ${curl} ${api}/orders/<orderId from the Location header>`,
+    `  ${curl} -X POST ${api}/orders/<orderId>/cancel`,
+  ];
+};
+
 const serve = async (flags: Flags) => {
   await ensureTemplate(out);
   const runtime = await bootRuntime({
     eventBridgePort: flags.eventBridgePort,
     dynamoDbPort: flags.dynamoDbPort,
+    apiPort: flags.apiPort,
     timeScale: flags.timeScale,
     onLog: printFunctionLog(flags.verbose),
   });
@@ -140,6 +160,8 @@ const serve = async (flags: Flags) => {
   );
   out(`  EventBridge  ${eventBridge}   bus ${runtime.app.bus.name}`);
   out(`  DynamoDB     ${dynamoDb}`);
+  if (runtime.endpoints.api)
+    out(`  HTTP API     ${runtime.endpoints.api}   (IAM: any SigV4-shaped signature)`);
   out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
   out('  Everything is in memory: stopping serve loses every table, event and dead letter.');
   out();
@@ -149,6 +171,8 @@ const serve = async (flags: Flags) => {
   out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tableNames(runtime).audit}`);
   out(`  npm run saga -- timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
   out(`  npm run saga -- dlq list --endpoint-url ${eventBridge}`);
+  if (runtime.endpoints.api)
+    for (const line of curlLines(runtime.endpoints.api, runtime.app.region)) out(line);
   out();
   const web = await startConsole(runtime, flags.consolePort);
   out(`  Console      ${web.url}`);
@@ -279,6 +303,10 @@ export const main = async (argv: string[]): Promise<number> => {
       return dlq(argument, flags);
     case 'chaos':
       return chaos(flags);
+    case 'alarms':
+      return alarmsCommand(flags, out);
+    case 'replay':
+      return replayCommand(flags, out);
     case 'seed-stock':
       return seedStockCommand(flags);
     default:

@@ -3,7 +3,7 @@
  * messages it sent came back to a dead-letter queue (a poison message always does), and fails when any did.
  */
 
-import type { DeadLetter, DeadLetterQueue, LoggedEvent } from '../emulator/runtime.js';
+import type { DeadLetter, DeadLetterQueue } from '../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
 import { fittedTable } from './columns.js';
 import { eventOfDeadLetter } from './dead-letters.js';

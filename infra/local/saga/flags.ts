@@ -28,12 +28,16 @@ export type Flags = {
   consolePort: number;
   /** `demo --console`: keep the runtime and its console open after the demo until Ctrl-C. */
   console: boolean;
+  apiPort: number;
   endpointUrl?: string;
   queue?: string;
   table?: string;
   sagas: number;
   seed: number;
   faults: FaultPlan;
+  /** A replay's window, ISO-8601 instants. */
+  from?: string;
+  to?: string;
 };
 
 /** What `parseCommandLine` returns: the command, its one argument, and the flags. */
@@ -48,12 +52,15 @@ const OPTIONS = {
   'dynamodb-port': { type: 'string' },
   'console-port': { type: 'string' },
   console: { type: 'boolean', default: false },
+  'api-port': { type: 'string' },
   'endpoint-url': { type: 'string' },
   queue: { type: 'string' },
   sagas: { type: 'string' },
   seed: { type: 'string' },
   faults: { type: 'string' },
   table: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -116,6 +123,13 @@ const faults = (text: string | undefined): FaultPlan => {
   }
 };
 
+const instant = (name: string, text: string | undefined): string | undefined => {
+  if (text === undefined) return undefined;
+  if (Number.isNaN(new Date(text).getTime()))
+    throw new UsageError(`--${name} must be an ISO-8601 instant such as 2026-11-30T10:00:00Z, not ${text}`);
+  return text;
+};
+
 const parse = (argv: string[]) => {
   try {
     return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -143,12 +157,15 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       dynamoDbPort: port('dynamodb-port', values['dynamodb-port'], 8000),
       consolePort: port('console-port', values['console-port'], 4012),
       console: values.console ?? false,
+      apiPort: port('api-port', values['api-port'], 4011),
       endpointUrl: endpoint(values['endpoint-url']),
       queue: name('queue', values.queue),
       table: name('table', values.table),
       sagas: whole('sagas', values.sagas, 1000, 1),
       seed: whole('seed', values.seed, 1, 0),
       faults: faults(values.faults),
+      from: instant('from', values.from),
+      to: instant('to', values.to),
     },
   };
 };

@@ -15,7 +15,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReservationFailureReason, StockLine } from '../../../shared/events/index.js';
 import {
   type CancellationReason,
@@ -75,39 +75,106 @@ const numberAttribute = (value: unknown): number | undefined => {
   return typeof n === 'string' ? Number(n) : undefined;
 };
 
+/**
+ * Runs a transaction. Resolves undefined when it committed, the cancellation reasons when a condition
+ * failed, or STALE when it only overlapped concurrent transactions: nothing was decided, so the use case
+ * loads and decides again (after the commit helper's backoff). Anything else (throttling, validation)
+ * fails the call.
+ */
+const transact = async (
+  documentClient: DynamoDBDocumentClient,
+  items: NonNullable<TransactWriteCommandInput['TransactItems']>,
+): Promise<CancellationReason[] | typeof STALE | undefined> => {
+  try {
+    await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+    return undefined;
+  } catch (error) {
+    const reasons = cancellationReasonsOf(error);
+    if (reasons === undefined) throw error;
+    const codes = reasons.map((reason) => reason.Code ?? NONE);
+    if (reasons.every((reason, index) => codes[index] === NONE || isConditionalCheckFailed(reason))) {
+      return reasons;
+    }
+    const overlapped = reasons.every(
+      (reason, index) =>
+        codes[index] === NONE || codes[index] === TRANSACTION_CONFLICT || isConditionalCheckFailed(reason),
+    );
+    if (overlapped) return STALE;
+    throw error;
+  }
+};
+
+/**
+ * The reservation's transaction: the reservation record plus one conditional update per SKU.
+ * TransactWriteItems takes at most 100 actions, which is why the contract caps an order at 99 lines
+ * (Limits.maxLines): 99 SKU updates + this Put always fit, so an order never needs two transactions and is
+ * never half-reserved. Lines arrive merged by SKU (stockLinesOf): an item may appear once only.
+ */
+const reservationItems = (tableName: string, reservation: Reservation & { status: 'RESERVED' }) => [
+  {
+    Put: {
+      TableName: tableName,
+      Item: { ...reservationKey(reservation.orderId), ...reservation },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  },
+  ...reservation.items.map(({ sku, quantity }) => ({
+    Update: {
+      TableName: tableName,
+      Key: stockKey(sku),
+      UpdateExpression: 'SET available = available - :quantity',
+      ConditionExpression: 'attribute_exists(pk) AND available >= :quantity',
+      ExpressionAttributeValues: { ':quantity': quantity },
+      // The stock as the failed condition saw it: absent (unknown SKU) or too low (out of stock).
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    },
+  })),
+];
+
+/** The lines a refused reservation could not have, with the stock each condition saw. */
+const shortfallOf = (items: readonly StockLine[], reasons: CancellationReason[]): LineShortfall[] =>
+  items.flatMap(({ sku, quantity }, index): LineShortfall[] => {
+    const reason = reasons[index + 1];
+    if (reason === undefined || !isConditionalCheckFailed(reason)) return [];
+    const available = reason.Item === undefined ? undefined : (numberAttribute(reason.Item.available) ?? 0);
+    return [{ sku, requested: quantity, available }];
+  });
+
+/** The release's transaction (same bound as the reservation's): the record marked, the stock given back. */
+const releaseItems = (
+  tableName: string,
+  reservation: { orderId: string; releasedAt: string; items: readonly StockLine[] },
+) => [
+  {
+    Update: {
+      TableName: tableName,
+      Key: reservationKey(reservation.orderId),
+      UpdateExpression: 'SET #status = :released, releasedAt = :releasedAt',
+      ConditionExpression: '#status = :reserved',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':released': 'RELEASED',
+        ':reserved': 'RESERVED',
+        ':releasedAt': reservation.releasedAt,
+      },
+    },
+  },
+  // A compensation never fails for business reasons: ADD gives the stock back unconditionally.
+  ...reservation.items.map(({ sku, quantity }) => ({
+    Update: {
+      TableName: tableName,
+      Key: stockKey(sku),
+      UpdateExpression: 'ADD available :quantity SET sku = if_not_exists(sku, :sku)',
+      ExpressionAttributeValues: { ':quantity': quantity, ':sku': sku },
+    },
+  })),
+];
+
 /** The inventory table in DynamoDB. */
 export const createInventoryRepository = ({
   documentClient,
   tableName,
 }: InventoryRepositoryOptions): InventoryRepository => {
-  /**
-   * Runs a transaction. Resolves undefined when it committed, the cancellation reasons when a condition
-   * failed, or STALE when it only overlapped concurrent transactions: nothing was decided, so the use case
-   * loads and decides again (after the commit helper's backoff). Anything else (throttling, validation)
-   * fails the call.
-   */
-  const transact = async (
-    items: NonNullable<TransactWriteCommandInput['TransactItems']>,
-  ): Promise<CancellationReason[] | typeof STALE | undefined> => {
-    try {
-      await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
-      return undefined;
-    } catch (error) {
-      const reasons = cancellationReasonsOf(error);
-      if (reasons === undefined) throw error;
-      const codes = reasons.map((reason) => reason.Code ?? NONE);
-      if (reasons.every((reason, index) => codes[index] === NONE || isConditionalCheckFailed(reason))) {
-        return reasons;
-      }
-      const overlapped = reasons.every(
-        (reason, index) =>
-          codes[index] === NONE || codes[index] === TRANSACTION_CONFLICT || isConditionalCheckFailed(reason),
-      );
-      if (overlapped) return STALE;
-      throw error;
-    }
-  };
-
   const putIfAbsent = (item: Reservation): Promise<WriteResult> =>
     writeConditionally(() =>
       documentClient.send(
@@ -127,71 +194,16 @@ export const createInventoryRepository = ({
     },
 
     async reserve(reservation) {
-      // One transaction for the whole order: the reservation record plus one conditional update per SKU.
-      // TransactWriteItems takes at most 100 actions, which is why the contract caps an order at 99 lines
-      // (Limits.maxLines): 99 SKU updates + this Put always fit, so an order never needs two transactions
-      // and is never half-reserved. Lines arrive merged by SKU (stockLinesOf): an item may appear once only.
-      const reasons = await transact([
-        {
-          Put: {
-            TableName: tableName,
-            Item: { ...reservationKey(reservation.orderId), ...reservation },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        ...reservation.items.map(({ sku, quantity }) => ({
-          Update: {
-            TableName: tableName,
-            Key: stockKey(sku),
-            UpdateExpression: 'SET available = available - :quantity',
-            ConditionExpression: 'attribute_exists(pk) AND available >= :quantity',
-            ExpressionAttributeValues: { ':quantity': quantity },
-            // The stock as the failed condition saw it: absent (unknown SKU) or too low (out of stock).
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-          },
-        })),
-      ]);
+      const reasons = await transact(documentClient, reservationItems(tableName, reservation));
       if (reasons === undefined) return { status: 'reserved' };
       if (reasons === STALE || isConditionalCheckFailed(reasons[0])) return { status: STALE };
-      const shortfall = reservation.items.flatMap(({ sku, quantity }, index): LineShortfall[] => {
-        const reason = reasons[index + 1];
-        if (reason === undefined || !isConditionalCheckFailed(reason)) return [];
-        const available =
-          reason.Item === undefined ? undefined : (numberAttribute(reason.Item.available) ?? 0);
-        return [{ sku, requested: quantity, available }];
-      });
-      return { status: 'refused', shortfall };
+      return { status: 'refused', shortfall: shortfallOf(reservation.items, reasons) };
     },
 
     recordFailure: putIfAbsent,
 
     async release(reservation) {
-      // Same bound as reserve: at most 99 SKUs + the reservation update in one transaction.
-      const reasons = await transact([
-        {
-          Update: {
-            TableName: tableName,
-            Key: reservationKey(reservation.orderId),
-            UpdateExpression: 'SET #status = :released, releasedAt = :releasedAt',
-            ConditionExpression: '#status = :reserved',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':released': 'RELEASED',
-              ':reserved': 'RESERVED',
-              ':releasedAt': reservation.releasedAt,
-            },
-          },
-        },
-        // A compensation never fails for business reasons: ADD gives the stock back unconditionally.
-        ...reservation.items.map(({ sku, quantity }) => ({
-          Update: {
-            TableName: tableName,
-            Key: stockKey(sku),
-            UpdateExpression: 'ADD available :quantity SET sku = if_not_exists(sku, :sku)',
-            ExpressionAttributeValues: { ':quantity': quantity, ':sku': sku },
-          },
-        })),
-      ]);
+      const reasons = await transact(documentClient, releaseItems(tableName, reservation));
       return reasons === undefined ? 'committed' : STALE;
     },
 

@@ -3,6 +3,7 @@
  * function's environment. Handlers take a `Deps`; tests build one on DynamoDB Local and a test bus instead.
  */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { createBusinessMetrics } from '../../../shared/business-metrics.js';
 import { documentClient, eventBridgeClient } from '../../../shared/clients.js';
 import { EnvNames, requireEnv } from '../../../shared/config.js';
 import { Sources } from '../../../shared/events/index.js';
@@ -29,5 +30,6 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): Deps => ({
     source: Sources.inventory,
   }),
   logger: createLogger('inventory'),
+  metrics: createBusinessMetrics('inventory'),
   now: () => new Date(),
 });

@@ -8,6 +8,7 @@ export const makeHandler = (deps: Deps) =>
   createConsumer({
     consumes: OrderCancelled,
     logger: deps.logger,
+    metrics: deps.metrics,
     persistenceStore: deps.persistenceStore,
     handle: (detail) => releaseStock(deps, detail),
   });

@@ -8,6 +8,7 @@ export const makeHandler = (deps: Deps) =>
   createConsumer({
     consumes: PaymentProcessed,
     logger: deps.logger,
+    metrics: deps.metrics,
     persistenceStore: deps.persistenceStore,
     handle: (detail) => reserveStock(deps, detail),
   });

@@ -2,7 +2,7 @@
  * The storefront API's OpenAPI 3.1 document, generated from the zod schemas the handler validates with
  * (`npm run openapi` writes it; a test fails when the checked-in file is stale).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OrderId } from '../../../shared/events/index.js';
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -72,10 +72,27 @@ const paths = {
   '/orders/{orderId}/cancel': {
     post: {
       operationId: 'cancelOrder',
-      summary: 'The customer cancels the order (not implemented yet).',
+      summary: 'The customer cancels the order while it is PENDING.',
+      description:
+        'The order service decides the cancellation like any other fact about the order: a PENDING order ' +
+        'is cancelled with reason CUSTOMER_REQUEST and OrderCancelled is published, so payment refunds and ' +
+        'inventory releases whatever they had committed. When the saga decides the order at the same ' +
+        'moment, whichever is recorded first wins. Safe to retry: a cancelled order answers 200 again.',
       parameters: [orderIdParameter],
       responses: {
-        '501': problem('Customer cancellation is not implemented yet; the order is not changed.'),
+        '200': {
+          description:
+            'The order is CANCELLED: by this request (reason CUSTOMER_REQUEST) or already before it, for ' +
+            'whatever reason it states.',
+          content: { 'application/json': { schema: ref('OrderView') } },
+        },
+        '404': problem(
+          'No order has this id yet. An order just accepted (202) is recorded by the order service a ' +
+            'moment later, once it consumed OrderPlaced: retry; nothing was changed.',
+        ),
+        '409': problem(
+          'The order is CONFIRMED: undoing it is a return, not a cancellation; nothing was changed.',
+        ),
       },
     },
   },

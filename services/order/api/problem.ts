@@ -1,5 +1,5 @@
 /** RFC 9457 problem documents: how the storefront API says what went wrong, and with which part of a request. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type InvalidParam, PROBLEM_CONTENT_TYPE, type Problem } from './schemas.js';
 
 /** A problem document as the HTTP response that carries it (`application/problem+json`). */

@@ -2,7 +2,7 @@
  * The storefront API's messages as zod schemas: the handler validates with them and the OpenAPI document
  * is generated from them (`npm run openapi`), so the API and its description cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AmountCents,
   CancellationCause,
@@ -109,7 +109,7 @@ export const ProblemTypes = {
   requestInProgress: 'urn:order-saga:problem:request-in-progress',
   orderNotPlaced: 'urn:order-saga:problem:order-not-placed',
   orderNotFound: 'urn:order-saga:problem:order-not-found',
-  notImplemented: 'urn:order-saga:problem:not-implemented',
+  orderNotCancellable: 'urn:order-saga:problem:order-not-cancellable',
   routeNotFound: 'urn:order-saga:problem:route-not-found',
   methodNotAllowed: 'urn:order-saga:problem:method-not-allowed',
   internal: 'urn:order-saga:problem:internal-error',

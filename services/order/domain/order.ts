@@ -80,13 +80,20 @@ export type Order = {
 /** The marker of the one fact that is not an event: the order's deadline passed before it was decided. */
 export const DEADLINE_EXCEEDED = 'DeadlineExceeded';
 
-/** A fact the order service learns about an order: an event it consumes, or its own deadline passing. */
+/** The marker of the customer's request to cancel, which comes through the storefront API, not the bus. */
+export const CUSTOMER_CANCELLATION = 'CustomerCancellationRequested';
+
+/**
+ * A fact the order service learns about an order: an event it consumes, its own deadline passing, or the
+ * customer asking to cancel.
+ */
 export type OrderFact =
   | { type: typeof OrderPlaced.detailType; detail: OrderPlaced }
   | { type: typeof PaymentFailed.detailType; detail: PaymentFailed }
   | { type: typeof InventoryReserved.detailType; detail: InventoryReserved }
   | { type: typeof InventoryReservationFailed.detailType; detail: InventoryReservationFailed }
-  | { type: typeof DEADLINE_EXCEEDED; orderId: string };
+  | { type: typeof DEADLINE_EXCEEDED; orderId: string }
+  | { type: typeof CUSTOMER_CANCELLATION; orderId: string };
 
 /** The time of the decision and the deadline given to an order when its first fact arrives. */
 export type DecisionContext = { now: Date; deadlineSeconds: number };
@@ -97,7 +104,10 @@ export type DecisionContext = { now: Date; deadlineSeconds: number };
  */
 export type OrderDecision = { state: Order; changed: boolean; emit: OutgoingEvent[] };
 
-/** A fact that needs an existing order (the deadline sweep only ever finds stored ones). */
+/**
+ * A fact that needs an existing order: the deadline sweep only ever finds stored ones, and a customer may
+ * only cancel an order the order service has heard of (one just accepted may not be recorded yet).
+ */
 export class OrderNotFoundError extends Error {
   override name = 'OrderNotFoundError';
   constructor(readonly orderId: string) {
@@ -114,7 +124,7 @@ export const isServed = (placed: Pick<PlacedOrder, 'shipTo'>): boolean =>
 
 /** The order the fact is about. */
 export const orderIdOf = (fact: OrderFact): string =>
-  fact.type === DEADLINE_EXCEEDED ? fact.orderId : fact.detail.orderId;
+  'orderId' in fact ? fact.orderId : fact.detail.orderId;
 
 type Verdict =
   | { status: 'PENDING' }
@@ -212,6 +222,7 @@ const record = (order: Order, fact: OrderFact): Order => {
         },
       };
     case DEADLINE_EXCEEDED:
+    case CUSTOMER_CANCELLATION:
       return order;
   }
 };
@@ -236,8 +247,11 @@ const close = (order: Order, verdict: Exclude<Verdict, { status: 'PENDING' }>, n
  * - A fact about an unknown order creates it, PENDING, with a deadline `deadlineSeconds` after `now`.
  * - DeadlineExceeded cancels an open order whose deadline is at or before `now`, with DEADLINE_EXCEEDED;
  *   before its deadline it changes nothing.
+ * - The customer's cancellation cancels an open order with CUSTOMER_REQUEST. Whichever of it and the
+ *   saga's outcome is decided first closes the order; the other then finds it terminal and changes nothing.
  * - Any other fact is recorded and the order takes the status its facts call for (see `verdictOf`).
- * Throws OrderNotFoundError for DeadlineExceeded on an order that does not exist.
+ * Throws OrderNotFoundError for DeadlineExceeded or the customer's cancellation on an order that does not
+ * exist.
  */
 export const decide = (
   current: Order | undefined,
@@ -250,6 +264,10 @@ export const decide = (
     const due = current.deadlineAt !== undefined && Date.parse(current.deadlineAt) <= context.now.getTime();
     if (!due) return { state: current, changed: false, emit: [] };
     return close(current, { status: 'CANCELLED', reason: 'DEADLINE_EXCEEDED' }, context.now);
+  }
+  if (fact.type === CUSTOMER_CANCELLATION) {
+    if (!current) throw new OrderNotFoundError(fact.orderId);
+    return close(current, { status: 'CANCELLED', reason: 'CUSTOMER_REQUEST' }, context.now);
   }
   const base = current ?? newOrder(fact.detail.orderId, context);
   const recorded = record(base, fact);

@@ -3,6 +3,7 @@
  * environment. Handlers take a `Deps`; tests build one on DynamoDB Local and a test bus instead.
  */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { createBusinessMetrics } from '../../../shared/business-metrics.js';
 import { documentClient, eventBridgeClient } from '../../../shared/clients.js';
 import { EnvNames, requireEnv } from '../../../shared/config.js';
 import { Sources } from '../../../shared/events/index.js';
@@ -42,6 +43,7 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): Deps => ({
     source: Sources.orders,
   }),
   logger: createLogger('order'),
+  metrics: createBusinessMetrics('order'),
   now: () => new Date(),
   deadlineSeconds: deadlineSecondsFrom(env),
 });

@@ -12,9 +12,10 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { createBusinessMetrics } from '../../../shared/business-metrics.js';
 import { documentClient, eventBridgeClient } from '../../../shared/clients.js';
 import { EnvNames, requireEnv } from '../../../shared/config.js';
-import { OrderId, OrderPlaced } from '../../../shared/events/index.js';
+import { OrderId, OrderPlaced, Sources } from '../../../shared/events/index.js';
 import { createLogger, defaultPersistenceStore } from '../../../shared/lambda.js';
 import { createPublisher, type Publisher } from '../../../shared/publisher.js';
 import { createOrderRepository } from '../adapters/order-repository.js';
@@ -22,8 +23,10 @@ import { toOrderView } from '../api/order-view.js';
 import { createPlaceOrder, OrderNotPlacedError, parsePlacement } from '../api/place-order.js';
 import { problemResponse } from '../api/problem.js';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey, ProblemTypes } from '../api/schemas.js';
-import type { Order } from '../domain/order.js';
+import { type Order, OrderNotFoundError } from '../domain/order.js';
 import type { OrderRepository } from '../domain/ports.js';
+import { cancelByCustomer, OrderNotCancellableError } from '../order-service.js';
+import { deadlineSecondsFrom } from './deps.js';
 
 /** What the routes need; `defaultDeps()` builds the real ones from the function's environment. */
 export type HttpApiDeps = {
@@ -36,10 +39,10 @@ export type HttpApiDeps = {
   persistenceStore: BasePersistenceLayer;
   now: () => Date;
   /**
-   * The customer's cancellation, decided by the order service (`cancelByCustomer`, phase B of issue 12).
-   * Until it exists the cancel route answers 501 and changes nothing.
+   * The customer's cancellation, decided by the order service (`cancelByCustomer`): the order as it is
+   * afterwards; throws OrderNotFoundError (404) or OrderNotCancellableError (409).
    */
-  cancelByCustomer?: (orderId: string) => Promise<Order>;
+  cancelByCustomer: (orderId: string) => Promise<Order>;
 };
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -105,19 +108,27 @@ const getOrder = (deps: HttpApiDeps) => async (orderId: string) => {
   return stored ? json(200, toOrderView(stored.order)) : orderNotFound(orderId);
 };
 
-/** `POST /orders/{orderId}/cancel`: hands the order to the order service's `cancelByCustomer`. */
+/**
+ * `POST /orders/{orderId}/cancel`: the order service's `cancelByCustomer`; 200 with the order once it is
+ * CANCELLED (now or before, so a retry answers the same), 404 when unknown, 409 when CONFIRMED.
+ */
 const cancelOrder = (deps: HttpApiDeps) => async (orderId: string) => {
   if (!OrderId.safeParse(orderId).success) return orderNotFound(orderId);
-  if (deps.cancelByCustomer === undefined) {
-    return problemResponse({
-      type: ProblemTypes.notImplemented,
-      title: 'Cancellation is not available yet',
-      status: 501,
-      detail: 'Customer cancellation is not implemented yet; the order was not changed.',
-      instance: `/orders/${encodeURIComponent(orderId)}/cancel`,
-    });
+  try {
+    return json(200, toOrderView(await deps.cancelByCustomer(orderId)));
+  } catch (error) {
+    if (error instanceof OrderNotFoundError) return orderNotFound(orderId);
+    if (error instanceof OrderNotCancellableError) {
+      return problemResponse({
+        type: ProblemTypes.orderNotCancellable,
+        title: 'The order can no longer be cancelled',
+        status: 409,
+        detail: `The order is ${error.order.status}; undoing a confirmed order is a return, not a cancellation.`,
+        instance: `/orders/${encodeURIComponent(orderId)}/cancel`,
+      });
+    }
+    throw error;
   }
-  return json(200, toOrderView(await deps.cancelByCustomer(orderId)));
 };
 
 /** Answers each failure with its problem document; what nobody expected is logged and is a 500. */
@@ -207,8 +218,22 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): HttpApiDeps =
     }),
   );
   const persistenceStore = once(defaultPersistenceStore);
+  const logger = createLogger('order');
+  // The order service's own publisher: OrderCancelled is its fact, under its source.
+  const serviceDeps = once(() => ({
+    repository: repository(),
+    publisher: createPublisher({
+      client: eventBridgeClient,
+      eventBusName: requireEnv(EnvNames.eventBusName, env),
+      source: Sources.orders,
+    }),
+    logger,
+    now: () => new Date(),
+    deadlineSeconds: deadlineSecondsFrom(env),
+    metrics: createBusinessMetrics('order'),
+  }));
   return {
-    logger: createLogger('order'),
+    logger,
     get repository() {
       return repository();
     },
@@ -219,6 +244,15 @@ export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): HttpApiDeps =
       return persistenceStore();
     },
     now: () => new Date(),
+    // The route is not a consumer: it flushes the metrics its cancellation recorded itself.
+    cancelByCustomer: async (orderId) => {
+      const deps = serviceDeps();
+      try {
+        return await cancelByCustomer(deps, orderId);
+      } finally {
+        deps.metrics.flush();
+      }
+    },
   };
 };
 

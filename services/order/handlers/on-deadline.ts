@@ -7,12 +7,19 @@ import { onFirstInvocation } from '../../../shared/lambda.js';
 import { type SweepOptions, type SweepSummary, sweepDeadlines } from '../order-service.js';
 import { type Deps, defaultDeps } from './deps.js';
 
-/** The sweep handler: one call of the use case, with the invocation's context on every log line. */
+/**
+ * The sweep handler: one call of the use case, with the invocation's context on every log line; the
+ * cancellations it committed are counted even when the sweep fails on another order.
+ */
 export const makeHandler =
   (deps: Deps, options: SweepOptions = {}) =>
-  (_event: unknown, context: Context): Promise<SweepSummary> => {
+  async (_event: unknown, context: Context): Promise<SweepSummary> => {
     deps.logger.addContext(context);
-    return sweepDeadlines(deps, options);
+    try {
+      return await sweepDeadlines(deps, options);
+    } finally {
+      deps.metrics.flush();
+    }
   };
 
 /** The Lambda entry point, wired to the function's environment. */

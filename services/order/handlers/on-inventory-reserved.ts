@@ -8,6 +8,7 @@ export const makeHandler = (deps: Deps) =>
   createConsumer({
     consumes: InventoryReserved,
     logger: deps.logger,
+    metrics: deps.metrics,
     persistenceStore: deps.persistenceStore,
     handle: async (detail) => {
       await applyFact(deps, { type: InventoryReserved.detailType, detail });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PaymentFailureReason } from '../../../shared/events/index.js';
 import { isConditionalCheckFailed } from '../../../shared/optimistic-commit.js';
 import {
@@ -68,6 +68,96 @@ const LedgerRow = z.object({
 });
 type StoredEntry = z.output<typeof LedgerRow>;
 
+/** The simulated provider's table, as its operations reach it. */
+type Ledger = { documentClient: DynamoDBDocumentClient; tableName: string; now: () => Date };
+
+/** Counts a charge attempt on the key's entry, creating it with the request; the entry as it is now. */
+const countChargeAttempt = async (
+  { documentClient, tableName }: Ledger,
+  { idempotencyKey, amountCents, currency, token }: Parameters<SimulatedGateway['charge']>[0],
+) => {
+  const { Attributes } = await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { idempotencyKey },
+      UpdateExpression:
+        'SET #token = if_not_exists(#token, :token), amountCents = if_not_exists(amountCents, :amountCents), ' +
+        'currency = if_not_exists(currency, :currency) ' +
+        'ADD chargeAttempts :one, refundAttempts :zero, chargesCreated :zero, refundsCreated :zero',
+      ExpressionAttributeNames: { '#token': 'token' },
+      ExpressionAttributeValues: {
+        ':token': token,
+        ':amountCents': amountCents,
+        ':currency': currency,
+        ':one': 1,
+        ':zero': 0,
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return LedgerRow.parse(Attributes);
+};
+
+/** Records a charge's outcome, only if none is recorded yet (throws ConditionalCheckFailed otherwise). */
+const recordOutcome = (
+  { documentClient, tableName, now }: Ledger,
+  idempotencyKey: string,
+  result: ChargeResult,
+) =>
+  documentClient.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { idempotencyKey },
+      ...(result.outcome === 'CHARGED'
+        ? {
+            UpdateExpression:
+              'SET outcome = :outcome, paymentId = :paymentId, chargedAt = :at ADD chargesCreated :one',
+            ExpressionAttributeValues: {
+              ':outcome': result.outcome,
+              ':paymentId': result.paymentId,
+              ':at': now().toISOString(),
+              ':one': 1,
+            },
+          }
+        : {
+            UpdateExpression: 'SET outcome = :outcome, reason = :reason',
+            ExpressionAttributeValues: { ':outcome': result.outcome, ':reason': result.reason },
+          }),
+      ConditionExpression: 'attribute_not_exists(outcome)',
+    }),
+  );
+
+/** Counts a refund attempt on the key's entry; the attempts so far. */
+const countRefundAttempt = async ({ documentClient, tableName }: Ledger, idempotencyKey: string) => {
+  const { Attributes } = await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { idempotencyKey },
+      UpdateExpression: 'ADD refundAttempts :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return LedgerRow.shape.refundAttempts.parse(Attributes?.refundAttempts);
+};
+
+/** Marks the charge refunded, once: a concurrent refund that got there first refunded it either way. */
+const markRefunded = async ({ documentClient, tableName, now }: Ledger, idempotencyKey: string) => {
+  try {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { idempotencyKey },
+        UpdateExpression: 'SET refundedAt = :at ADD refundsCreated :one',
+        ConditionExpression: 'outcome = :charged AND attribute_not_exists(refundedAt)',
+        ExpressionAttributeValues: { ':at': now().toISOString(), ':one': 1, ':charged': 'CHARGED' },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+};
+
 /**
  * A payment provider simulated in its own DynamoDB table, behaving as the test tokens say (see
  * `test-tokens.ts`). Idempotent by key with conditional writes: the write that records a charge only
@@ -81,6 +171,7 @@ export const createSimulatedGateway = ({
   newPaymentId = () => `pay_${randomUUID().replaceAll('-', '')}`,
   now = () => new Date(),
 }: SimulatedGatewayOptions): SimulatedGateway => {
+  const ledger: Ledger = { documentClient, tableName, now };
   const read = async (idempotencyKey: string) => {
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: tableName, Key: { idempotencyKey }, ConsistentRead: true }),
@@ -94,27 +185,9 @@ export const createSimulatedGateway = ({
       : { outcome: 'DECLINED', reason: entry.reason as PaymentFailureReason };
 
   return {
-    async charge({ idempotencyKey, amountCents, currency, token }) {
-      const { Attributes } = await documentClient.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { idempotencyKey },
-          UpdateExpression:
-            'SET #token = if_not_exists(#token, :token), amountCents = if_not_exists(amountCents, :amountCents), ' +
-            'currency = if_not_exists(currency, :currency) ' +
-            'ADD chargeAttempts :one, refundAttempts :zero, chargesCreated :zero, refundsCreated :zero',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: {
-            ':token': token,
-            ':amountCents': amountCents,
-            ':currency': currency,
-            ':one': 1,
-            ':zero': 0,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const entry = LedgerRow.parse(Attributes);
+    async charge(request) {
+      const { idempotencyKey, amountCents, currency, token } = request;
+      const entry = await countChargeAttempt(ledger, request);
       if (entry.token !== token || entry.amountCents !== amountCents || entry.currency !== currency) {
         throw new IdempotencyKeyReusedError(idempotencyKey);
       }
@@ -131,28 +204,7 @@ export const createSimulatedGateway = ({
           ? { outcome: 'CHARGED', paymentId: newPaymentId() }
           : { outcome: 'DECLINED', reason: behaviour.answer.reason };
       try {
-        await documentClient.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { idempotencyKey },
-            ...(result.outcome === 'CHARGED'
-              ? {
-                  UpdateExpression:
-                    'SET outcome = :outcome, paymentId = :paymentId, chargedAt = :at ADD chargesCreated :one',
-                  ExpressionAttributeValues: {
-                    ':outcome': result.outcome,
-                    ':paymentId': result.paymentId,
-                    ':at': now().toISOString(),
-                    ':one': 1,
-                  },
-                }
-              : {
-                  UpdateExpression: 'SET outcome = :outcome, reason = :reason',
-                  ExpressionAttributeValues: { ':outcome': result.outcome, ':reason': result.reason },
-                }),
-            ConditionExpression: 'attribute_not_exists(outcome)',
-          }),
-        );
+        await recordOutcome(ledger, idempotencyKey, result);
         return result;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -171,43 +223,21 @@ export const createSimulatedGateway = ({
       } as const;
       if (entry.refundedAt !== undefined) return refunded;
 
-      const { Attributes } = await documentClient.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { idempotencyKey },
-          UpdateExpression: 'ADD refundAttempts :one',
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      const attempts = LedgerRow.shape.refundAttempts.parse(Attributes?.refundAttempts);
+      const attempts = await countRefundAttempt(ledger, idempotencyKey);
       if (attempts <= behaviourOf(entry.token).refundFails) {
         throw new GatewayUnavailableError(
           `Payment provider unavailable (simulated): refund attempt ${attempts} of key ${idempotencyKey}`,
         );
       }
-      try {
-        await documentClient.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { idempotencyKey },
-            UpdateExpression: 'SET refundedAt = :at ADD refundsCreated :one',
-            ConditionExpression: 'outcome = :charged AND attribute_not_exists(refundedAt)',
-            ExpressionAttributeValues: { ':at': now().toISOString(), ':one': 1, ':charged': 'CHARGED' },
-          }),
-        );
-      } catch (error) {
-        // A concurrent refund of the same charge got there first: the charge is refunded either way.
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
+      await markRefunded(ledger, idempotencyKey);
       return refunded;
     },
 
     async ledgerEntry(idempotencyKey) {
       const entry = await read(idempotencyKey);
       if (entry === undefined) return undefined;
-      const { token: _token, ...ledger } = entry;
-      return ledger;
+      const { token: _token, ...rest } = entry;
+      return rest;
     },
   };
 };

@@ -14,7 +14,6 @@
  * when an earlier attempt charged and crashed before it could commit.
  */
 import type {
-  CancellationReason,
   Currency,
   OrderCancelled,
   OrderLine,
@@ -66,7 +65,8 @@ export type RefundedPayment = {
 export type TombstonedPayment = {
   orderId: string;
   status: 'TOMBSTONED';
-  cancelReason: CancellationReason;
+  /** As the cancellation gave it: recorded, never acted on, so a reason this code does not know is kept too. */
+  cancelReason: OrderCancelled['reason'];
   cancelledAt: string;
 };
 

@@ -6,10 +6,12 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type BusinessMetrics, createBusinessMetrics } from '../../../shared/business-metrics.js';
 import { documentClient, eventBridgeClient } from '../../../shared/clients.js';
 import { EnvNames, requireEnv } from '../../../shared/config.js';
 import { Sources } from '../../../shared/events/index.js';
 import { createLogger } from '../../../shared/lambda.js';
+import { MetricService } from '../../../shared/metrics.js';
 import { createPublisher } from '../../../shared/publisher.js';
 import { createPaymentRepository } from '../adapters/payment-repository.js';
 import { createSimulatedGateway } from '../adapters/simulated-gateway.js';
@@ -22,7 +24,7 @@ export type Deps = ServiceDeps & {
 };
 
 /** The service's name in its logs. */
-export const SERVICE_NAME = 'payment';
+export const SERVICE_NAME = MetricService.payment;
 
 /** Where the payment service's dependencies live: clients, the bus, the two tables and the idempotency store. */
 export type DepsOptions = {
@@ -33,6 +35,8 @@ export type DepsOptions = {
   paymentGatewayTable: string;
   persistenceStore?: BasePersistenceLayer;
   logger?: Logger;
+  /** The business metrics; Powertools Metrics (EMF on stdout) when absent. */
+  metrics?: BusinessMetrics;
   now?: () => Date;
 };
 
@@ -52,6 +56,7 @@ export const createDeps = (options: DepsOptions): Deps => ({
     source: Sources.payments,
   }),
   logger: options.logger ?? createLogger(SERVICE_NAME),
+  metrics: options.metrics ?? createBusinessMetrics(SERVICE_NAME),
   ...(options.persistenceStore ? { persistenceStore: options.persistenceStore } : {}),
   now: options.now ?? (() => new Date()),
 });

@@ -8,6 +8,7 @@ export const makeHandler = (deps: Deps) =>
   createConsumer({
     consumes: OrderPlaced,
     logger: deps.logger,
+    metrics: deps.metrics,
     persistenceStore: deps.persistenceStore,
     handle: (order) => chargePayment(deps, order),
   });

@@ -8,6 +8,7 @@ import { createPublisher } from '../../../shared/publisher.js';
 import { createTables, localDynamo } from '../../support/aws.js';
 import { startTestBus, TEST_BUS } from '../../support/bus.js';
 import { silentLogger } from './inventory.js';
+import { recordingMetrics } from './metrics.js';
 
 export type Tables = { inventory: string; idempotency: string };
 
@@ -20,6 +21,7 @@ export const startHandlerWorld = async (tables: Tables) => {
   const { client, documentClient } = localDynamo();
   const bus = await startTestBus();
   const logger = silentLogger();
+  const metrics = recordingMetrics();
   const deps: Deps = {
     repository: createInventoryRepository({ documentClient, tableName: tables.inventory }),
     publisher: createPublisher({
@@ -29,10 +31,11 @@ export const startHandlerWorld = async (tables: Tables) => {
       backoffMs: 1,
     }),
     logger,
+    metrics: metrics.metrics,
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }),
     now: () => new Date(),
   };
-  return { bus, deps, logger, documentClient, tables };
+  return { bus, deps, logger, metrics, documentClient, tables };
 };
 
 /** Makes the client's first PutEvents fail before it reaches the bus, as an EventBridge outage would. */

@@ -9,6 +9,7 @@ import { createPublisher } from '../../../shared/publisher.js';
 import { createTables, localDynamo } from '../../support/aws.js';
 import { startTestBus, TEST_BUS } from '../../support/bus.js';
 import { manualClock } from './events.js';
+import { recordingMetrics } from './metrics.js';
 
 /** The name of the failing middleware `failNextPutEvents` adds. */
 const FAIL_PUT_EVENTS = 'failNextPutEvents';
@@ -21,6 +22,7 @@ export const orderTestbed = async () => {
   const clock = manualClock();
   const logger = new Logger({ serviceName: 'order', logLevel: 'SILENT' });
   const repository = createOrderRepository({ documentClient, tableName: tables.orders });
+  const metrics = recordingMetrics();
   const deps: Deps = {
     repository,
     publisher: createPublisher({
@@ -30,6 +32,7 @@ export const orderTestbed = async () => {
       sleep: async () => undefined,
     }),
     logger,
+    metrics: metrics.metrics,
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }),
     now: clock.now,
     deadlineSeconds: 900,
@@ -38,6 +41,8 @@ export const orderTestbed = async () => {
     (await documentClient.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }))).Items ?? [];
   return {
     deps,
+    /** The business metrics the service recorded. */
+    metrics,
     bus,
     clock,
     logger,

@@ -12,6 +12,7 @@ import { makeHandler as makeOnOrderPlaced } from '../../../services/payment/hand
 import type { AnyEventDefinition, OrderCancelled, OrderPlaced } from '../../../shared/events/index.js';
 import { createTables, localDynamo } from '../../support/aws.js';
 import { startTestBus, TEST_BUS } from '../../support/bus.js';
+import { recordingMetrics } from './metrics.js';
 import { type Delivery, lambdaContext, RecordingLogger } from './payment-fixtures.js';
 
 /**
@@ -23,6 +24,7 @@ export const startPaymentHarness = async () => {
   const tables = await createTables(client, ['payments', 'paymentGateway', 'idempotency']);
   const bus = await startTestBus();
   const logger = new RecordingLogger();
+  const metrics = recordingMetrics();
   const deps = createDeps({
     documentClient,
     eventBridgeClient: bus.client,
@@ -31,12 +33,15 @@ export const startPaymentHarness = async () => {
     paymentGatewayTable: tables.paymentGateway,
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: tables.idempotency, awsSdkV3Client: client }),
     logger,
+    metrics: metrics.metrics,
   });
   const onOrderPlaced = makeOnOrderPlaced(deps);
   const onOrderCancelled = makeOnOrderCancelled(deps);
 
   return {
     logger,
+    /** The business metrics the service recorded. */
+    metrics,
     /** The provider's ledger, read through a second instance on the same table. */
     gateway: createSimulatedGateway({ documentClient, tableName: tables.paymentGateway }) as SimulatedGateway,
     payments: createPaymentRepository({ documentClient, tableName: tables.payments }),

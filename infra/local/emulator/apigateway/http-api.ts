@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** A route of an HTTP API: its key (`POST /orders/{orderId}` or `$default`), its authorization, its function. */
+/** A route of an HTTP API: its key (`GET /items/{itemId}` or `$default`), its authorization, its function. */
 export type LocalHttpRoute = {
   routeKey: string;
   /** The method, or `ANY`; `ANY` for `$default`. */
   method: string;
-  /** The path template (`/orders/{orderId}`, `/files/{proxy+}`), or `$default`. */
+  /** The path template (`/items/{itemId}`, `/files/{proxy+}`), or `$default`. */
   path: string;
   /** `NONE`, `AWS_IAM`, `JWT` or `CUSTOM`, as the template says. */
   authorizationType: string;

@@ -3,6 +3,7 @@
  * every intrinsic the runtime needs (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) resolved to local names and ARNs.
  * Nothing here is written by hand: change the CDK app, synthesize, and the local run follows.
  */
+import type { LocalHttpApi } from '../apigateway/http-api.js';
 
 export type LocalTable = {
   logicalId: string;
@@ -76,6 +77,52 @@ export type LocalStateMachine = {
   definition: Record<string, unknown>;
 };
 
+/** How an alarm compares its statistic with its threshold. */
+export type ComparisonOperator =
+  | 'GreaterThanOrEqualToThreshold'
+  | 'GreaterThanThreshold'
+  | 'LessThanThreshold'
+  | 'LessThanOrEqualToThreshold';
+
+/** A CloudWatch statistic an alarm may evaluate (percentiles are not modelled). */
+export type Statistic = 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
+
+/** How an alarm treats a period with no datapoint (CloudWatch's default is `missing`). */
+export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+
+/** A CloudWatch alarm on one metric, as the template declares it, its dimensions resolved to local names. */
+export type LocalAlarm = {
+  logicalId: string;
+  alarmName: string;
+  description?: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  statistic: Statistic;
+  /** Only datapoints of this unit count, when set. */
+  unit?: string;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  /** M of an "M out of N" alarm (N is `evaluationPeriods`). */
+  datapointsToAlarm: number;
+  threshold: number;
+  comparisonOperator: ComparisonOperator;
+  treatMissingData: TreatMissingData;
+};
+
+/** An EventBridge archive of the template: the events of its source bus that match its pattern. */
+export type LocalArchive = {
+  logicalId: string;
+  archiveName: string;
+  arn: string;
+  /** The ARN of the bus whose events it archives. */
+  sourceArn: string;
+  /** Archives every event of the bus when absent. */
+  eventPattern?: unknown;
+  description?: string;
+  retentionDays?: number;
+};
+
 export type LocalApp = {
   stackName: string;
   account: string;
@@ -87,6 +134,12 @@ export type LocalApp = {
   queues: LocalQueue[];
   rules: LocalRule[];
   stateMachines: LocalStateMachine[];
+  /** The CloudWatch alarms the local runtime evaluates. */
+  alarms: LocalAlarm[];
+  /** The bus's archives, which a replay reads. */
+  archives: LocalArchive[];
+  /** The HTTP APIs (API Gateway v2) with their routes, each route's function by logical id. */
+  httpApis: LocalHttpApi[];
   /** Stack outputs, resolved. */
   outputs: Record<string, string>;
 };

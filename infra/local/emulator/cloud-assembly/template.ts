@@ -6,6 +6,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { httpApisOf } from '../apigateway/http-api.js';
+import { readAlarms, readArchives } from './alarms.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalApp } from './model.js';
 import { createResolver } from './resolver.js';
 import {
@@ -109,6 +111,9 @@ export const loadTemplate = ({
     queues,
     rules,
     stateMachines,
+    alarms: readAlarms(reader),
+    archives: readArchives(reader, account, region),
+    httpApis: httpApisOf(template as Parameters<typeof httpApisOf>[0]),
     outputs,
   };
 };

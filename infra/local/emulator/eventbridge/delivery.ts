@@ -138,11 +138,12 @@ const deadLetter = (
   attempts: number,
   exhausted?: 'MaximumRetryAttempts' | 'MaximumEventAge',
 ): void => {
-  const { app, queues, stats, log } = emulator;
+  const { app, queues, stats, log, metrics } = emulator;
   const { event, rule, target } = context;
   const where = `${rule.name}/${target.id}`;
   if (target.deadLetterArn === undefined || !queues.queueOf(target.deadLetterArn)) {
     stats.lost++;
+    metrics.targetInvoked(rule, 'lost');
     log(
       `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): no DLQ`,
     );
@@ -162,18 +163,20 @@ const deadLetter = (
     { kind: 'target-dlq', ruleName: rule.name, targetId: target.id },
   );
   stats.deadLettered++;
+  metrics.targetInvoked(rule, 'dead-lettered');
   log(`${where}: ${event['detail-type']} ${event.id} sent to the target's DLQ (${error.code})`);
 };
 
 /** The delivery machinery, over the ways to reach each kind of target. */
 export const createDelivery = (emulator: EmulatorContext, targets: Targets, jitterMs: number): Deliver => {
-  const { clock, inFlight, stats, faults, random } = emulator;
+  const { clock, inFlight, stats, faults, random, metrics } = emulator;
 
   /** The attempts of one copy, from the first to success or the DLQ. */
   const run = (context: DeliveryContext, label: string, age: EventAge, attempt: number): void => {
     try {
       hand(emulator, targets, context, attempt);
       stats.deliveries++;
+      metrics.targetInvoked(context.rule, 'delivered');
       return;
     } catch (caught) {
       const error =

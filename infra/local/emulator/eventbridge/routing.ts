@@ -24,21 +24,31 @@ const eventRules = (app: LocalApp): { rule: LocalRule; pattern: unknown }[] =>
       pattern: typeof rule.eventPattern === 'string' ? JSON.parse(rule.eventPattern) : rule.eventPattern,
     }));
 
-/** Routes events by the template's rules. Events routed before `ready` wait, in order, until it is called. */
-export type Router = { route(event: EventEnvelope): void; ready(deliver: DeliverTo): void };
+/** Which rules may receive an event (a replay's `FilterArns`); every rule when absent. */
+export type RuleFilter = (rule: LocalRule) => boolean;
 
-/** A router over the stack's rules; its patterns are parsed (and refused) now, before anything starts. */
-export const createRouter = (app: LocalApp): Router => {
+/** Routes events by the template's rules. Events routed before `ready` wait, in order, until it is called. */
+export type Router = {
+  route(event: EventEnvelope, only?: RuleFilter): void;
+  ready(deliver: DeliverTo): void;
+};
+
+/**
+ * A router over the stack's rules; its patterns are parsed (and refused) now, before anything starts.
+ * `onMatch` hears of each rule an event matched, targets or not (EventBridge's `MatchedEvents`).
+ */
+export const createRouter = (app: LocalApp, onMatch: (rule: LocalRule) => void = () => {}): Router => {
   const routing = eventRules(app);
-  const early: EventEnvelope[] = [];
+  const early: [EventEnvelope, RuleFilter | undefined][] = [];
   let deliver: DeliverTo | undefined;
-  const route = (event: EventEnvelope) => {
+  const route = (event: EventEnvelope, only?: RuleFilter) => {
     if (deliver === undefined) {
-      early.push(event);
+      early.push([event, only]);
       return;
     }
     for (const { rule, pattern } of routing) {
-      if (!matchesPattern(pattern, event)) continue;
+      if ((only && !only(rule)) || !matchesPattern(pattern, event)) continue;
+      onMatch(rule);
       for (const target of rule.targets) deliver(event, rule, target);
     }
   };
@@ -46,7 +56,7 @@ export const createRouter = (app: LocalApp): Router => {
     route,
     ready: (ready) => {
       deliver = ready;
-      for (const event of early.splice(0)) route(event);
+      for (const [event, only] of early.splice(0)) route(event, only);
     },
   };
 };

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { busNameOf, ruleArn } from '../arns.js';
 import type { PutEventsContext, PutEventsFault } from '../fault-hooks.js';
+import { EventBridgeApiError } from './api-error.js';
 import { InvalidEventPatternError, matchesPattern, validatePattern } from './pattern.js';
 import {
   type EventEnvelope,
@@ -48,6 +49,8 @@ export type EventBridgeServerOptions = {
    * body as input and the resolved value as the JSON response (for a CLI in another process).
    */
   localOperations?: Record<string, (body: unknown) => Promise<unknown>>;
+  /** More EventBridge operations, served as `X-Amz-Target: AWSEvents.<name>` (the archives' and replays'). */
+  moreOperations?: Record<string, (input: Record<string, unknown>) => unknown>;
 };
 
 /** A running local EventBridge API. */
@@ -201,6 +204,7 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
   });
 
   return {
+    ...options.moreOperations,
     PutEvents: (input) => putEventsOperation(options, input),
 
     TestEventPattern: testEventPattern,
@@ -310,11 +314,13 @@ const handle = async (
     const apiError =
       error instanceof ApiError
         ? error
-        : error instanceof PutEventsValidationError
-          ? new ApiError(error.code, error.message)
-          : error instanceof InvalidEventPatternError
-            ? new ApiError('InvalidEventPatternException', error.message)
-            : new ApiError('InternalException', (error as Error).message ?? String(error), 500);
+        : error instanceof EventBridgeApiError
+          ? new ApiError(error.code, error.message, error.status)
+          : error instanceof PutEventsValidationError
+            ? new ApiError(error.code, error.message)
+            : error instanceof InvalidEventPatternError
+              ? new ApiError('InvalidEventPatternException', error.message)
+              : new ApiError('InternalException', (error as Error).message ?? String(error), 500);
     send(response, apiError.status, { __type: apiError.type, message: apiError.message }, apiError.type);
   }
 };

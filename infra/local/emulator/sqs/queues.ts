@@ -31,6 +31,7 @@ export type QueueMessage = {
 export class LocalQueues {
   private readonly byArn = new Map<string, LocalQueue>();
   private readonly messages = new Map<string, QueueMessage[]>();
+  private readonly listeners = new Set<(queueName: string) => void>();
 
   constructor(
     queues: LocalQueue[],
@@ -40,6 +41,15 @@ export class LocalQueues {
       this.byArn.set(queue.arn, queue);
       this.messages.set(queue.queueName, []);
     }
+  }
+
+  /** Calls `listener` with a queue's name after each message sent to it or deleted from it. */
+  onChange(listener: (queueName: string) => void): void {
+    this.listeners.add(listener);
+  }
+
+  private changed(queueName: string): void {
+    for (const listener of this.listeners) listener(queueName);
   }
 
   /** The queue with this ARN, or undefined when the template declares none. */
@@ -65,6 +75,7 @@ export class LocalQueues {
       origin,
     };
     this.messages.get(queue.queueName)?.push(message);
+    this.changed(queue.queueName);
     return message;
   }
 
@@ -80,6 +91,7 @@ export class LocalQueues {
     const index = list?.findIndex((m) => m.messageId === message.messageId) ?? -1;
     if (index === -1) return false;
     list?.splice(index, 1);
+    this.changed(message.queueName);
     return true;
   }
 }

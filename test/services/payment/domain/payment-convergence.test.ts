@@ -13,6 +13,7 @@ import { eventsOf, type Payment } from '../../../../services/payment/domain/paym
 import { GatewayUnavailableError } from '../../../../services/payment/domain/ports.js';
 import { chargePayment, refundPayment } from '../../../../services/payment/payment-service.js';
 import { type OrderCancelled, type OrderPlaced, PaymentProcessed } from '../../../../shared/events/index.js';
+import { recordingMetrics } from '../../support/metrics.js';
 import {
   orderCancelledDelivery,
   orderPlacedDelivery,
@@ -64,7 +65,7 @@ const world = (saga: Saga, faults: Faults) => {
     publisher,
     logger,
     order,
-    deps: { gateway, repository, publisher, logger, now: () => NOW },
+    deps: { gateway, repository, publisher, logger, metrics: recordingMetrics().metrics, now: () => NOW },
   };
 };
 type World = ReturnType<typeof world>;

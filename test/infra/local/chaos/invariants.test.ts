@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ChaosSnapshot, checkInvariants, type SagaState } from '../../infra/local/chaos/invariants.js';
-import { createWorkload, NEVER_CONFIRMED, OrderKinds } from '../../infra/local/chaos/workload.js';
-import { OrderPlaced, type SagaAudited } from '../../shared/events/index.js';
+import {
+  type ChaosSnapshot,
+  checkInvariants,
+  type SagaState,
+} from '../../../../infra/local/chaos/invariants.js';
+import { createWorkload, NEVER_CONFIRMED, OrderKinds } from '../../../../infra/local/chaos/workload.js';
+import { OrderPlaced, type SagaAudited } from '../../../../shared/events/index.js';
 
 const placed = (orderId: string, sku: string, quantity: number, unitPriceCents = 1000): OrderPlaced =>
   OrderPlaced.detail.parse({

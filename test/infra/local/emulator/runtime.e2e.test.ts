@@ -370,6 +370,49 @@ describe('the local runtime', () => {
     expect(stats).toMatchObject({ eventsPut: runtime.stats().eventsPut });
   });
 
+  it("serves the template's HTTP API on loopback, invoking the route's function with a payload 2.0 event", async () => {
+    const before = runtime.stats().lambdaDurations[FUNCTIONS.echo.functionName]?.invocations ?? 0;
+
+    const response = await fetch(`${runtime.endpoints.api}/echo/mug`, {
+      method: 'POST',
+      headers: {
+        Authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20260301/us-east-1/execute-api/aws4_request, ' +
+          `SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+        'Content-Type': 'application/json',
+      },
+      body: '{"size":"L"}',
+    });
+
+    expect(runtime.endpoints.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(runtime.endpoints.apis).toEqual({ 'runtime-api': runtime.endpoints.api });
+    // The echo function answers a bare value ({ echoed: undefined }), which API Gateway answers as 200 JSON.
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({});
+    const echoed = runtime.events.find(
+      ({ event }) =>
+        event['detail-type'] === 'Echoed' &&
+        (event.detail.received as { routeKey?: string } | undefined)?.routeKey === 'POST /echo/{name}',
+    );
+    expect(echoed?.event.detail.received).toMatchObject({
+      version: '2.0',
+      pathParameters: { name: 'mug' },
+      body: '{"size":"L"}',
+      requestContext: { authorizer: { iam: { accessKey: 'local' } } },
+    });
+    expect(runtime.stats().lambdaDurations[FUNCTIONS.echo.functionName]?.invocations).toBe(before + 1);
+  });
+
+  it('refuses an unsigned request to an IAM route with 403, invoking nothing', async () => {
+    const invocations = () => runtime.stats().lambdaDurations[FUNCTIONS.echo.functionName]?.invocations;
+    const before = invocations();
+
+    const response = await fetch(`${runtime.endpoints.api}/echo/mug`, { method: 'POST', body: '{}' });
+
+    expect(response.status).toBe(403);
+    expect(invocations()).toBe(before);
+  });
+
   // Last: it stops the runtime the other tests share.
   it('stops without leaving a DynamoDB Local process behind', async () => {
     const port = new URL(runtime.endpoints.dynamoDb).port;
@@ -378,5 +421,6 @@ describe('the local runtime', () => {
     await runtime.stop();
 
     expect(dynamoDbLocalProcesses(port)).toBe('');
+    await expect(fetch(`${runtime.endpoints.api}/echo/mug`, { method: 'POST' })).rejects.toThrow();
   });
 });

@@ -99,22 +99,23 @@ describe('a saga under injected faults, on the synthesized template', () => {
     expect(Object.values(injector.counts()).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
   });
 
+  // Fails since the merge of this stop (no stub order is found); open in the closing note, to be fixed first.
   it("gives every function the runtime's extra environment: an order's deadline is the one it sets", async () => {
     // A fact about an order the service has not seen yet opens a stub, PENDING until its deadline.
     const orderId = randomUUID();
     const detail = { orderId, occurredAt: new Date().toISOString(), items: [{ sku: '123', quantity: 1 }] };
-    await bus.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: runtime.app.bus.name,
-            Source: InventoryReserved.source,
-            DetailType: InventoryReserved.detailType,
-            Detail: JSON.stringify(InventoryReserved.detail.parse(detail)),
-          },
-        ],
-      }),
-    );
+    const entry = {
+      EventBusName: runtime.app.bus.name,
+      Source: InventoryReserved.source,
+      DetailType: InventoryReserved.detailType,
+      Detail: JSON.stringify(InventoryReserved.detail.parse(detail)),
+    };
+    // The put itself meets the injected PutEvents faults: retried as the services' publisher does, bounded.
+    let failed = 1;
+    for (let attempt = 0; attempt < 10 && failed > 0; attempt++) {
+      failed = (await bus.send(new PutEventsCommand({ Entries: [entry] }))).FailedEntryCount ?? 0;
+    }
+    expect(failed).toBe(0);
     await settled();
 
     const stub = await storedOrder(orderId);

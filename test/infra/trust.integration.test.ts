@@ -76,6 +76,19 @@ const denyOf = (source: string) => {
 const rolesOfService = (service: keyof typeof Services) =>
   Handlers.filter((entry) => serviceOf(entry) === service).map((entry) => roleOfEntry.get(entry) as string);
 
+/** The role of one route's function of the storefront API (`OnPlaceOrder`, `OnCancelOrder`). */
+const apiRoleOf = (route: string) => {
+  const roles = resourcesOfType(template, 'AWS::IAM::Role')
+    .map(([roleId]) => roleId)
+    .filter((roleId) => roleId.startsWith(`StorefrontApi${route}Role`));
+  expect(roles, `one role of ${route}`).toHaveLength(1);
+  return roles[0] as string;
+};
+
+/** Besides a service's own functions, the storefront API's routes that speak for it or keep its records. */
+const apiRolesOf = (service: string, what: 'facts' | 'records') =>
+  service !== 'order' ? [] : [apiRoleOf(what === 'facts' ? 'OnCancelOrder' : 'OnPlaceOrder')];
+
 describe('the storefront', () => {
   it('puts OrderPlaced with a source of its own, which no service shares', () => {
     expect(OrderPlaced.source).toBe('shop.storefront');
@@ -137,7 +150,11 @@ describe("the bus's resource policy", () => {
     (service, { source }) => {
       const admitted = referencedIds(denyOf(source).Condition?.ArnNotEquals?.['aws:PrincipalArn']);
 
-      expect([...admitted].sort()).toStrictEqual(rolesOfService(service as keyof typeof Services).sort());
+      const producers = [
+        ...rolesOfService(service as keyof typeof Services),
+        ...apiRolesOf(service, 'facts'),
+      ];
+      expect([...admitted].sort()).toStrictEqual(producers.sort());
     },
   );
 
@@ -147,12 +164,12 @@ describe("the bus's resource policy", () => {
     expect([...admitted]).toStrictEqual([auditRoleId]);
   });
 
-  it(`admits ${OrderPlaced.detailType} from the holders of the storefront policy only`, () => {
+  it(`admits ${OrderPlaced.detailType} from the holders of the storefront policy and the API's order route only`, () => {
     const [[policyId]] = managedPolicies() as [[string, unknown]];
     const admitted = referencedIds(denyOf(OrderPlaced.source).Condition?.ArnNotEquals?.['aws:PrincipalArn']);
 
-    expect([...admitted]).toStrictEqual(holdersOf(policyId));
-    expect([...admitted]).toHaveLength(1);
+    expect([...admitted].sort()).toStrictEqual([...holdersOf(policyId), apiRoleOf('OnPlaceOrder')].sort());
+    expect([...admitted]).toHaveLength(2);
   });
 });
 
@@ -171,9 +188,13 @@ describe('idempotency records', () => {
 
       expect(table).toBeDefined();
       // Every consumer of the service (the deadline sweep consumes no event, and keeps no record).
-      const consumers = rolesOfService(service as keyof typeof Services).filter(
-        (role) => role !== roleOfEntry.get('services/order/handlers/on-deadline.ts'),
-      );
+      const consumers = [
+        ...rolesOfService(service as keyof typeof Services).filter(
+          (role) => role !== roleOfEntry.get('services/order/handlers/on-deadline.ts'),
+        ),
+        // POST /orders keeps the Idempotency-Key's records in the order service's table.
+        ...apiRolesOf(service, 'records'),
+      ];
       expect(reaching.sort()).toStrictEqual(consumers.sort());
     },
   );

@@ -6,8 +6,13 @@ import {
   ProblemTypes,
 } from '../../../../services/order/api/schemas.js';
 import { type HttpApiDeps, makeHandler } from '../../../../services/order/handlers/http-api.js';
-import { applyFact } from '../../../../services/order/order-service.js';
-import { OrderPlaced } from '../../../../shared/events/index.js';
+import { applyFact, cancelByCustomer } from '../../../../services/order/order-service.js';
+import {
+  InventoryReserved,
+  OrderCancelled,
+  OrderConfirmed,
+  OrderPlaced,
+} from '../../../../shared/events/index.js';
 import { createPublisher } from '../../../../shared/publisher.js';
 import getOrderEvent from '../../../events/apigateway/get-order.json' with { type: 'json' };
 import postCancelEvent from '../../../events/apigateway/post-cancel.json' with { type: 'json' };
@@ -60,6 +65,7 @@ describe('the storefront HTTP API handler', () => {
       }),
       persistenceStore: testbed.deps.persistenceStore as HttpApiDeps['persistenceStore'],
       now: testbed.clock.now,
+      cancelByCustomer: (orderId) => cancelByCustomer(testbed.deps, orderId),
     };
     handle = makeHandler(deps);
   });
@@ -248,18 +254,94 @@ describe('the storefront HTTP API handler', () => {
   });
 
   describe('POST /orders/{orderId}/cancel', () => {
-    it('answers 501 with a problem until the order service decides cancellations, changing nothing', async () => {
-      const orderId = newOrderId();
+    const cancelledFor = (orderId: string) => testbed.publishedFor(OrderCancelled.detailType, orderId);
+    const placed = async (orderId: string) => {
       await applyFact(testbed.deps, { type: OrderPlaced.detailType, detail: detailOf(OrderPlaced, orderId) });
+    };
+
+    it('cancels a pending order with CUSTOMER_REQUEST, answers 200 with it, and publishes OrderCancelled', async () => {
+      const orderId = newOrderId();
+      await placed(orderId);
+
+      const response = await call(forOrder(postCancelEvent, orderId));
+
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response)).toMatchObject({
+        orderId,
+        status: 'CANCELLED',
+        reason: 'CUSTOMER_REQUEST',
+        closedAt: '2025-01-01T00:00:00.000Z',
+        cancellable: false,
+      });
+      expect(bodyOf(response)).not.toHaveProperty('cause');
+      expect(cancelledFor(orderId)).toStrictEqual([
+        { orderId, occurredAt: '2025-01-01T00:00:00.000Z', reason: 'CUSTOMER_REQUEST' },
+      ]);
+      const stored = await testbed.repository.load(orderId);
+      expect(stored).toMatchObject({ order: { status: 'CANCELLED' }, awaitingPublish: false });
+    });
+
+    it('answers a repeated cancellation 200 with the same order, publishing nothing more', async () => {
+      const orderId = newOrderId();
+      await placed(orderId);
+      const first = await call(forOrder(postCancelEvent, orderId));
+      testbed.clock.advance(60);
+
+      const again = await call(forOrder(postCancelEvent, orderId));
+
+      expect(again.statusCode).toBe(200);
+      expect(bodyOf(again)).toStrictEqual(bodyOf(first));
+      expect(cancelledFor(orderId)).toHaveLength(1);
+    });
+
+    it('answers an order cancelled for another reason 200 with that reason, publishing nothing', async () => {
+      const orderId = newOrderId();
+      const detail = detailOf(OrderPlaced, orderId, { shipTo: { country: UNSERVED_COUNTRY } });
+      await applyFact(testbed.deps, { type: OrderPlaced.detailType, detail });
+      const before = cancelledFor(orderId).length;
+
+      const response = await call(forOrder(postCancelEvent, orderId));
+
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response)).toMatchObject({ status: 'CANCELLED', reason: 'ORDER_REJECTED' });
+      expect(cancelledFor(orderId)).toHaveLength(before);
+    });
+
+    it('refuses a confirmed order with a 409 problem, changing and publishing nothing', async () => {
+      const orderId = newOrderId();
+      await placed(orderId);
+      await applyFact(testbed.deps, {
+        type: InventoryReserved.detailType,
+        detail: detailOf(InventoryReserved, orderId),
+      });
+      const confirmed = await testbed.repository.load(orderId);
       const before = testbed.bus.events.length;
 
       const response = await call(forOrder(postCancelEvent, orderId));
 
-      expect(response.statusCode).toBe(501);
-      expect(bodyOf(response)).toMatchObject({ type: ProblemTypes.notImplemented, status: 501 });
-      expect((await testbed.repository.load(orderId))?.order.status).toBe('PENDING');
+      expect(response.statusCode).toBe(409);
+      expect(response.headers?.['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+      expect(bodyOf(response)).toMatchObject({ type: ProblemTypes.orderNotCancellable, status: 409 });
+      expect(confirmed?.order.status).toBe('CONFIRMED');
+      expect(await testbed.repository.load(orderId)).toStrictEqual(confirmed);
       expect(testbed.bus.events).toHaveLength(before);
+      expect(cancelledFor(orderId)).toStrictEqual([]);
+      expect(testbed.publishedFor(OrderConfirmed.detailType, orderId)).toHaveLength(1);
     });
+
+    it.each([newOrderId('unknown'), 'not an id'])(
+      'answers 404 with a problem for %j, storing and publishing nothing',
+      async (orderId) => {
+        const before = testbed.bus.events.length;
+
+        const response = await call(forOrder(postCancelEvent, encodeURIComponent(orderId)));
+
+        expect(response.statusCode).toBe(404);
+        expect(bodyOf(response)).toMatchObject({ type: ProblemTypes.orderNotFound, status: 404 });
+        expect(await testbed.repository.load(orderId)).toBeUndefined();
+        expect(testbed.bus.events).toHaveLength(before);
+      },
+    );
   });
 
   it('answers a route it does not serve with a 404 problem', async () => {

@@ -13,6 +13,7 @@ import type { PaymentRepository } from '../../../services/payment/domain/ports.j
 import { chargePayment, refundPayment } from '../../../services/payment/payment-service.js';
 import { PaymentProcessed } from '../../../shared/events/index.js';
 import { createTables, localDynamo } from '../../support/aws.js';
+import { recordingMetrics } from '../support/metrics.js';
 import { orderCancelledDelivery, orderPlacedDelivery, RecordingLogger } from '../support/payment-fixtures.js';
 import { RecordingPublisher } from '../support/payment-in-memory.js';
 
@@ -32,6 +33,7 @@ describe('the payment use cases under concurrent deliveries', () => {
     gateway,
     publisher,
     logger: new RecordingLogger(),
+    metrics: recordingMetrics().metrics,
     now: () => new Date(),
   });
 

@@ -36,7 +36,8 @@ import {
 
 // Lambda's retry waits (1 and 2 minutes) take 60 and 120 ms: each refused event reaches its DLQ quickly.
 const TIME_SCALE = 0.001;
-const RUNS = 100;
+// `npm test` puts 25 batches; `npm run test:chaos` runs this file again with the full 100 (vitest.config.ts).
+const RUNS = Number(process.env.SAGA_FUZZ_BATCHES ?? 25);
 const MAX_ENTRIES_PER_RUN = 50;
 
 /** The events only functions consume, each with a detail that its schema accepts. */
@@ -502,7 +503,8 @@ describe('hostile and malformed events on the bus', () => {
       { numRuns: RUNS, seed: 20_250_101, endOnFailure: true },
     );
 
-    expect(put).toBeGreaterThanOrEqual(2_000);
+    // Batches of 10 to 50 entries: at least 20 an average batch (2,000 at the full size).
+    expect(put).toBeGreaterThanOrEqual(RUNS * 20);
     expect(runtime.stats()).toMatchObject({ timeouts: 0, crashes: 0, executions: 0 });
   }, 600_000);
 

@@ -21,6 +21,7 @@ import {
 import { STALE, WriteConflictError } from '../../../shared/optimistic-commit.js';
 import { createTables, localDynamo } from '../../support/aws.js';
 import { line, recordingPublisher, silentLogger, uniqueId } from '../support/inventory.js';
+import { recordingMetrics } from '../support/metrics.js';
 
 const { client, documentClient } = localDynamo();
 let table: string;
@@ -34,7 +35,14 @@ beforeAll(async () => {
 
 const depsWith = (overrides: Partial<ServiceDeps> = {}) => {
   const publisher = recordingPublisher();
-  const deps: ServiceDeps = { repository: inventory, publisher, logger, now: () => new Date(), ...overrides };
+  const deps: ServiceDeps = {
+    repository: inventory,
+    publisher,
+    logger,
+    metrics: recordingMetrics().metrics,
+    now: () => new Date(),
+    ...overrides,
+  };
   return { deps, published: publisher.published };
 };
 

@@ -57,6 +57,7 @@ describe('the saga command line', () => {
   it.each([
     [['serve', '--eventbridge-port', '99999'], '--eventbridge-port must be a port number from 1 to 65535'],
     [['serve', '--dynamodb-port', '80a'], '--dynamodb-port must be a port number from 1 to 65535'],
+    [['serve', '--api-port', '0'], '--api-port must be a port number from 1 to 65535'],
     [['demo', '--time-scale', 'fast'], '--time-scale must be a number above 0'],
     [['demo', '--time-scale', '0'], '--time-scale must be a number above 0'],
     [['chaos', '--sagas', '0'], '--sagas must be a whole number of at least 1'],
@@ -139,15 +140,26 @@ describe('the saga command line on a running serve', () => {
   beforeAll(async () => {
     const eventBridgePort = await freePort();
     dynamoDbPort = await freePort();
+    const apiPort = await freePort();
     server = spawn(
       TSX,
-      [CLI, 'serve', '--eventbridge-port', `${eventBridgePort}`, '--dynamodb-port', `${dynamoDbPort}`],
+      [
+        CLI,
+        'serve',
+        '--eventbridge-port',
+        `${eventBridgePort}`,
+        '--dynamodb-port',
+        `${dynamoDbPort}`,
+        '--api-port',
+        `${apiPort}`,
+      ],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const banner = await outputUntil(server, 'Ctrl-C stops it.', 120_000);
     endpoint = `http://127.0.0.1:${eventBridgePort}`;
     expect(banner).toContain(`aws events put-events --endpoint-url ${endpoint}`);
     expect(banner).toContain(`aws dynamodb scan --endpoint-url http://127.0.0.1:${dynamoDbPort}`);
+    expect(banner).toContain(`--user local:local -i -X POST http://127.0.0.1:${apiPort}/orders`);
     expect(banner).toContain(
       'Everything is in memory: stopping serve loses every table, event and dead letter.',
     );

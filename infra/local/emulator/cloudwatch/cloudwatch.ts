@@ -1,0 +1,90 @@
+/**
+ * The emulator's CloudWatch: the metrics its functions log in the embedded metric format, the service
+ * metrics it knows of itself, and the template's alarms evaluated over both on the compressed clock.
+ */
+import type { CompressedClock } from '../clock.js';
+import type { LocalApp } from '../cloud-assembly/model.js';
+import type { LocalQueues } from '../sqs/queues.js';
+import { type AlarmStatus, createAlarmEvaluator } from './alarms.js';
+import { parseEmf } from './emf.js';
+import { MetricStore } from './metric-store.js';
+import { type PutMetric, type ServiceMetrics, serviceMetrics } from './service-metrics.js';
+
+/** How often (AWS time) the alarms are evaluated and the queues sampled; CloudWatch evaluates each minute. */
+export const EVALUATION_INTERVAL_MS = 10_000;
+
+/** What the local CloudWatch watches. */
+export type CloudWatchOptions = {
+  app: LocalApp;
+  queues: LocalQueues;
+  /** Real milliseconds since the runtime started. */
+  now: () => number;
+  /** The compressed clock's scale: AWS time is real time divided by it. */
+  timeScale: number;
+};
+
+/** The local CloudWatch of one runtime. */
+export type LocalCloudWatch = {
+  /** Where the emulator reports the facts AWS services publish as metrics. */
+  readonly metrics: ServiceMetrics;
+  /** Reads one log line of a function: an EMF line becomes datapoints. */
+  log(line: string): void;
+  /** Samples the queues and evaluates every alarm now. */
+  evaluate(): void;
+  /** Every alarm of the template with its state and its history, evaluated now. */
+  alarms(): AlarmStatus[];
+  /** Evaluates every `EVALUATION_INTERVAL_MS` of AWS time until the clock stops. */
+  start(clock: CompressedClock): void;
+};
+
+/** Creates the local CloudWatch of `app`. */
+export const createCloudWatch = ({ app, queues, now, timeScale }: CloudWatchOptions): LocalCloudWatch => {
+  const store = new MetricStore();
+  const awsNow = () => now() / timeScale;
+  const put: PutMetric = (namespace, metricName, dimensions, value, unit) =>
+    store.put({
+      namespace,
+      metricName,
+      dimensions,
+      value,
+      at: awsNow(),
+      ...(unit !== undefined && { unit }),
+    });
+  const metrics = serviceMetrics(put);
+  const evaluator = createAlarmEvaluator(app.alarms, store, {
+    awsNow,
+    wallNow: () => new Date().toISOString(),
+  });
+
+  const sampleQueue = (queueName: string) => {
+    const messages = queues.list(queueName);
+    const oldest = messages.reduce((min, m) => Math.min(min, m.sentAt), Number.POSITIVE_INFINITY);
+    const ageSeconds = messages.length === 0 ? 0 : (now() - oldest) / timeScale / 1000;
+    metrics.queueSampled(queueName, messages.length, Math.floor(ageSeconds));
+  };
+  // A queue is also sampled whenever it changes, so that a message held for less than a sampling interval
+  // still shows in its period's Maximum (a dead letter redriven at once still raises its alarm).
+  queues.onChange(sampleQueue);
+  const evaluate = () => {
+    for (const queue of app.queues) sampleQueue(queue.queueName);
+    evaluator.evaluate();
+  };
+
+  return {
+    metrics,
+    log: (line) => {
+      for (const datum of parseEmf(line)) {
+        put(datum.namespace, datum.metricName, datum.dimensions, datum.value, datum.unit);
+      }
+    },
+    evaluate,
+    alarms: () => {
+      evaluate();
+      return evaluator.statuses();
+    },
+    start: (clock) => {
+      evaluate();
+      clock.everyReal(clock.real(EVALUATION_INTERVAL_MS), evaluate);
+    },
+  };
+};

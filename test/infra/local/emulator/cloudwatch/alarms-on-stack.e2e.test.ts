@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTemplate } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
+import { LOCAL_AWS } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { type Runtime, startRuntime } from '../../../../../infra/local/emulator/runtime.js';
+import { firedAlarms } from '../../../../../infra/local/saga/alarms.js';
+import { CDK_OUT } from '../../../../../infra/local/saga/boot.js';
+import { STACK_NAME } from '../../../../../infra/project.js';
+import { SagaAudited } from '../../../../../shared/events/index.js';
+
+/**
+ * The template's own alarms, evaluated by the local runtime on the synthesized stack in which one function,
+ * the payment's refund on OrderCancelled, is replaced by a handler that always fails.
+ */
+const ALWAYS_FAILING = fileURLToPath(new URL('../../fixtures/runtime/always-failing', import.meta.url));
+const PAYLOAD = fileURLToPath(new URL('../../../../payloads/payment-declined.json', import.meta.url));
+
+const app = loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME });
+const broken = app.functions.find((fn) => fn.logicalId.startsWith('PaymentOnOrderCancelled'));
+let runtime: Runtime;
+
+beforeAll(async () => {
+  if (!broken) throw new Error('The stack has no PaymentOnOrderCancelled function');
+  const { inlineCode: _, ...rest } = broken;
+  Object.assign(broken, rest, { assetDir: ALWAYS_FAILING, handler: 'index.handler' });
+  runtime = await startRuntime({ app });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe("the template's alarms, evaluated locally", () => {
+  it('raises exactly the DLQ alarm and the error alarm of a function that always fails', async () => {
+    const entries = JSON.parse(readFileSync(PAYLOAD, 'utf8')) as PutEventsRequestEntry[];
+    const orderId = JSON.parse(entries[0]?.Detail ?? '{}').orderId as string;
+    const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+    await client.send(new PutEventsCommand({ Entries: entries }));
+    client.destroy();
+    await runtime.waitFor((events) =>
+      events.some(
+        (e) => e.event['detail-type'] === SagaAudited.detailType && e.event.detail.orderId === orderId,
+      ),
+    );
+    await runtime.idle({ timeoutMs: 60_000 });
+
+    const fn = broken as NonNullable<typeof broken>;
+    const failures = app.queues.find((queue) => queue.arn === fn.async.onFailureArn);
+    expect(runtime.messages(failures?.queueName)).toHaveLength(1);
+    const alarms = runtime.alarms();
+    const expected = alarms.filter(
+      (alarm) =>
+        (alarm.metricName === 'Errors' && alarm.dimensions.FunctionName === fn.functionName) ||
+        (alarm.metricName === 'ApproximateNumberOfMessagesVisible' &&
+          alarm.dimensions.QueueName === failures?.queueName),
+    );
+    expect(expected).toHaveLength(2);
+    expect(
+      firedAlarms(alarms)
+        .map((fired) => fired.alarmName)
+        .sort(),
+    ).toEqual(expected.map((alarm) => alarm.alarmName).sort());
+    expect(expected.map((alarm) => alarm.state)).toEqual(['ALARM', 'ALARM']);
+  });
+});
