@@ -65,6 +65,10 @@ export type ChaosOptions = {
   progressEveryMs?: number;
   /** A wait gives up when no saga settled and nothing new reached the bus for this long, in ms. */
   stallMs?: number;
+  /** Called once the runtime is up, before any saga (`chaos --console` serves the console on it). */
+  onRuntime?: (runtime: Runtime) => Promise<void>;
+  /** Awaited with the report before the runtime stops (`chaos --console` keeps it open until Ctrl-C). */
+  beforeStop?: (report: ChaosReport) => Promise<void>;
 };
 
 /** The defaults of a chaos run (see `ChaosOptions`). */
@@ -321,6 +325,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
   try {
     await seedStock(documents, tableNames(runtime).inventory, workload.stock);
+    await options.onRuntime?.(runtime);
     log(`Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded`);
     const sagasStarted = Date.now();
     const settlement = new Settlement(runtime, new Set(workload.orders.map(({ order }) => order.orderId)));
@@ -350,6 +355,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       sagasMs: sagasEnded - sagasStarted,
     });
     logFirstViolation(report, log);
+    await options.beforeStop?.(report);
     return report;
   } finally {
     client.destroy();

@@ -1,6 +1,7 @@
 /**
  * The saga console: a static page and a small JSON API over a running runtime, on loopback. The page polls
- * the API; the diagram library is the project's own `mermaid` package, served from node_modules.
+ * the API each second (no stream to hold open); the diagram library is the project's own `mermaid`
+ * package, served from node_modules, so the page loads nothing from the network.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,7 +12,8 @@ import { PROJECT_ROOT } from '../../../project.js';
 import type { Runtime } from '../../emulator/runtime.js';
 import { payloadFiles } from '../scenarios.js';
 import { putPayload, redrive, UnknownPayloadError } from './actions.js';
-import { deadLettersView, sagasView, sagaView } from './views.js';
+import { cancelOrder, NoFrontDoorError, placeOrder } from './front-door.js';
+import { alarmsView, deadLettersView, metricsView, sagasView, sagaView } from './views.js';
 
 /** The console's default port. */
 export const DEFAULT_CONSOLE_PORT = 4012;
@@ -29,12 +31,6 @@ const FILES: Record<string, { path: string; type: string }> = {
   },
 };
 
-/** The alarms of a runtime that evaluates them (another part of the runtime adds `alarms()`); else null. */
-const alarmsOf = (runtime: Runtime): unknown => {
-  const alarms = (runtime as unknown as { alarms?: unknown }).alarms;
-  return typeof alarms === 'function' ? (alarms as () => unknown).call(runtime) : null;
-};
-
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
@@ -50,45 +46,75 @@ const readBody = async (req: IncomingMessage): Promise<Record<string, unknown>> 
   return parsed as Record<string, unknown>;
 };
 
-/** Answers one API request; false when no route matches. */
+/** The body's one string field `name`, or a 400. */
+const field = async (req: IncomingMessage, name: string): Promise<string> => {
+  const value = (await readBody(req))[name];
+  if (typeof value !== 'string' || value === '') throw new BadRequestError(`The body needs a string ${name}`);
+  return value;
+};
+
+/** A request the console refuses (400). */
+class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+const optional = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+type Route = (runtime: Runtime, req: IncomingMessage, match: RegExpExecArray) => unknown;
+
+/** The JSON API, by method and path. */
+const ROUTES: [method: string, path: RegExp, route: Route][] = [
+  ['GET', /^\/api\/sagas$/, (runtime) => sagasView(runtime.events)],
+  ['GET', /^\/api\/sagas\/([^/]+)$/, (runtime, _, m) => sagaView(runtime, decodeURIComponent(m[1] ?? ''))],
+  ['GET', /^\/api\/dead-letters$/, (runtime) => ({ queues: deadLettersView(runtime) })],
+  ['GET', /^\/api\/alarms$/, (runtime) => ({ alarms: alarmsView(runtime.alarms()) })],
+  ['GET', /^\/api\/metrics$/, (runtime) => metricsView(runtime.events)],
+  [
+    'GET',
+    /^\/api\/payloads$/,
+    (runtime) => ({ payloads: payloadFiles(), frontDoor: Boolean(runtime.endpoints.api) }),
+  ],
+  [
+    'POST',
+    /^\/api\/redrive$/,
+    async (runtime, req) => redrive(runtime, optional((await readBody(req)).queue)),
+  ],
+  ['POST', /^\/api\/payloads$/, async (runtime, req) => putPayload(runtime, await field(req, 'file'))],
+  ['POST', /^\/api\/orders$/, async (runtime, req) => placeOrder(runtime, await field(req, 'file'))],
+  [
+    'POST',
+    /^\/api\/orders\/([^/]+)\/cancel$/,
+    (runtime, _, m) => cancelOrder(runtime, decodeURIComponent(m[1] ?? '')),
+  ],
+];
+
+/** Answers one API request: 404 when no route matches or the saga is unknown. */
 const api = async (runtime: Runtime, req: IncomingMessage, res: ServerResponse, path: string) => {
-  const get = req.method === 'GET';
-  const post = req.method === 'POST';
-  const saga = /^\/api\/sagas\/([^/]+)$/.exec(path);
-  if (get && path === '/api/sagas') json(res, 200, sagasView(runtime.events));
-  else if (get && saga) {
-    const view = await sagaView(runtime, decodeURIComponent(saga[1] ?? ''));
-    if (view) json(res, 200, view);
-    else json(res, 404, { error: 'No events for that order id' });
-  } else if (get && path === '/api/dead-letters') json(res, 200, { queues: deadLettersView(runtime) });
-  else if (get && path === '/api/alarms') json(res, 200, { alarms: alarmsOf(runtime) });
-  else if (get && path === '/api/stats') json(res, 200, runtime.stats());
-  else if (get && path === '/api/payloads') json(res, 200, { payloads: payloadFiles() });
-  else if (post && path === '/api/redrive') {
-    const { queue } = await readBody(req);
-    json(res, 200, await redrive(runtime, typeof queue === 'string' ? queue : undefined));
-  } else if (post && path === '/api/payloads') {
-    const { file } = await readBody(req);
-    json(res, 200, await putPayload(runtime, String(file ?? '')));
-  } else return false;
-  return true;
+  for (const [method, pattern, route] of ROUTES) {
+    const match = pattern.exec(path);
+    if (!match || req.method !== method) continue;
+    const body = await route(runtime, req, match);
+    if (body === undefined) json(res, 404, { error: 'No events for that order id' });
+    else json(res, 200, body);
+    return;
+  }
+  json(res, 404, { error: `No route ${req.method} ${path}` });
 };
 
 const handle = async (runtime: Runtime, req: IncomingMessage, res: ServerResponse) => {
   const path = new URL(req.url ?? '/', 'http://console').pathname;
   try {
-    if (path.startsWith('/api/')) {
-      if (!(await api(runtime, req, res, path))) json(res, 404, { error: `No route ${req.method} ${path}` });
-      return;
-    }
+    if (path.startsWith('/api/')) return await api(runtime, req, res, path);
     const file = FILES[path];
     if (!file || req.method !== 'GET') return json(res, 404, { error: `No page ${path}` });
     res.writeHead(200, { 'content-type': file.type });
     res.end(await readFile(file.path));
   } catch (error) {
     // Bad input is the caller's (400); anything else is the runtime's failure, shown as such (500).
-    const bad = error instanceof SyntaxError || error instanceof UnknownPayloadError;
-    json(res, bad ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+    const bad = [SyntaxError, BadRequestError, UnknownPayloadError].some((type) => error instanceof type);
+    json(res, bad ? 400 : error instanceof NoFrontDoorError ? 501 : 500, {
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 };
 

@@ -6,13 +6,16 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   InventoryReleased,
+  InventoryReserved,
   OrderCancelled,
   OrderConfirmed,
   OrderPlaced,
+  PaymentProcessed,
   PaymentRefunded,
   SagaAudited,
 } from '../../../../shared/events/index.js';
-import type { LoggedEvent, Runtime } from '../../emulator/runtime.js';
+import type { AlarmStatus, LoggedEvent, Runtime } from '../../emulator/runtime.js';
+import { summarize as latencies } from '../bench/percentiles.js';
 import { localDocumentClient, tableNames } from '../boot.js';
 import { eventOfDeadLetter } from '../dead-letters.js';
 import { summarize } from '../summaries.js';
@@ -151,6 +154,12 @@ export const sagaEvents = (events: readonly LoggedEvent[]): SagaEventView[] => {
   });
 };
 
+/** The words that mark an event in the diagram and the list: compensation, duplicate, again. */
+export const markOf = (event: SagaEventView): string | undefined =>
+  [event.compensation && 'compensation', event.duplicate && 'duplicate', event.repeated && 'again']
+    .filter(Boolean)
+    .join(', ') || undefined;
+
 /** The order, payment and reservation items of a saga now, read from the runtime's DynamoDB Local. */
 export const sagaItems = async (runtime: Runtime, orderId: string) => {
   const tables = tableNames(runtime);
@@ -173,10 +182,11 @@ export const sagaItems = async (runtime: Runtime, orderId: string) => {
 export const sagaView = async (runtime: Runtime, orderId: string) => {
   const events = timelineOf(runtime.events, orderId);
   if (events.length === 0) return undefined;
+  const marked = sagaEvents(events);
   return {
     saga: sagaRow(orderId, events),
-    events: sagaEvents(events),
-    mermaid: mermaidOf(events, consumersOf(runtime.app)),
+    events: marked,
+    mermaid: mermaidOf(events, consumersOf(runtime.app), marked.map(markOf)),
     items: await sagaItems(runtime, orderId),
   };
 };
@@ -200,3 +210,46 @@ export const deadLettersView = (runtime: Runtime) =>
       };
     }),
   }));
+
+/**
+ * The business funnel (how many sagas reached each step, and how they ended) and the ended sagas'
+ * durations (first to last event, ms) as nearest-rank percentiles: what the services' EMF metrics count,
+ * read from the same event log the sagas table reads.
+ */
+export const metricsView = (log: readonly LoggedEvent[]) => {
+  const { sagas } = sagasView(log);
+  const reached = (detailType: string) =>
+    new Set(
+      log.flatMap(({ event }) =>
+        event['detail-type'] === detailType && typeof event.detail.orderId === 'string'
+          ? [event.detail.orderId]
+          : [],
+      ),
+    ).size;
+  return {
+    funnel: {
+      placed: reached(OrderPlaced.detailType),
+      paid: reached(PaymentProcessed.detailType),
+      reserved: reached(InventoryReserved.detailType),
+      confirmed: reached(OrderConfirmed.detailType),
+      cancelled: reached(OrderCancelled.detailType),
+    },
+    durationMs: latencies(sagas.filter((s) => s.status !== 'IN_FLIGHT').map((s) => s.lastAt - s.firstAt)),
+  };
+};
+
+/** The template's alarms as the runtime evaluates them: those in ALARM first, each with how often it fired. */
+export const alarmsView = (alarms: readonly AlarmStatus[]) => {
+  const order = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 } as const;
+  return [...alarms]
+    .sort((a, b) => order[a.state] - order[b.state] || a.alarmName.localeCompare(b.alarmName))
+    .map((alarm) => ({
+      alarmName: alarm.alarmName,
+      state: alarm.state,
+      reason: alarm.reason,
+      updatedAt: alarm.updatedAt,
+      fired: alarm.transitions.filter((t) => t.to === 'ALARM').length,
+      metric: `${alarm.namespace} ${alarm.metricName} ${alarm.statistic}`,
+      ...(alarm.description && { description: alarm.description }),
+    }));
+};

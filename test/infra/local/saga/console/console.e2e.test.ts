@@ -12,6 +12,7 @@ import type { SagaRow } from '../../../../../infra/local/saga/console/views.js';
 import { runDemo } from '../../../../../infra/local/saga/demo.js';
 import { expectations, readPayload } from '../../../../../infra/local/saga/scenarios.js';
 import { PROJECT_ROOT } from '../../../../../infra/project.js';
+import { SagaAudited } from '../../../../../shared/events/index.js';
 
 /**
  * The saga console on one runtime that ran the seed scenarios: its JSON API, then the page in Debian's
@@ -33,6 +34,8 @@ let runtime: Runtime;
 let web: Console;
 let browser: Browser;
 let page: Page;
+const pageErrors: string[] = [];
+const foreignRequests: string[] = [];
 
 const orderIdOf = (detail: unknown) => (detail as { detail?: { orderId?: unknown } }).detail?.orderId;
 
@@ -52,6 +55,11 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The page must load nothing from the network: every request goes to the console itself.
+  page.on('request', (request) => {
+    if (!request.url().startsWith(web.url)) foreignRequests.push(request.url());
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -86,7 +94,7 @@ describe('the console JSON API', () => {
     const { body } = await api(`/api/sagas/${cancelledWithRefund?.orderId}`);
     const events = body.events as { detailType: string; compensation: boolean }[];
     expect(events.filter((e) => e.compensation).map((e) => e.detailType)).toContain('PaymentRefunded');
-    expect(body.mermaid).toContain('Payment->>Audit: PaymentRefunded');
+    expect(body.mermaid).toMatch(/Payment->>Audit: PaymentRefunded: .*\(compensation\)/);
     expect(body.items).toMatchObject({ order: { status: 'CANCELLED' } });
   });
 
@@ -97,12 +105,48 @@ describe('the console JSON API', () => {
       body: JSON.stringify({ file: '../package.json' }),
     });
     expect(put.status).toBe(400);
-    expect((await api('/api/alarms')).body).toHaveProperty('alarms');
+    expect((await api('/api/orders', { method: 'POST', body: '{}' })).status).toBe(400);
+  });
+
+  it('counts the funnel and the ended sagas in the metrics, and lists every alarm of the template', async () => {
+    const { body } = await api('/api/metrics');
+    const confirmed = expected.filter((e) => e.outcome === 'CONFIRMED').length;
+    expect(body.funnel).toMatchObject({
+      placed: expected.length,
+      confirmed,
+      cancelled: expected.length - confirmed,
+    });
+    expect(body.durationMs).toMatchObject({ count: expected.length });
+    const { alarms } = (await api('/api/alarms')).body as { alarms: { alarmName: string; state: string }[] };
+    expect(alarms.map((a) => a.alarmName).sort()).toEqual(
+      runtime
+        .alarms()
+        .map((a) => a.alarmName)
+        .sort(),
+    );
+  });
+
+  it('places an order through the storefront API, and relays its answer to a cancel once it is confirmed', async () => {
+    const placed = await api('/api/orders', {
+      method: 'POST',
+      body: JSON.stringify({ file: 'success.json' }),
+    });
+    expect(placed.body).toMatchObject({ status: 202, location: expect.stringMatching(/\/orders\//) });
+    const orderId = (placed.body.body as { orderId: string }).orderId;
+    await runtime.waitFor((log) =>
+      log.some(
+        ({ event }) => event['detail-type'] === SagaAudited.detailType && event.detail.orderId === orderId,
+      ),
+    );
+    expect((await api(`/api/sagas/${orderId}`)).body.saga).toMatchObject({ status: 'CONFIRMED' });
+
+    const cancel = await api(`/api/orders/${orderId}/cancel`, { method: 'POST' });
+
+    expect(cancel.body).toMatchObject({ status: 409 });
   });
 });
 
-// Not yet passing: the first row does not appear within the test's bound (unfinished, see the branch's report).
-describe.skip('the console page in a headless browser', () => {
+describe('the console page in a headless browser', () => {
   it('lists every saga with its status', async () => {
     await page.goto(web.url);
     await page
@@ -114,14 +158,17 @@ describe.skip('the console page in a headless browser', () => {
       await expect(row.locator('td.status').textContent()).resolves.toBe(want.outcome);
     }
     await page.screenshot({ path: join(SCREENSHOTS, 'sagas.png') });
+    expect(pageErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
   });
 
   it("draws a cancelled saga's sequence diagram with its compensations", async () => {
     await page.locator(`#sagas tbody tr[data-order-id="${cancelledWithRefund?.orderId}"] button`).click();
-    await page.locator('#diagram svg').waitFor();
-    await expect(page.locator('#diagram svg').textContent()).resolves.toContain('PaymentRefunded');
-    await expect(page.locator('#saga-events .compensation').count()).resolves.toBeGreaterThan(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'saga.png'), fullPage: true });
+    const diagram = page.locator('#diagram svg');
+    await diagram.getByText('PaymentRefunded', { exact: false }).first().waitFor();
+    await expect(diagram.textContent()).resolves.toMatch(/PaymentRefunded: .*\(compensation\)/);
+    await expect(page.locator('#saga-events li.compensation').count()).resolves.toBeGreaterThan(0);
+    await page.locator('#saga').screenshot({ path: join(SCREENSHOTS, 'saga-cancelled.png') });
   });
 
   it('lists a dead-lettered event after a failing handler, and the redrive button empties the queue', async () => {
@@ -134,14 +181,15 @@ describe.skip('the console page in a headless browser', () => {
     await runtime.idle({ timeoutMs: 60_000 });
 
     const letter = page.locator('#dead-letters li', { hasText: FAILING_ORDER });
-    await letter.waitFor({ timeout: 10_000 });
+    await letter.waitFor();
     await page.locator('#dlq-heading').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SCREENSHOTS, 'dead-letters.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dead-letters.png') });
 
     await page.locator('#redrive').click();
-    await page.getByText('Every dead-letter queue is empty.').waitFor({ timeout: 60_000 });
+    await page.getByText('Every dead-letter queue is empty.').waitFor();
     expect(runtime.deadLetters().flatMap((queue) => queue.messages)).toEqual([]);
     const row = page.locator(`#sagas tbody tr[data-order-id="${FAILING_ORDER}"] td.status`);
-    await expect(row.textContent()).resolves.toBe('CONFIRMED');
-  }, 120_000);
+    await row.getByText('CONFIRMED').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
 });
