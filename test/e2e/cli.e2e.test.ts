@@ -58,6 +58,7 @@ describe('the saga command line', () => {
     [['serve', '--eventbridge-port', '99999'], '--eventbridge-port must be a port number from 1 to 65535'],
     [['serve', '--dynamodb-port', '80a'], '--dynamodb-port must be a port number from 1 to 65535'],
     [['serve', '--api-port', '0'], '--api-port must be a port number from 1 to 65535'],
+    [['serve', '--console-port', '65536'], '--console-port must be a port number from 1 to 65535'],
     [['demo', '--time-scale', 'fast'], '--time-scale must be a number above 0'],
     [['demo', '--time-scale', '0'], '--time-scale must be a number above 0'],
     [['chaos', '--sagas', '0'], '--sagas must be a whole number of at least 1'],
@@ -141,6 +142,7 @@ describe('the saga command line on a running serve', () => {
     const eventBridgePort = await freePort();
     dynamoDbPort = await freePort();
     const apiPort = await freePort();
+    const consolePort = await freePort();
     server = spawn(
       TSX,
       [
@@ -152,6 +154,8 @@ describe('the saga command line on a running serve', () => {
         `${dynamoDbPort}`,
         '--api-port',
         `${apiPort}`,
+        '--console-port',
+        `${consolePort}`,
       ],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -160,6 +164,7 @@ describe('the saga command line on a running serve', () => {
     expect(banner).toContain(`aws events put-events --endpoint-url ${endpoint}`);
     expect(banner).toContain(`aws dynamodb scan --endpoint-url http://127.0.0.1:${dynamoDbPort}`);
     expect(banner).toContain(`--user local:local -i -X POST http://127.0.0.1:${apiPort}/orders`);
+    expect(banner).toContain(`Console      http://127.0.0.1:${consolePort}/`);
     expect(banner).toContain(
       'Everything is in memory: stopping serve loses every table, event and dead letter.',
     );

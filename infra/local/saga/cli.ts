@@ -39,9 +39,9 @@ Usage (from a clone: npm run saga -- <command> [flags]):
                                              synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
-  saga serve [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--verbose]
-                                             start the runtime (defaults 4010, 8000 and the storefront API
-                                             on 4011, loopback) and keep it
+  saga serve [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--console-port N] [--verbose]
+                                             start the runtime (defaults 4010, 8000, the storefront API on
+                                             4011 and the saga console on 4012, loopback) and keep it
                                              running until Ctrl-C; everything is in memory: stopping it loses
                                              every table, event and dead letter
   saga put-events <file> [--endpoint-url URL]
@@ -168,6 +168,10 @@ const serve = async (flags: Flags) => {
     onLog: printFunctionLog(flags.verbose),
   });
   const seeded = await seedScenarioStock(runtime);
+  const web = await startConsole(runtime, flags.consolePort).catch(async (error: unknown) => {
+    await runtime.stop();
+    throw error;
+  });
   const { eventBridge, dynamoDb } = runtime.endpoints;
   out(
     `The order saga runs locally (stack ${runtime.app.stackName}, ${runtime.app.functions.length} functions).`,
@@ -176,6 +180,7 @@ const serve = async (flags: Flags) => {
   out(`  DynamoDB     ${dynamoDb}`);
   if (runtime.endpoints.api)
     out(`  HTTP API     ${runtime.endpoints.api}   (IAM: any SigV4-shaped signature)`);
+  out(`  Console      ${web.url}   (the sagas live, their diagrams, dead letters, alarms)`);
   out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
   out('  Everything is in memory: stopping serve loses every table, event and dead letter.');
   out();
@@ -188,8 +193,6 @@ const serve = async (flags: Flags) => {
   if (runtime.endpoints.api)
     for (const line of curlLines(runtime.endpoints.api, runtime.app.region)) out(line);
   out();
-  const web = await startConsole(runtime, flags.consolePort);
-  out(`  Console      ${web.url}`);
   out('Ctrl-C stops it.');
   await untilSignal();
   await web.stop();

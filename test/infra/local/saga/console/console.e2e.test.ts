@@ -16,7 +16,9 @@ import { SagaAudited } from '../../../../../shared/events/index.js';
 
 /**
  * The saga console on one runtime that ran the seed scenarios: its JSON API, then the page in Debian's
- * headless chromium. One order's payment handler fails on every first delivery, to fill a DLQ to redrive.
+ * headless chromium. One order's payment handler crashes on every delivery until the operator redrives it,
+ * to fill a DLQ. Screenshots go to .saga/screenshots/ (git-ignored): sagas.png (docs/console.png is a copy),
+ * sagas-narrow.png, saga-cancelled.png, dead-letters.png.
  */
 const FAILING_ORDER = randomUUID();
 const SCREENSHOTS = join(PROJECT_ROOT, '.saga', 'screenshots');
@@ -157,13 +159,28 @@ describe('the console page in a headless browser', () => {
       const row = page.locator(`#sagas tbody tr[data-order-id="${want.orderId}"]`);
       await expect(row.locator('td.status').textContent()).resolves.toBe(want.outcome);
     }
-    await page.screenshot({ path: join(SCREENSHOTS, 'sagas.png') });
+    await page.screenshot({
+      path: join(SCREENSHOTS, 'sagas.png'),
+      clip: { x: 0, y: 0, width: 1280, height: 560 },
+    });
     expect(pageErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
   });
 
-  it("draws a cancelled saga's sequence diagram with its compensations", async () => {
-    await page.locator(`#sagas tbody tr[data-order-id="${cancelledWithRefund?.orderId}"] button`).click();
+  it('fits a narrow window without scrolling the page sideways', async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    await page.locator('#sagas tbody tr').first().waitFor();
+
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.screenshot({ path: join(SCREENSHOTS, 'sagas-narrow.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  it("draws a cancelled saga's sequence diagram with its compensations, opened from the keyboard", async () => {
+    await page.locator(`#sagas tbody tr[data-order-id="${cancelledWithRefund?.orderId}"] button`).focus();
+    await page.keyboard.press('Enter');
     const diagram = page.locator('#diagram svg');
     await diagram.getByText('PaymentRefunded', { exact: false }).first().waitFor();
     await expect(diagram.textContent()).resolves.toMatch(/PaymentRefunded: .*\(compensation\)/);
@@ -182,8 +199,9 @@ describe('the console page in a headless browser', () => {
 
     const letter = page.locator('#dead-letters li', { hasText: FAILING_ORDER });
     await letter.waitFor();
-    await page.locator('#dlq-heading').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SCREENSHOTS, 'dead-letters.png') });
+    await page.locator('section[aria-labelledby="dlq-heading"]').screenshot({
+      path: join(SCREENSHOTS, 'dead-letters.png'),
+    });
 
     await page.locator('#redrive').click();
     await page.getByText('Every dead-letter queue is empty.').waitFor();
