@@ -171,7 +171,7 @@ describe('the console page in a headless browser', () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await page.locator('#sagas tbody tr').first().waitFor();
 
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     await page.screenshot({ path: join(SCREENSHOTS, 'sagas-narrow.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
 
