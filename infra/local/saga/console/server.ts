@@ -42,7 +42,8 @@ const readBody = async (req: IncomingMessage): Promise<Record<string, unknown>> 
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   const parsed: unknown = JSON.parse(text);
-  if (typeof parsed !== 'object' || parsed === null) throw new SyntaxError('The body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new SyntaxError('The body must be a JSON object');
   return parsed as Record<string, unknown>;
 };
 
@@ -101,8 +102,24 @@ const api = async (runtime: Runtime, req: IncomingMessage, res: ServerResponse, 
   json(res, 404, { error: `No route ${req.method} ${path}` });
 };
 
+/**
+ * Another site open in the same browser must not drive the console: a request must name the console's own
+ * host (no DNS rebinding), and an action must be JSON, which a cross-site form cannot send without a CORS
+ * preflight the console never answers.
+ */
+const refusal = (req: IncomingMessage): [number, string] | undefined => {
+  const port = req.socket.localPort;
+  if (![`127.0.0.1:${port}`, `localhost:${port}`].includes(req.headers.host ?? ''))
+    return [403, 'The console answers requests to 127.0.0.1 or localhost only'];
+  if (req.method === 'POST' && !req.headers['content-type']?.startsWith('application/json'))
+    return [415, 'An action takes a JSON body (content-type: application/json)'];
+  return undefined;
+};
+
 const handle = async (runtime: Runtime, req: IncomingMessage, res: ServerResponse) => {
   const path = new URL(req.url ?? '/', 'http://console').pathname;
+  const refused = refusal(req);
+  if (refused) return json(res, refused[0], { error: refused[1] });
   try {
     if (path.startsWith('/api/')) return await api(runtime, req, res, path);
     const file = FILES[path];

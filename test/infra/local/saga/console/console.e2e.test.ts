@@ -71,7 +71,10 @@ afterAll(async () => {
 });
 
 const api = async (path: string, init?: RequestInit) => {
-  const response = await fetch(new URL(path, web.url), init);
+  const response = await fetch(new URL(path, web.url), {
+    ...init,
+    headers: { 'content-type': 'application/json' },
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../../../infra/local/emulator/runtime.js';
 import { type Console, startConsole } from '../../../../../infra/local/saga/console/server.js';
@@ -20,7 +21,8 @@ beforeAll(async () => {
 afterAll(() => web.stop());
 
 const get = (path: string) => fetch(new URL(path, web.url));
-const post = (path: string, body: string) => fetch(new URL(path, web.url), { method: 'POST', body });
+const post = (path: string, body: string, type = 'application/json') =>
+  fetch(new URL(path, web.url), { method: 'POST', body, headers: { 'content-type': type } });
 
 describe('the console server', () => {
   it('listens on loopback only', () => {
@@ -63,6 +65,19 @@ describe('the console server', () => {
     expect((await post('/api/payloads', '{not json')).status).toBe(400);
     expect((await post('/api/payloads', '[1]')).status).toBe(400);
     expect((await post('/api/payloads', '{"file":"../../package.json"}')).status).toBe(400);
+  });
+
+  it('refuses an action without a JSON content type, and a request naming another host', async () => {
+    expect((await post('/api/redrive', '{}', 'text/plain')).status).toBe(415);
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      const url = new URL('/api/sagas', web.url);
+      const req = request(url, { headers: { host: `attacker.example:${url.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject).end();
+    });
+    expect(rebound).toBe(403);
   });
 
   it('answers 501 to placing an order when the runtime serves no storefront API', async () => {
