@@ -116,6 +116,7 @@ describe('the saga command line on a running serve', () => {
     const eventBridgePort = await freePort();
     dynamoDbPort = await freePort();
     const apiPort = await freePort();
+    const consolePort = await freePort();
     server = spawn(
       TSX,
       [
@@ -127,6 +128,8 @@ describe('the saga command line on a running serve', () => {
         `${dynamoDbPort}`,
         '--api-port',
         `${apiPort}`,
+        '--console-port',
+        `${consolePort}`,
       ],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -135,6 +138,7 @@ describe('the saga command line on a running serve', () => {
     expect(banner).toContain(`aws events put-events --endpoint-url ${endpoint}`);
     expect(banner).toContain(`aws dynamodb scan --endpoint-url http://127.0.0.1:${dynamoDbPort}`);
     expect(banner).toContain(`--user local:local -i -X POST http://127.0.0.1:${apiPort}/orders`);
+    expect(banner).toContain(`Console      http://127.0.0.1:${consolePort}/`);
     expect(banner).toContain(
       'Everything is in memory: stopping serve loses every table, event and dead letter.',
     );

@@ -70,6 +70,10 @@ export type ChaosOptions = {
   stallMs?: number;
   /** The share of orders their customer asks to cancel through the storefront API (default 0.2; 0: none). */
   customerCancels?: number;
+  /** Called once the runtime is up, before any saga (`chaos --console` serves the console on it). */
+  onRuntime?: (runtime: Runtime) => Promise<void>;
+  /** Awaited with the report before the runtime stops (`chaos --console` keeps it open until Ctrl-C). */
+  beforeStop?: (report: ChaosReport) => Promise<void>;
 };
 
 /** The defaults of a chaos run (see `ChaosOptions`). */
@@ -342,6 +346,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   );
   try {
     await seedStock(documents, tableNames(runtime).inventory, workload.stock);
+    await options.onRuntime?.(runtime);
     log(`Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded`);
     const sagasStarted = Date.now();
     const settlement = new Settlement(runtime, new Set(workload.orders.map(({ order }) => order.orderId)));
@@ -383,6 +388,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       sagasMs: sagasEnded - sagasStarted,
     });
     logFirstViolation(report, log);
+    await options.beforeStop?.(report);
     return report;
   } finally {
     await customers.settled();

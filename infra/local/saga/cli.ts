@@ -9,13 +9,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { STACK_NAME } from '../../project.js';
 import { FaultPresetNames } from '../chaos/fault-plan.js';
-import { formatReport, formatViolations } from '../chaos/report.js';
+import { type ChaosReport, formatReport, formatViolations } from '../chaos/report.js';
 import { runChaos } from '../chaos/run.js';
 import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
+import type { Runtime } from '../emulator/runtime.js';
 import { alarmsCommand } from './alarms.js';
 import { BENCH_HELP, benchCommand } from './bench/command.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
+import { type Console, startConsole } from './console/server.js';
 import { formatSummary, runDemo } from './demo.js';
 import { listCommand, redriveCommand } from './dlq.js';
 import { readEntriesFile } from './entries-file.js';
@@ -33,12 +35,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const HELP = `saga — run the order saga's CDK template offline
 
 Usage (from a clone: npm run saga -- <command> [flags]):
-  saga demo [--verbose] [--time-scale N]     synthesize if needed, start the runtime, put every payload of
+  saga demo [--console] [--verbose] [--time-scale N]
+                                             synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
-  saga serve [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--verbose]
-                                             start the runtime (defaults 4010, 8000 and the storefront API
-                                             on 4011, loopback) and keep it
+  saga serve [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--console-port N] [--verbose]
+                                             start the runtime (defaults 4010, 8000, the storefront API on
+                                             4011 and the saga console on 4012, loopback) and keep it
                                              running until Ctrl-C; everything is in memory: stopping it loses
                                              every table, event and dead letter
   saga put-events <file> [--endpoint-url URL]
@@ -58,7 +61,7 @@ Usage (from a clone: npm run saga -- <command> [flags]):
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
-  saga chaos [--sagas N] [--seed S] [--faults PRESET|JSON] [--json] [--verbose]
+  saga chaos [--sagas N] [--seed S] [--faults PRESET|JSON] [--json] [--console] [--verbose]
                                              run N sagas (default 1000) concurrently under injected faults on a
                                              scarce stock, redrive every DLQ once, check the invariants and print
                                              the figures (--json: as JSON); exits 1 on any violation, naming the
@@ -75,6 +78,9 @@ Flags:
   --time-scale N     the compressed clock, above 0 and at most 1: AWS delays (retry backoff, Wait states) take
                      delay × N (default 0.01: a minute of Lambda retry backoff passes in 0.6 s)
   --verbose          print every function's log lines
+  --console          demo and chaos: serve the saga console on the run's runtime, and keep it open after the
+                     run until Ctrl-C (serve always serves it)
+  --console-port N   the saga console's port (default 4012, loopback)
   --endpoint-url     the local runtime's EventBridge endpoint (default ${DEFAULT_ENDPOINT} for timeline and dlq)
 `;
 
@@ -94,38 +100,51 @@ const demo = async (flags: Flags) => {
     timeScale: flags.timeScale,
     onLog: printFunctionLog(flags.verbose),
   });
-  const { stats } = runtime;
   try {
     progress(
       `Runtime up: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}`,
     );
-    const report = await runDemo({ runtime, log: progress });
-    for (const saga of report.sagas) {
-      out();
-      out(`${saga.file}  order ${saga.orderId}`);
-      for (const line of formatTimeline(saga.events)) out(`  ${line}`);
-      out(`  verdict: ${saga.audit ? summarize('SagaAudited', saga.audit) : 'no audit'}`);
+    const web = flags.console ? await startConsole(runtime, flags.consolePort) : undefined;
+    if (web) progress(`Console: ${web.url} (live while the demo runs, and after it until Ctrl-C)`);
+    const code = await runAndReport(runtime, progress, started);
+    if (web) {
+      out(`Console: ${web.url} (Ctrl-C stops it)`);
+      await untilSignal();
+      await web.stop();
     }
-    out();
-    for (const line of formatSummary(report)) out(line);
-    const counts = stats();
-    out();
-    out(
-      `${report.sagas.length} sagas in ${(report.wallMs / 1000).toFixed(1)} s (total ${((Date.now() - started) / 1000).toFixed(1)} s): ` +
-        `${counts.eventsPut} events, ${counts.lambdaInvocations} invocations, ${counts.lambdaRetries} Lambda retries, ` +
-        `${counts.deadLettered} dead-lettered`,
-    );
-    if (report.problems.length > 0) {
-      out();
-      out('NOT as expected:');
-      for (const problem of report.problems) out(`  - ${problem}`);
-      return 1;
-    }
-    out('Every saga ended as test/payloads/README.md says it must, and its audit found it consistent.');
-    return 0;
+    return code;
   } finally {
     await runtime.stop();
   }
+};
+
+/** The demo's sagas, their timelines and audits, and the summary; 1 unless every saga ended as expected. */
+const runAndReport = async (runtime: Runtime, progress: (line: string) => void, started: number) => {
+  const { stats } = runtime;
+  const report = await runDemo({ runtime, log: progress });
+  for (const saga of report.sagas) {
+    out();
+    out(`${saga.file}  order ${saga.orderId}`);
+    for (const line of formatTimeline(saga.events)) out(`  ${line}`);
+    out(`  verdict: ${saga.audit ? summarize('SagaAudited', saga.audit) : 'no audit'}`);
+  }
+  out();
+  for (const line of formatSummary(report)) out(line);
+  const counts = stats();
+  out();
+  out(
+    `${report.sagas.length} sagas in ${(report.wallMs / 1000).toFixed(1)} s (total ${((Date.now() - started) / 1000).toFixed(1)} s): ` +
+      `${counts.eventsPut} events, ${counts.lambdaInvocations} invocations, ${counts.lambdaRetries} Lambda retries, ` +
+      `${counts.deadLettered} dead-lettered`,
+  );
+  if (report.problems.length > 0) {
+    out();
+    out('NOT as expected:');
+    for (const problem of report.problems) out(`  - ${problem}`);
+    return 1;
+  }
+  out('Every saga ended as test/payloads/README.md says it must, and its audit found it consistent.');
+  return 0;
 };
 
 /** `curl` lines that place, follow and cancel an order through the served storefront API. */
@@ -149,6 +168,10 @@ const serve = async (flags: Flags) => {
     onLog: printFunctionLog(flags.verbose),
   });
   const seeded = await seedScenarioStock(runtime);
+  const web = await startConsole(runtime, flags.consolePort).catch(async (error: unknown) => {
+    await runtime.stop();
+    throw error;
+  });
   const { eventBridge, dynamoDb } = runtime.endpoints;
   out(
     `The order saga runs locally (stack ${runtime.app.stackName}, ${runtime.app.functions.length} functions).`,
@@ -157,6 +180,7 @@ const serve = async (flags: Flags) => {
   out(`  DynamoDB     ${dynamoDb}`);
   if (runtime.endpoints.api)
     out(`  HTTP API     ${runtime.endpoints.api}   (IAM: any SigV4-shaped signature)`);
+  out(`  Console      ${web.url}   (the sagas live, their diagrams, dead letters, alarms)`);
   out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
   out('  Everything is in memory: stopping serve loses every table, event and dead letter.');
   out();
@@ -170,7 +194,16 @@ const serve = async (flags: Flags) => {
     for (const line of curlLines(runtime.endpoints.api, runtime.app.region)) out(line);
   out();
   out('Ctrl-C stops it.');
-  await new Promise<void>((done) => {
+  await untilSignal();
+  await web.stop();
+  await runtime.stop();
+  out('Stopped.');
+  return 0;
+};
+
+/** Resolves on the first SIGINT or SIGTERM. */
+const untilSignal = () =>
+  new Promise<void>((done) => {
     // A second signal while stopping (a process manager relaying it, an impatient Ctrl-C) must not cut
     // the shutdown short and orphan DynamoDB Local, so the handlers stay installed.
     let stopping = false;
@@ -183,10 +216,6 @@ const serve = async (flags: Flags) => {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
-  await runtime.stop();
-  out('Stopped.');
-  return 0;
-};
 
 const putEvents = async (file: string | undefined, flags: Flags) => {
   if (!file) throw new UsageError('put-events needs a file: saga put-events test/payloads/scenario-7.json');
@@ -241,8 +270,32 @@ const seedStockCommand = async (flags: Flags) => {
   }
 };
 
+/** `chaos --console`: the console on the chaos run's runtime, kept open after the report until Ctrl-C. */
+const chaosConsole = (port: number, print: (report: ChaosReport) => void) => {
+  let web: Console | undefined;
+  return {
+    onRuntime: async (runtime: Runtime) => {
+      web = await startConsole(runtime, port);
+      err(`Console: ${web.url}`);
+    },
+    beforeStop: async (report: ChaosReport) => {
+      print(report);
+      out(`Console: ${web?.url} (Ctrl-C stops it)`);
+      await untilSignal();
+      await web?.stop();
+    },
+  };
+};
+
 const chaos = async (flags: Flags) => {
   // With --json, stdout carries the JSON only: progress goes to stderr.
+  const print = (report: ChaosReport) => {
+    if (flags.json) return out(JSON.stringify(report, null, 2));
+    out();
+    for (const line of formatReport(report)) out(line);
+    out();
+    for (const line of formatViolations(report)) out(line);
+  };
   const report = await runChaos({
     sagas: flags.sagas,
     seed: flags.seed,
@@ -250,14 +303,9 @@ const chaos = async (flags: Flags) => {
     log: flags.json ? err : out,
     ...(flags.timeScale !== undefined && { timeScale: flags.timeScale }),
     ...(flags.verbose && { onFunctionLog: printFunctionLog(true) }),
+    ...(flags.console && chaosConsole(flags.consolePort, print)),
   });
-  if (flags.json) out(JSON.stringify(report, null, 2));
-  else {
-    out();
-    for (const line of formatReport(report)) out(line);
-    out();
-    for (const line of formatViolations(report)) out(line);
-  }
+  if (!flags.console) print(report);
   return report.violationCount === 0 ? 0 : 1;
 };
 

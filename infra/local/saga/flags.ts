@@ -24,6 +24,10 @@ export type Flags = {
   timeScale?: number;
   eventBridgePort: number;
   dynamoDbPort: number;
+  /** The saga console's port (`serve`, `demo --console`), on loopback. */
+  consolePort: number;
+  /** `demo --console`: keep the runtime and its console open after the demo until Ctrl-C. */
+  console: boolean;
   apiPort: number;
   endpointUrl?: string;
   queue?: string;
@@ -46,6 +50,8 @@ const OPTIONS = {
   'time-scale': { type: 'string' },
   'eventbridge-port': { type: 'string' },
   'dynamodb-port': { type: 'string' },
+  'console-port': { type: 'string' },
+  console: { type: 'boolean', default: false },
   'api-port': { type: 'string' },
   'endpoint-url': { type: 'string' },
   queue: { type: 'string' },
@@ -149,6 +155,8 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       timeScale: timeScale(values['time-scale']),
       eventBridgePort: port('eventbridge-port', values['eventbridge-port'], 4010),
       dynamoDbPort: port('dynamodb-port', values['dynamodb-port'], 8000),
+      consolePort: port('console-port', values['console-port'], 4012),
+      console: values.console ?? false,
       apiPort: port('api-port', values['api-port'], 4011),
       endpointUrl: endpoint(values['endpoint-url']),
       queue: name('queue', values.queue),

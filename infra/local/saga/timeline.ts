@@ -47,12 +47,20 @@ export const consumersOf = (app: LocalApp): Record<string, string[]> => {
   return consumers;
 };
 
-/** A Mermaid sequence diagram of a saga: each event an arrow from its producer to the services that consume it. */
-export const mermaidOf = (events: readonly LoggedEvent[], consumers: Record<string, string[]>): string => {
+/**
+ * A Mermaid sequence diagram of a saga: each event an arrow from its producer to the services that consume
+ * it; `marks[i]`, when given, is appended to the i-th event's message (the console marks compensations).
+ */
+export const mermaidOf = (
+  events: readonly LoggedEvent[],
+  consumers: Record<string, string[]>,
+  marks: readonly (string | undefined)[] = [],
+): string => {
   const lines = ['sequenceDiagram', ...PARTICIPANTS.map((participant) => `  participant ${participant}`)];
-  for (const { event } of events) {
+  for (const [index, { event }] of events.entries()) {
     const from = participantOf(event.source);
-    const text = `${event['detail-type']}: ${summarize(event['detail-type'], event.detail)}`;
+    const mark = marks[index] ? ` (${marks[index]})` : '';
+    const text = `${event['detail-type']}: ${summarize(event['detail-type'], event.detail)}${mark}`;
     const targets = consumers[event['detail-type']] ?? [];
     if (targets.length === 0) lines.push(`  Note over ${from}: ${text}`);
     for (const to of targets) lines.push(`  ${from}->>${to}: ${text}`);

@@ -15,6 +15,7 @@ describe('the saga command line refuses', () => {
     [['serve', '--eventbridge-port', '99999'], '--eventbridge-port must be a port number from 1 to 65535'],
     [['serve', '--dynamodb-port', '80a'], '--dynamodb-port must be a port number from 1 to 65535'],
     [['serve', '--api-port', '0'], '--api-port must be a port number from 1 to 65535'],
+    [['serve', '--console-port', '65536'], '--console-port must be a port number from 1 to 65535'],
     [['demo', '--time-scale', 'fast'], '--time-scale must be a number above 0'],
     [['demo', '--time-scale', '0'], '--time-scale must be a number above 0'],
     [['chaos', '--sagas', '0'], '--sagas must be a whole number of at least 1'],
