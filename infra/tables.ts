@@ -15,6 +15,7 @@ export const TableSpecs = {
   orders: {
     partitionKey: 'orderId',
     // Sparse: only open orders carry `openStatus`, so the deadline sweep queries them alone, never scans.
+    // Its values are sharded (`OPEN#<shard>`, `UNPUBLISHED#<shard>`) so that no one key takes every write.
     globalSecondaryIndexes: [
       { indexName: 'open-by-deadline', partitionKey: 'openStatus', sortKey: 'deadlineAt' },
     ],

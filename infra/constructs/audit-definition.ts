@@ -67,29 +67,55 @@ const retry = (errors: string[]) => [
   },
 ];
 
-/** Reads one item's `status`, consistently, into `resultPath`; an absent item leaves `{}` there. */
-const readStatus = (
-  table: string,
-  key: Record<string, unknown>,
-  resultPath: string,
-  next: string,
-): State => ({
+/** The three services' tables, and the key of one order's item in each. */
+const SagaItems = {
+  order: [AuditSubstitution.ordersTable, { orderId: { 'S.$': '$.orderId' } }],
+  payment: [AuditSubstitution.paymentsTable, { orderId: { 'S.$': '$.orderId' } }],
+  reservation: [
+    AuditSubstitution.inventoryTable,
+    { pk: { 'S.$': "States.Format('RESERVATION#{}', $.orderId)" } },
+  ],
+} as const;
+type SagaItem = keyof typeof SagaItems;
+
+/**
+ * Reads the order's item in each service's table, consistently, in one BatchGetItem (the AWS SDK
+ * integration) into `$.read`: `$.read.Responses[<table>]` lists the item found (none when absent), and
+ * `$.read.UnprocessedKeys` names the tables whose items DynamoDB did not read this time.
+ */
+const readSaga = (next: string): State => ({
   Type: 'Task',
-  Resource: 'arn:aws:states:::dynamodb:getItem',
+  Resource: 'arn:aws:states:::aws-sdk:dynamodb:batchGetItem',
   Parameters: {
-    TableName: sub(table),
-    Key: key,
-    ConsistentRead: true,
-    // Only the status: nothing else of the order (addresses, lines) ends up in the execution's logs.
-    ProjectionExpression: '#status',
-    ExpressionAttributeNames: { '#status': 'status' },
+    RequestItems: Object.fromEntries(
+      Object.values(SagaItems).map(([table, key]) => [
+        sub(table),
+        {
+          Keys: [key],
+          ConsistentRead: true,
+          // Only the status: nothing else of the order (addresses, lines) ends up in the execution's logs.
+          ProjectionExpression: '#status',
+          ExpressionAttributeNames: { '#status': 'status' },
+        },
+      ]),
+    ),
   },
-  ResultPath: resultPath,
+  ResultPath: '$.read',
   Retry: retry(['States.TaskFailed']),
   Next: next,
 });
 
-const status = (item: 'order' | 'payment' | 'reservation') => `$.${item}.Item.status.S`;
+/** The path of one service's item as read, in the Responses of `readSaga` (bracketed: a table's name may hold any character). */
+const itemOf = (item: SagaItem) => `$.read.Responses['${sub(SagaItems[item][0])}'][0]`;
+/** Whether DynamoDB left one of the tables unread (throttled), so the saga must be read again. */
+const unprocessed = (): ChoiceRule => ({
+  Or: Object.values(SagaItems).map(([table]) => ({
+    Variable: `$.read.UnprocessedKeys['${sub(table)}']`,
+    IsPresent: true,
+  })),
+});
+
+const status = (item: SagaItem) => `${itemOf(item)}.status.S`;
 const absent = (path: string): ChoiceRule => ({ Not: { Variable: path, IsPresent: true } });
 const is = (path: string, value: string): ChoiceRule => ({ Variable: path, StringEquals: value });
 const isNot = (path: string, value: string): ChoiceRule => ({ Not: is(path, value) });
@@ -188,20 +214,22 @@ export const auditDefinition = () => ({
         waits: 0,
         verdict: { text: '', separator: '' },
       },
-      Next: 'Read the order',
+      Next: 'Read the saga',
     },
-    'Read the order': readStatus(
-      AuditSubstitution.ordersTable,
-      { orderId: { 'S.$': '$.orderId' } },
-      '$.order',
-      'Is there such an order?',
-    ),
+    'Read the saga': readSaga('Was everything read?'),
+    // BatchGetItem may leave keys unprocessed when a table is throttled: read again after a pause.
+    'Was everything read?': {
+      Type: 'Choice',
+      Choices: [{ ...unprocessed(), Next: 'Pause before reading again' }],
+      Default: 'Is there such an order?',
+    },
+    'Pause before reading again': { Type: 'Wait', Seconds: 1, Next: 'Read the saga' },
     // Only the order service publishes the events that start an audit, after it recorded the order. An event
     // about an order it never recorded is malformed or forged: the audit refuses it and changes nothing (no
     // verdict, no SagaAudited); the failed execution is in the workflow's log.
     'Is there such an order?': {
       Type: 'Choice',
-      Choices: [{ Variable: '$.order.Item', IsPresent: true, Next: 'Read the payment' }],
+      Choices: [{ Variable: itemOf('order'), IsPresent: true, Next: 'Which outcome?' }],
       Default: 'No such order',
     },
     'No such order': {
@@ -209,18 +237,6 @@ export const auditDefinition = () => ({
       Error: 'Audit.NoSuchOrder',
       Cause: 'The orders table has no order with the id of the event that started the audit',
     },
-    'Read the payment': readStatus(
-      AuditSubstitution.paymentsTable,
-      { orderId: { 'S.$': '$.orderId' } },
-      '$.payment',
-      'Read the reservation',
-    ),
-    'Read the reservation': readStatus(
-      AuditSubstitution.inventoryTable,
-      { pk: { 'S.$': "States.Format('RESERVATION#{}', $.orderId)" } },
-      '$.reservation',
-      'Which outcome?',
-    ),
     'Which outcome?': {
       Type: 'Choice',
       Choices: [
@@ -262,7 +278,7 @@ export const auditDefinition = () => ({
         'waits.$': 'States.MathAdd($.waits, 1)',
         'verdict.$': '$.verdict',
       },
-      Next: 'Read the order',
+      Next: 'Read the saga',
     },
     ...checks(
       CONFIRMED,

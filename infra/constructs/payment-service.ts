@@ -9,8 +9,11 @@ import { idempotencyTableOf, type Service, type ServiceProps } from './service.j
 /** What the payment repository does: a consistent read, and conditional puts (charge, refund, tombstone). */
 const PAYMENT_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
 
-/** What the simulated gateway does with its ledger: reads, and atomic updates (charges, refunds, counters). */
-const GATEWAY_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+/**
+ * What the simulated gateway does with its ledger: reads, a key's first charge created in one conditional
+ * put, and atomic updates (charges, refunds, counters).
+ */
+const GATEWAY_ACTIONS: DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /**
  * The payment service: the payments table, the simulated gateway's ledger (an external system's state,

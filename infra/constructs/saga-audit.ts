@@ -72,7 +72,7 @@ export class SagaAudit extends Construct {
     });
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem'],
+        actions: ['dynamodb:BatchGetItem'],
         resources: [orders.tableArn, payments.tableArn, inventory.tableArn],
       }),
     );

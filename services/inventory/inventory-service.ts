@@ -33,8 +33,11 @@ export const reserveStock = async (
   { repository, publisher, logger, metrics, now }: ServiceDeps,
   fact: Pick<PaymentProcessed, 'orderId' | 'items'>,
 ): Promise<void> => {
-  const events = await commitOptimistically(`Reservation of order ${fact.orderId}`, async () => {
-    const current = await repository.load(fact.orderId);
+  // A paid order normally has no reservation yet, so the first round does not read: it decides on none,
+  // and the reservation's write, conditional on the item's absence, is the check. When there is one after
+  // all (a duplicate, a tombstone), the write reports STALE and the next round loads it.
+  const events = await commitOptimistically(`Reservation of order ${fact.orderId}`, async (lost) => {
+    const current = lost === 0 ? undefined : await repository.load(fact.orderId);
     const at = now().toISOString();
     const decision = decidePaymentProcessed(current, fact, at);
     if (decision.kind === 'unchanged') {

@@ -45,11 +45,17 @@ type Committed = { decision: OrderDecision; stored: StoredOrder; committed: bool
  * Loads the order, decides on that state and commits the decision conditionally on the version read (or
  * on the item's absence); a lost race loads and decides again, so no fact is ever lost. Writes nothing
  * when the decision changes nothing.
+ *
+ * OrderPlaced is an order's first fact but for rare arrivals out of order, so its first round does not
+ * read: it decides on no order, and its write, conditional on the item's absence, is the check. When an
+ * order is there after all, the next round loads it and decides as usual; that guess is not a lost race.
  */
 const decideAndCommit = (deps: ServiceDeps, fact: OrderFact): Promise<Committed> => {
   const orderId = orderIdOf(fact);
-  return commitOptimistically(`Order ${orderId}`, async (lost) => {
-    const current = await deps.repository.load(orderId);
+  const guessed = fact.type === OrderPlaced.detailType ? 1 : 0;
+  return commitOptimistically(`Order ${orderId}`, async (rounds) => {
+    const current = rounds < guessed ? undefined : await deps.repository.load(orderId);
+    const lost = Math.max(0, rounds - guessed);
     const decision = decide(current?.order, fact, { now: deps.now(), deadlineSeconds: deps.deadlineSeconds });
     if (!decision.changed && current) return { decision, stored: current, committed: false, lost };
     if ((await deps.repository.save(decision.state, current?.version)) === STALE) return STALE;

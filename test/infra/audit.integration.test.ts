@@ -47,10 +47,10 @@ describe('the audit state machine', () => {
     expect(result.isValid).toBe(true);
   });
 
-  it('uses service integrations only: DynamoDB GetItem and PutItem, EventBridge PutEvents', () => {
+  it('uses service integrations only: DynamoDB BatchGetItem and PutItem, EventBridge PutEvents', () => {
     expect(new Set(tasks().map((task) => task.Resource))).toStrictEqual(
       new Set([
-        'arn:aws:states:::dynamodb:getItem',
+        'arn:aws:states:::aws-sdk:dynamodb:batchGetItem',
         'arn:aws:states:::dynamodb:putItem',
         'arn:aws:states:::events:putEvents',
       ]),
@@ -75,8 +75,8 @@ describe('the audit state machine', () => {
     );
     expect(placeholders).toStrictEqual(new Set(Object.keys(substitutions)));
     const readTables = tasks()
-      .filter((task) => task.Resource?.endsWith('getItem'))
-      .map((task) => task.Parameters?.TableName);
+      .filter((task) => task.Resource?.endsWith('batchGetItem'))
+      .flatMap((task) => Object.keys(task.Parameters?.RequestItems as object));
     const placeholder = (name: string) => `$\{${name}}`;
     expect(readTables.sort()).toStrictEqual(
       [AuditSubstitution.ordersTable, AuditSubstitution.paymentsTable, AuditSubstitution.inventoryTable]

@@ -2,21 +2,15 @@
  * The orders table (key design in infra/tables.ts): one item per order, written with optimistic
  * concurrency on a `version` attribute.
  *
- * The sparse index `open-by-deadline` (partition `openStatus`, sort `deadlineAt`) holds exactly the orders
- * the deadline sweep must look at:
- * - `openStatus = OPEN`, `deadlineAt` = the order's deadline: a PENDING order;
- * - `openStatus = UNPUBLISHED`, `deadlineAt` = when it closed: a terminal order whose event has not been
- *   acknowledged by EventBridge yet (an outbox entry). It leaves the index once the event is published, so
- *   a handler's retry, or the sweep's, re-publishes from the stored state and never loses the event.
+ * The sparse index `open-by-deadline` (partition `openStatus`, sort `deadlineAt`, sharded: see
+ * deadline-index.ts) holds exactly the orders the deadline sweep must look at:
+ * - `openStatus = OPEN#<shard>`, `deadlineAt` = the order's deadline: a PENDING order;
+ * - `openStatus = UNPUBLISHED#<shard>`, `deadlineAt` = when it closed: a terminal order whose event has not
+ *   been acknowledged by EventBridge yet (an outbox entry). It leaves the index once the event is published,
+ *   so a handler's retry, or the sweep's, re-publishes from the stored state and never loses the event.
  * A published terminal order carries neither attribute and is invisible to the index.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
   AmountCents,
@@ -34,12 +28,9 @@ import {
 import { writeConditionally } from '../../../shared/optimistic-commit.js';
 import { isTerminal, type Order, OrderStatuses } from '../domain/order.js';
 import type { OrderPage, OrderRepository, PageCursor, StoredOrder } from '../domain/ports.js';
+import { type IndexQuery, isOpenStatus, OpenStatus, openStatusOf, queryMerged } from './deadline-index.js';
 
-/** The name of the sparse deadline index, as infra/tables.ts declares it. */
-export const OPEN_BY_DEADLINE_INDEX = 'open-by-deadline';
-
-/** Values of `openStatus`, the partition key of the sparse index. */
-export const OpenStatus = { open: 'OPEN', unpublished: 'UNPUBLISHED' } as const;
+export { OPEN_BY_DEADLINE_INDEX, OpenStatus } from './deadline-index.js';
 
 /** An item of the orders table as read: the order, its version and its place in the sparse index. */
 const OrderRow = z.object({
@@ -72,7 +63,10 @@ const OrderRow = z.object({
   cancelCause: CancellationCause.optional(),
   closedAt: Timestamp.optional(),
   version: z.number().int().positive(),
-  openStatus: z.enum([OpenStatus.open, OpenStatus.unpublished]).optional(),
+  openStatus: z
+    .string()
+    .refine((value) => isOpenStatus(OpenStatus.open, value) || isOpenStatus(OpenStatus.unpublished, value))
+    .optional(),
   deadlineAt: Timestamp.optional(),
 });
 
@@ -80,8 +74,11 @@ type OrderItem = Order & { version: number; openStatus?: string; deadlineAt?: st
 
 const toItem = (order: Order, version: number): OrderItem => {
   const { deadlineAt, ...rest } = order;
-  if (!isTerminal(order)) return { ...rest, version, openStatus: OpenStatus.open, deadlineAt };
-  return { ...rest, version, openStatus: OpenStatus.unpublished, deadlineAt: order.closedAt };
+  if (!isTerminal(order)) {
+    return { ...rest, version, openStatus: openStatusOf(OpenStatus.open, order.orderId), deadlineAt };
+  }
+  const openStatus = openStatusOf(OpenStatus.unpublished, order.orderId);
+  return { ...rest, version, openStatus, deadlineAt: order.closedAt };
 };
 
 /** Parses an item; `deadlineAt` is the order's deadline while it is open, an index key once it is closed. */
@@ -91,7 +88,7 @@ const fromItem = (item: Record<string, unknown>): StoredOrder => {
   return {
     order: terminal ? order : { ...order, deadlineAt },
     version,
-    awaitingPublish: terminal && openStatus === OpenStatus.unpublished,
+    awaitingPublish: terminal && isOpenStatus(OpenStatus.unpublished, openStatus),
   };
 };
 
@@ -104,25 +101,12 @@ export const createOrderRepository = ({
   tableName,
 }: OrderRepositoryOptions): OrderRepository => {
   const page = async (
-    keyCondition: string,
-    values: Record<string, unknown>,
+    query: Omit<IndexQuery, 'documentClient' | 'tableName'>,
     limit: number,
     cursor?: PageCursor,
   ): Promise<OrderPage> => {
-    const { Items = [], LastEvaluatedKey } = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: OPEN_BY_DEADLINE_INDEX,
-        KeyConditionExpression: keyCondition,
-        ExpressionAttributeValues: values,
-        Limit: limit,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    return {
-      orders: Items.map((item) => fromItem(item).order),
-      ...(LastEvaluatedKey ? { next: LastEvaluatedKey } : {}),
-    };
+    const { items, next } = await queryMerged({ documentClient, tableName, ...query }, limit, cursor);
+    return { orders: items.map((item) => fromItem(item).order), ...(next ? { next } : {}) };
   };
 
   return {
@@ -158,7 +142,8 @@ export const createOrderRepository = ({
             TableName: tableName,
             Key: { orderId },
             UpdateExpression: 'REMOVE openStatus, deadlineAt SET #version = #version + :one',
-            ConditionExpression: 'openStatus = :unpublished',
+            // Sharded (`UNPUBLISHED#<shard>`) or written before the sharding (`UNPUBLISHED`).
+            ConditionExpression: 'begins_with(openStatus, :unpublished)',
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':unpublished': OpenStatus.unpublished, ':one': 1 },
           }),
@@ -166,16 +151,10 @@ export const createOrderRepository = ({
       );
     },
 
-    // A query of the sparse index, never a scan.
+    // Queries of the sparse index's shards, never a scan.
     findOverdue: (now, limit, cursor) =>
-      page(
-        'openStatus = :open AND deadlineAt <= :now',
-        { ':open': OpenStatus.open, ':now': now.toISOString() },
-        limit,
-        cursor,
-      ),
+      page({ kind: OpenStatus.open, deadlineAtOrBefore: now.toISOString() }, limit, cursor),
 
-    findUnpublished: (limit, cursor) =>
-      page('openStatus = :unpublished', { ':unpublished': OpenStatus.unpublished }, limit, cursor),
+    findUnpublished: (limit, cursor) => page({ kind: OpenStatus.unpublished }, limit, cursor),
   };
 };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { PaymentFailureReason } from '../../../shared/events/index.js';
-import { isConditionalCheckFailed } from '../../../shared/optimistic-commit.js';
+import { isConditionalCheckFailed, STALE, writeConditionally } from '../../../shared/optimistic-commit.js';
 import {
   type ChargeResult,
   GatewayUnavailableError,
@@ -127,6 +127,36 @@ const recordOutcome = (
     }),
   );
 
+/**
+ * A key's first charge call, when its token fails no charge: the entry created with the attempt counted
+ * and the outcome recorded, in one write, only if the key has no entry yet (throws ConditionalCheckFailed
+ * otherwise). The entry is the one the two writes of a later call would leave.
+ */
+const recordFirstCharge = (
+  { documentClient, tableName, now }: Ledger,
+  { idempotencyKey, amountCents, currency, token }: Parameters<SimulatedGateway['charge']>[0],
+  result: ChargeResult,
+) =>
+  documentClient.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        idempotencyKey,
+        token,
+        amountCents,
+        currency,
+        chargeAttempts: 1,
+        refundAttempts: 0,
+        chargesCreated: result.outcome === 'CHARGED' ? 1 : 0,
+        refundsCreated: 0,
+        ...(result.outcome === 'CHARGED'
+          ? { outcome: result.outcome, paymentId: result.paymentId, chargedAt: now().toISOString() }
+          : { outcome: result.outcome, reason: result.reason }),
+      },
+      ConditionExpression: 'attribute_not_exists(idempotencyKey)',
+    }),
+  );
+
 /** Counts a refund attempt on the key's entry; the attempts so far. */
 const countRefundAttempt = async ({ documentClient, tableName }: Ledger, idempotencyKey: string) => {
   const { Attributes } = await documentClient.send(
@@ -187,22 +217,31 @@ export const createSimulatedGateway = ({
   return {
     async charge(request) {
       const { idempotencyKey, amountCents, currency, token } = request;
+      const behaviour = behaviourOf(token);
+      const answer = (): ChargeResult =>
+        behaviour.answer.outcome === 'CHARGE'
+          ? { outcome: 'CHARGED', paymentId: newPaymentId() }
+          : { outcome: 'DECLINED', reason: behaviour.answer.reason };
+      // The usual call, a key's first with a token that does not fail: one write. A key seen before takes
+      // the general path below.
+      if (behaviour.chargeFails === 0) {
+        const result = answer();
+        if ((await writeConditionally(() => recordFirstCharge(ledger, request, result))) !== STALE) {
+          return result;
+        }
+      }
       const entry = await countChargeAttempt(ledger, request);
       if (entry.token !== token || entry.amountCents !== amountCents || entry.currency !== currency) {
         throw new IdempotencyKeyReusedError(idempotencyKey);
       }
       if (entry.outcome !== undefined) return recorded(entry);
 
-      const behaviour = behaviourOf(token);
       if (entry.chargeAttempts <= behaviour.chargeFails) {
         throw new GatewayUnavailableError(
           `Payment provider unavailable (simulated): charge attempt ${entry.chargeAttempts} of key ${idempotencyKey}`,
         );
       }
-      const result: ChargeResult =
-        behaviour.answer.outcome === 'CHARGE'
-          ? { outcome: 'CHARGED', paymentId: newPaymentId() }
-          : { outcome: 'DECLINED', reason: behaviour.answer.reason };
+      const result = answer();
       try {
         await recordOutcome(ledger, idempotencyKey, result);
         return result;

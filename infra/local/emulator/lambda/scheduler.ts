@@ -302,7 +302,8 @@ export class Scheduler {
     const worker = new Worker(workerSource(), {
       eval: true,
       env,
-      execArgv: [],
+      // Only the CPU profiler's flags: run under `node --cpu-prof`, each worker writes its own profile too.
+      execArgv: process.execArgv.filter((arg) => arg.startsWith('--cpu-prof')),
       stdout: true,
       stderr: true,
       workerData: {

@@ -1,9 +1,12 @@
 /**
  * Runs a Step Functions state machine of the template offline, with aws-local-stepfunctions (JSONPath),
- * its optimized service integrations mapped to the clients it is given: `dynamodb:getItem`/`putItem` to a
- * DynamoDB client (DynamoDB Local) and `events:putEvents` to an EventBridge client (the local bus).
+ * its service integrations mapped to the clients it is given: the optimized `dynamodb:getItem`/`putItem`
+ * and the AWS SDK integration `aws-sdk:dynamodb:batchGetItem` to a DynamoDB client (DynamoDB Local), and
+ * `events:putEvents` to an EventBridge client (the local bus).
  */
 import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandInput,
   type DynamoDBClient,
   GetItemCommand,
   type GetItemCommandInput,
@@ -87,8 +90,14 @@ type Integration = (parameters: Json, execution: { arns: string[] }) => Promise<
 
 const withoutMetadata = <T extends { $metadata?: unknown }>({ $metadata: _, ...response }: T) => response;
 
-/** Calls a service, renaming its failures as Step Functions does for the integration. */
-const calling = async <T>(service: 'DynamoDB' | 'EventBridge', call: () => Promise<T>): Promise<T> => {
+/**
+ * Calls a service, renaming its failures as Step Functions does for the integration: `DynamoDB.…` for the
+ * optimized integrations, `DynamoDb.…` (the SDK's service name) for the AWS SDK integrations.
+ */
+const calling = async <T>(
+  service: 'DynamoDB' | 'DynamoDb' | 'EventBridge',
+  call: () => Promise<T>,
+): Promise<T> => {
   try {
     return await call();
   } catch (error) {
@@ -117,6 +126,16 @@ const Integrations: Record<
       calling('DynamoDB', async () =>
         withoutMetadata(
           await dynamoDb.send(new PutItemCommand(parameters as unknown as PutItemCommandInput)),
+        ),
+      ),
+  // The response as the SDK gives it: `Responses` per table (items in DynamoDB JSON, in no particular
+  // order) and `UnprocessedKeys`, which the definition must read again itself.
+  'arn:aws:states:::aws-sdk:dynamodb:batchGetItem':
+    ({ dynamoDb }) =>
+    async (parameters) =>
+      calling('DynamoDb', async () =>
+        withoutMetadata(
+          await dynamoDb.send(new BatchGetItemCommand(parameters as unknown as BatchGetItemCommandInput)),
         ),
       ),
   'arn:aws:states:::events:putEvents':

@@ -1,5 +1,6 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OpenStatus, openStatusOf } from '../../../../services/order/adapters/deadline-index.js';
 import {
   createOrderRepository,
   OPEN_BY_DEADLINE_INDEX,
@@ -103,6 +104,17 @@ describe('the orders repository', () => {
     await expect(repository.load(orderId)).rejects.toThrow(/status/);
   });
 
+  it("files each order in the deadline index under its own shard's key", async () => {
+    const open = newOrderId('sharded');
+
+    await apply(repository, placed(open), 0);
+
+    expect(await indexed()).toContainEqual({
+      orderId: open,
+      openStatus: openStatusOf(OpenStatus.open, open),
+    });
+  });
+
   it('keeps in the deadline index only open orders, and closed ones until their event is published', async () => {
     const open = newOrderId('open');
     const closed = newOrderId('closed');
@@ -114,12 +126,12 @@ describe('the orders repository', () => {
 
     expect(before).toEqual(
       expect.arrayContaining([
-        { orderId: open, openStatus: 'OPEN' },
-        { orderId: closed, openStatus: 'UNPUBLISHED' },
+        { orderId: open, openStatus: openStatusOf(OpenStatus.open, open) },
+        { orderId: closed, openStatus: openStatusOf(OpenStatus.unpublished, closed) },
       ]),
     );
     const after = await indexed();
-    expect(after).toContainEqual({ orderId: open, openStatus: 'OPEN' });
+    expect(after).toContainEqual({ orderId: open, openStatus: openStatusOf(OpenStatus.open, open) });
     expect(after.map((entry) => entry.orderId)).not.toContain(closed);
     expect((await repository.load(closed))?.order).toMatchObject({ status: 'CANCELLED' });
     expect((await repository.load(closed))?.awaitingPublish).toBe(false);
@@ -135,11 +147,27 @@ describe('the orders repository', () => {
   });
 });
 
+/** Rewrites an order's index key as it was written before the sharding: the bare `OPEN` or `UNPUBLISHED`. */
+const unshard =
+  (documentClient: ReturnType<typeof localDynamo>['documentClient'], tableName: string) =>
+  async (orderId: string, openStatus: string) => {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { orderId },
+        UpdateExpression: 'SET openStatus = :legacy',
+        ExpressionAttributeValues: { ':legacy': openStatus },
+      }),
+    );
+  };
+
 describe('finding overdue orders', () => {
   const { client, documentClient } = localDynamo();
   let repository: OrderRepository;
   const ids = {
     longOverdue: newOrderId('long-overdue'),
+    legacyOverdue: newOrderId('legacy-overdue'),
+    legacyClosed: newOrderId('legacy-closed'),
     overdue: newOrderId('overdue'),
     dueNow: newOrderId('due-now'),
     notYetDue: newOrderId('not-yet-due'),
@@ -157,13 +185,23 @@ describe('finding overdue orders', () => {
     await place(ids.dueNow, 0);
     await place(ids.notYetDue, 1);
     await place(ids.closed, -600, { shipTo: { country: UNSERVED_COUNTRY } });
+    // Written before the sharding: the bare partition-key values.
+    await place(ids.legacyOverdue, -300);
+    await unshard(documentClient, orders)(ids.legacyOverdue, OpenStatus.open);
+    await place(ids.legacyClosed, -300, { shipTo: { country: UNSERVED_COUNTRY } });
+    await unshard(documentClient, orders)(ids.legacyClosed, OpenStatus.unpublished);
   });
   afterAll(() => client.destroy());
 
   it('returns only the open orders whose deadline is at or before now, earliest first', async () => {
     const { orders, next } = await repository.findOverdue(sweepTime, 100);
 
-    expect(orders.map((order) => order.orderId)).toEqual([ids.longOverdue, ids.overdue, ids.dueNow]);
+    expect(orders.map((order) => order.orderId)).toEqual([
+      ids.longOverdue,
+      ids.legacyOverdue,
+      ids.overdue,
+      ids.dueNow,
+    ]);
     expect(orders.every((order) => order.status === 'PENDING')).toBe(true);
     expect(next).toBeUndefined();
   });
@@ -172,14 +210,53 @@ describe('finding overdue orders', () => {
     const first = await repository.findOverdue(sweepTime, 2);
     const second = await repository.findOverdue(sweepTime, 2, first.next);
 
-    expect(first.orders.map((order) => order.orderId)).toEqual([ids.longOverdue, ids.overdue]);
+    expect(first.orders.map((order) => order.orderId)).toEqual([ids.longOverdue, ids.legacyOverdue]);
     expect(first.next).toBeDefined();
-    expect(second.orders.map((order) => order.orderId)).toEqual([ids.dueNow]);
+    expect(second.orders.map((order) => order.orderId)).toEqual([ids.overdue, ids.dueNow]);
+    expect(second.next).toBeUndefined();
   });
 
   it('finds the closed orders whose event awaits publishing', async () => {
     const { orders } = await repository.findUnpublished(100);
 
-    expect(orders.map((order) => order.orderId)).toEqual([ids.closed]);
+    expect(orders.map((order) => order.orderId)).toEqual([ids.closed, ids.legacyClosed]);
+  });
+
+  it('reads an order written before the sharding as awaiting publishing, and marks it published', async () => {
+    expect((await repository.load(ids.legacyClosed))?.awaitingPublish).toBe(true);
+
+    await repository.markPublished(ids.legacyClosed);
+
+    expect((await repository.load(ids.legacyClosed))?.awaitingPublish).toBe(false);
+    expect((await repository.findUnpublished(100)).orders.map((order) => order.orderId)).toEqual([
+      ids.closed,
+    ]);
+  });
+});
+
+describe('paging the sharded deadline index', () => {
+  const { client, documentClient } = localDynamo();
+  let repository: OrderRepository;
+  // Enough orders to fill most shards, each one second later than the one before.
+  const ids = Array.from({ length: 40 }, (_, index) => newOrderId(`paged-${index}`));
+
+  beforeAll(async () => {
+    const { orders } = await createTables(client, ['orders']);
+    repository = createOrderRepository({ documentClient, tableName: orders });
+    for (const [index, orderId] of ids.entries()) await apply(repository, placed(orderId), index - 900);
+  });
+  afterAll(() => client.destroy());
+
+  it('gives every overdue order once, earliest deadline first across the shards, page after page', async () => {
+    const seen: string[] = [];
+    let cursor: Parameters<OrderRepository['findOverdue']>[2];
+    do {
+      const page = await repository.findOverdue(at(900), 3, cursor);
+      expect(page.orders.length).toBeLessThanOrEqual(3);
+      seen.push(...page.orders.map((order) => order.orderId));
+      cursor = page.next;
+    } while (cursor);
+
+    expect(seen).toEqual(ids);
   });
 });

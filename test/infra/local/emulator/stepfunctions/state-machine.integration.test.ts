@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
 import type {
   PutEventsCommand,
   PutEventsCommandOutput,
@@ -155,8 +155,8 @@ describe('the audit workflow, run locally', () => {
       send: (async (command: unknown) => {
         const response = await client.send(command as never);
         if (
-          command instanceof GetItemCommand &&
-          command.input.TableName === tables.payments &&
+          command instanceof BatchGetItemCommand &&
+          command.input.RequestItems?.[tables.payments] !== undefined &&
           ++paymentReads === 1
         ) {
           await seed(orderId, { payment: 'REFUNDED' });
