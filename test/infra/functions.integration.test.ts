@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { STACK_NAME } from '../../infra/app.js';
+import { CDK_OUT } from '../../infra/local/saga/boot.js';
 import { EnvNames } from '../../shared/config.js';
-import { type Synthesis, sharedSynthesis, type Template } from './support/synth.js';
+import { sharedTemplate, type Template } from './support/synth.js';
 import {
   DEADLINE_SWEEP,
   functionsByEntry,
@@ -16,13 +18,11 @@ import {
   tablesByName,
 } from './support/template.js';
 
-let synthesis: Synthesis;
 let template: Template;
 let functions: Map<string, string>;
 
 beforeAll(async () => {
-  synthesis = await sharedSynthesis();
-  template = JSON.parse(synthesis.templateText) as Template;
+  template = await sharedTemplate();
   functions = functionsByEntry(template);
 });
 
@@ -109,13 +109,17 @@ describe('the functions', () => {
   });
 
   it.each(Handlers)(
-    '%s is bundled into a minified ES module with a source map relative to the repository',
+    '%s is bundled (in cdk.out, as `cdk synth` wrote it) into a minified ES module with a source map relative to the repository',
     (entry) => {
-      const key = (fn(entry).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
-      const asset = join(synthesis.outdir, `asset.${key}`);
+      const bundled = JSON.parse(
+        readFileSync(join(CDK_OUT, `${STACK_NAME}.template.json`), 'utf8'),
+      ) as Template;
+      const id = functionsByEntry(bundled).get(entry);
+      const key = (resourceOf(bundled, id).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      const asset = join(CDK_OUT, `asset.${key}`);
 
       expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
-      expect(fn(entry).Properties.Handler).toBe('index.handler');
+      expect(resourceOf(bundled, id).Properties.Handler).toBe('index.handler');
       const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as { sources: string[] };
       expect(map.sources).toContain(entry);
       expect(map.sources.filter((source) => source.startsWith('..') || source.startsWith('/'))).toStrictEqual(

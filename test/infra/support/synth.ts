@@ -1,15 +1,26 @@
 /**
  * Synthesizes the CDK app for the infrastructure tests.
  *
- * Bundling nine functions takes a while, so the test files share one synthesis: the first file to ask for it
- * synthesizes, under a lock, into a directory named after the hash of everything the template is made from
- * (infra, services, shared, cdk.json, the lock file); the others wait for it and read its result. The same
- * sources therefore synthesize once, not once per file. The determinism test still synthesizes afresh
- * and compares byte for byte, so a stale or wrong result could not go unnoticed.
+ * The test files share one synthesis without bundling (the template, cdk-nag's findings and the
+ * acknowledgements do not depend on the bundles): the first file to ask for it synthesizes, under a lock,
+ * into a directory named after the hash of everything the template is made from (infra, services, shared,
+ * cdk.json, the lock file); the others wait for it and read its result. The bundles themselves are the ones
+ * in `cdk.out`, which the global setup synthesizes with `cdk synth` (the tests of the bundles read them
+ * there), and the determinism test of the long suite synthesizes twice with bundling and compares byte for
+ * byte.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Validations } from 'aws-cdk-lib';
@@ -99,13 +110,21 @@ export const synthesize = (outdir: string, context: Record<string, unknown> = {}
  * {@link synthesize} with bundling, in a child process, written to `result`: bundling nine functions blocks
  * its process for a minute or more on a busy machine, longer than a test worker may stay silent to vitest.
  */
-export const synthesizeApart = (outdir: string, result: string): Promise<Synthesis> =>
+export const synthesizeApart = (
+  outdir: string,
+  result: string,
+  context: Record<string, unknown> = {},
+): Promise<Synthesis> =>
   new Promise((resolve, reject) => {
     const main = fileURLToPath(new URL('./synth-main.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, outdir, result], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', main, outdir, result, JSON.stringify(context)],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       if (code === 0) resolve(JSON.parse(readFileSync(result, 'utf8')) as Synthesis);
@@ -139,7 +158,7 @@ const STALE_LOCK_MS = 10 * 60_000;
 
 let shared: Promise<Synthesis> | undefined;
 
-/** The synthesis of the current sources, made once and shared by every test file (see the module doc). */
+/** The synthesis of the current sources without bundling, made once and shared by every test file (see the module doc). */
 export const sharedSynthesis = (): Promise<Synthesis> => {
   shared ??= (async () => {
     const dir = join(CACHE, sourcesHash());
@@ -158,7 +177,8 @@ export const sharedSynthesis = (): Promise<Synthesis> => {
         continue;
       }
       try {
-        const synthesis = await synthesizeApart(join(dir, 'cdk.out'), `${result}.tmp`);
+        const synthesis = synthesize(join(dir, 'cdk.out'), { 'aws:cdk:bundling-stacks': [] });
+        writeFileSync(`${result}.tmp`, JSON.stringify(synthesis));
         renameSync(`${result}.tmp`, result);
         // Only the newest synthesis is worth keeping.
         for (const other of readdirSync(CACHE)) {
