@@ -13,6 +13,7 @@ import { LOCAL_AWS } from '../../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent } from '../../emulator/runtime.js';
 import type { RuntimeStats } from '../../emulator/stats.js';
 import { bootRuntime, CDK_OUT, ensureTemplate, tableNames } from '../boot.js';
+import { localCall } from '../local-call.js';
 import { dynamoDbLocalPid } from './cpu.js';
 
 /** A runtime under measurement. */
@@ -74,23 +75,6 @@ export const startLocalTarget = async (log: (line: string) => void): Promise<Ben
     seed: seeder(runtime.endpoints.dynamoDb, inventoryTable),
     stop: () => runtime.stop(),
   };
-};
-
-/** Calls one of a running runtime's own operations. */
-const localCall = async (endpoint: string, operation: string, body: unknown = {}) => {
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `LocalRuntime.${operation}` },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new Error(`No local runtime answers at ${endpoint}: start one with \`saga serve\``);
-  }
-  const payload = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${operation} failed: ${String(payload.message ?? response.status)}`);
-  return payload;
 };
 
 /** How often a remote runtime's event log is read: the resolution of the latencies measured through it. */
