@@ -57,10 +57,6 @@ export type IndexQuery = {
   deadlineAtOrBefore?: string;
 };
 
-const byDeadline = (a: Item, b: Item) =>
-  String(a.deadlineAt).localeCompare(String(b.deadlineAt)) ||
-  String(a.orderId).localeCompare(String(b.orderId));
-
 /** The key that resumes a query of the index right after `item` (the table's key and the index's). */
 const keyOf = (item: Item): Item => ({
   orderId: item.orderId,
@@ -89,8 +85,10 @@ const queryPartition = async (query: IndexQuery, partition: string, limit: numbe
 
 /**
  * One page of the index across every partition of a kind, earliest `deadlineAt` first: up to `limit` items
- * from each partition still unread, merged, the first `limit` kept. The cursor records, per partition, the
- * last item it gave; a partition leaves the cursor once all of it was given.
+ * from each partition still unread, merged, the first `limit` kept. The merge takes each partition's items
+ * in the order DynamoDB returned them (orders with the same deadline come in the index's own order), so
+ * what a page gives of a partition is always a prefix of it and the cursor, per partition the last item it
+ * gave, skips nothing. A partition leaves the cursor once all of it was given.
  */
 export const queryMerged = async (
   query: IndexQuery,
@@ -104,21 +102,27 @@ export const queryMerged = async (
     Object.entries(cursors).map(async ([partition, from]) => ({
       partition,
       from,
+      given: 0,
       ...(await queryPartition(query, partition, limit, from)),
     })),
   );
-  const page = read
-    .flatMap(({ partition, items }) => items.map((item) => ({ partition, item })))
-    .sort((a, b) => byDeadline(a.item, b.item))
-    .slice(0, limit);
-  const next: Cursors = {};
-  for (const { partition, from, items, more } of read) {
-    const given = page.filter((entry) => entry.partition === partition);
-    const last = given.at(-1)?.item;
-    if (given.length < items.length || more) next[partition] = last ? keyOf(last) : from;
+  const page: Item[] = [];
+  while (page.length < limit) {
+    const heads = read.filter(({ items, given }) => given < items.length);
+    const earliest = heads.reduce<(typeof read)[number] | undefined>(
+      (best, next) =>
+        best === undefined ||
+        String(next.items[next.given]?.deadlineAt) < String(best.items[best.given]?.deadlineAt)
+          ? next
+          : best,
+      undefined,
+    );
+    if (earliest === undefined) break;
+    page.push(earliest.items[earliest.given++] as Item);
   }
-  return {
-    items: page.map(({ item }) => item),
-    ...(Object.keys(next).length > 0 ? { next } : {}),
-  };
+  const next: Cursors = {};
+  for (const { partition, from, items, more, given } of read) {
+    if (given < items.length || more) next[partition] = given > 0 ? keyOf(items[given - 1] as Item) : from;
+  }
+  return { items: page, ...(Object.keys(next).length > 0 ? { next } : {}) };
 };

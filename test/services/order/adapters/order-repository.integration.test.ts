@@ -1,6 +1,6 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpenStatus, openStatusOf } from '../../../../services/order/adapters/deadline-index.js';
+import { OpenStatus, openStatusOf, shardOf } from '../../../../services/order/adapters/deadline-index.js';
 import {
   createOrderRepository,
   OPEN_BY_DEADLINE_INDEX,
@@ -258,5 +258,27 @@ describe('paging the sharded deadline index', () => {
     } while (cursor);
 
     expect(seen).toEqual(ids);
+  });
+
+  it('gives every order once when many share one deadline in one shard, whatever their ids', async () => {
+    const { orders } = await createTables(client, ['orders']);
+    const sameDeadline = createOrderRepository({ documentClient, tableName: orders });
+    const shard = shardOf(newOrderId('tied-0'));
+    const tied: string[] = [];
+    for (let i = 0; tied.length < 6; i++) {
+      const orderId = newOrderId(`tied-${i}`);
+      if (shardOf(orderId) === shard) tied.push(orderId);
+    }
+    for (const orderId of tied) await apply(sameDeadline, placed(orderId), -900);
+
+    const seen: string[] = [];
+    let cursor: Parameters<OrderRepository['findOverdue']>[2];
+    do {
+      const page = await sameDeadline.findOverdue(at(900), 2, cursor);
+      seen.push(...page.orders.map((order) => order.orderId));
+      cursor = page.next;
+    } while (cursor);
+
+    expect(seen.sort()).toEqual([...tied].sort());
   });
 });
