@@ -12,9 +12,17 @@ const tier = (name: (typeof TIERS)[number]) => `test/**/*.${name}.test.ts`;
 /** DynamoDB Local for the run, and `cdk.out` synthesized when stale. */
 const RESOURCES = ['test/support/global-setup.ts'];
 
-/** Checks too slow for `npm test` that `npm run test:chaos` (the long suite, also run by CI) makes: a second
- * synthesis of the whole app compared byte for byte with the first. */
-const LONG = ['test/infra/determinism.integration.test.ts'];
+/** Checks too slow for `npm test` that `npm run test:chaos` (the long suite, also run by CI) makes: two
+ * syntheses of the whole app compared byte for byte, the demo in its own process (what `npm start` runs), the
+ * fuzz of hostile events at its full size, an archive's replay, and every alarm of the template on the
+ * runtime. */
+const LONG = [
+  'test/infra/determinism.integration.test.ts',
+  'test/e2e/demo.e2e.test.ts',
+  'test/e2e/fuzz.e2e.test.ts',
+  'test/e2e/replay.e2e.test.ts',
+  'test/infra/local/emulator/cloudwatch/alarms-on-stack.e2e.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -38,14 +46,20 @@ export default defineConfig({
       {
         extends: true,
         // A saga through the whole runtime under a loaded machine may take longer than a unit of work.
-        test: { name: 'e2e', include: [tier('e2e')], globalSetup: RESOURCES, testTimeout: 90_000 },
+        test: {
+          name: 'e2e',
+          include: [tier('e2e')],
+          exclude: LONG,
+          globalSetup: RESOURCES,
+          testTimeout: 90_000,
+        },
       },
       {
         extends: true,
         test: {
           name: 'chaos',
-          // The fault matrix, the fuzz of hostile events at its full size, and the long checks.
-          include: [tier('chaos'), 'test/e2e/fuzz.e2e.test.ts', ...LONG],
+          // The fault matrix and the long checks.
+          include: [tier('chaos'), ...LONG],
           env: { SAGA_FUZZ_BATCHES: '100' },
           globalSetup: RESOURCES,
           testTimeout: 1_200_000,

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
-import { payloadFiles, readPayload } from '../../infra/local/saga/scenarios.js';
+import { readPayload } from '../../infra/local/saga/scenarios.js';
 import { PROJECT_ROOT } from '../../infra/project.js';
 
 const CLI = join(PROJECT_ROOT, 'infra', 'local', 'saga', 'cli.ts');
@@ -40,13 +40,6 @@ const javaOnPort = async (port: number) => {
 };
 
 describe('the saga command line', () => {
-  it('demo puts every payload, prints a verdict per saga, and exits 0 when all end as expected', async () => {
-    const { stdout } = await saga(['demo']);
-    for (const file of payloadFiles()) expect(stdout).toMatch(new RegExp(`^${file}\\s+\\S+\\s`, 'm'));
-    expect(stdout.match(/verdict: (CONFIRMED|CANCELLED), consistent/g)).toHaveLength(payloadFiles().length);
-    expect(stdout).toContain('Every saga ended as test/payloads/README.md says it must');
-  }, 180_000);
-
   it('prints a bad flag as one line naming it, the usage hint, and exit code 2', async () => {
     const failure = await saga(['serve', '--eventbridge-port', '99999']).then(
       () => undefined,
