@@ -149,10 +149,8 @@ describe('the saga command line on a running serve', () => {
     expect(put.stdout).toMatch(/^OrderPlaced #1: [0-9a-f-]{36}$/m);
 
     const orderId = '40063fe3-56d9-4c51-b91f-71929834ce03';
-    let timeline = '';
-    for (const deadline = Date.now() + 30_000; !timeline.includes('SagaAudited') && Date.now() < deadline; ) {
-      timeline = (await saga(['timeline', orderId, '--endpoint-url', endpoint])).stdout;
-    }
+    await local('Idle', { timeoutMs: 60_000 });
+    const timeline = (await saga(['timeline', orderId, '--endpoint-url', endpoint])).stdout;
     expect(timeline).toMatch(
       /OrderPlaced[\s\S]*PaymentProcessed[\s\S]*InventoryReserved[\s\S]*OrderConfirmed[\s\S]*SagaAudited/,
     );
@@ -183,6 +181,24 @@ describe('the saga command line on a running serve', () => {
     expect(mermaid).toContain('OrderPlaced: malformed: {');
   }, 180_000);
 
+  it('dlq redrive says how many were dead-lettered again, and exits 1', async () => {
+    await putAll(Array.from({ length: 5 }, (_, i) => poison(`cli-poison-redriven-${i}`, busName)));
+    await local('Idle', { timeoutMs: 60_000 });
+    const { queues } = (await local('ListDeadLetters')) as { queues: { messages: unknown[] }[] };
+    const held = queues.reduce((sum, q) => sum + q.messages.length, 0);
+    expect(held).toBeGreaterThanOrEqual(5);
+
+    const failure = await saga(['dlq', 'redrive', '--endpoint-url', endpoint]).then(
+      () => undefined,
+      (error: { code: number; stdout: string }) => error,
+    );
+
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toContain(`Redrove ${held} message(s)`);
+    expect(failure?.stdout).toContain(`${held} of ${held} dead-lettered again`);
+    expect(failure?.stdout).toContain('cli-poison-redriven-0: not ended yet, not audited');
+  }, 300_000);
+
   it('dlq list piped to a slow reader prints every row, each cut to a sane width', async () => {
     const count = 500;
     const longId = `cli-long-${'x'.repeat(10_000)}`;
@@ -206,21 +222,5 @@ describe('the saga command line on a running serve', () => {
     for (const id of orderIds.slice(1)) expect(piped).toContain(` ${id} `);
     expect(piped).toContain(`cli-long-${'x'.repeat(20)}`);
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(260);
-  }, 300_000);
-
-  it('dlq redrive says how many were dead-lettered again, and exits 1', async () => {
-    const { queues } = (await local('ListDeadLetters')) as { queues: { messages: unknown[] }[] };
-    const held = queues.reduce((sum, q) => sum + q.messages.length, 0);
-    expect(held).toBeGreaterThan(0);
-
-    const failure = await saga(['dlq', 'redrive', '--endpoint-url', endpoint]).then(
-      () => undefined,
-      (error: { code: number; stdout: string }) => error,
-    );
-
-    expect(failure?.code).toBe(1);
-    expect(failure?.stdout).toContain(`Redrove ${held} message(s)`);
-    expect(failure?.stdout).toContain(`${held} of ${held} dead-lettered again`);
-    expect(failure?.stdout).toContain('cli-poison-0: not ended yet, not audited');
   }, 300_000);
 });
