@@ -7,12 +7,7 @@ import { functionOf } from '../../infra/local/emulator/cloud-assembly/lookup.js'
 import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { matchesPattern } from '../../infra/local/emulator/eventbridge/pattern.js';
 import type { LoggedEvent, Runtime } from '../../infra/local/emulator/runtime.js';
-import {
-  bootRuntime,
-  localDocumentClient,
-  seedScenarioStock,
-  tableNames,
-} from '../../infra/local/saga/boot.js';
+import { localDocumentClient, seedScenarioStock, tableNames } from '../../infra/local/saga/boot.js';
 import { readPayload } from '../../infra/local/saga/scenarios.js';
 import {
   type AnyEventDefinition,
@@ -26,6 +21,7 @@ import {
   SagaAudited,
   Sources,
 } from '../../shared/events/index.js';
+import { bootTestRuntime } from '../support/runtime.js';
 
 /**
  * Malformed and hostile events put on the bus, thousands of them: each is refused at PutEvents with the
@@ -476,7 +472,7 @@ const putAndCheck = async (batch: HostileEntry[]) => {
 };
 
 beforeAll(async () => {
-  runtime = await bootRuntime({ timeScale: TIME_SCALE, scheduleScale: 0.01 });
+  runtime = await bootTestRuntime({ timeScale: TIME_SCALE, scheduleScale: 0.01 });
   documents = localDocumentClient(runtime);
   bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
   await seedScenarioStock(runtime);

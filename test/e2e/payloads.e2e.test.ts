@@ -3,16 +3,12 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { Runtime } from '../../infra/local/emulator/runtime.js';
-import {
-  bootRuntime,
-  localDocumentClient,
-  seedScenarioStock,
-  tableNames,
-} from '../../infra/local/saga/boot.js';
+import { localDocumentClient, seedScenarioStock, tableNames } from '../../infra/local/saga/boot.js';
 import { expectations, payloadFiles, readPayload } from '../../infra/local/saga/scenarios.js';
 import { readStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { createSimulatedGateway } from '../../services/payment/adapters/simulated-gateway.js';
 import { OrderPlaced, SagaAudited } from '../../shared/events/index.js';
+import { bootTestRuntime } from '../support/runtime.js';
 
 /**
  * The saga end to end, on the synthesized template run by the local runtime: each test payload is put on
@@ -25,7 +21,7 @@ let tables: ReturnType<typeof tableNames>;
 let stock: Record<string, number>;
 
 beforeAll(async () => {
-  runtime = await bootRuntime();
+  runtime = await bootTestRuntime();
   documents = localDocumentClient(runtime);
   bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
   tables = tableNames(runtime);

@@ -11,13 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanAll } from '../../infra/local/chaos/invariants.js';
 import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent, Runtime } from '../../infra/local/emulator/runtime.js';
-import {
-  bootRuntime,
-  localDocumentClient,
-  seedScenarioStock,
-  tableNames,
-} from '../../infra/local/saga/boot.js';
+import { localDocumentClient, seedScenarioStock, tableNames } from '../../infra/local/saga/boot.js';
 import { SagaAudited } from '../../shared/events/index.js';
+import { bootTestRuntime } from '../support/runtime.js';
 
 /**
  * A replay of a window of the local archive: the archived events go to the bus's rules again, every handler
@@ -31,7 +27,7 @@ let bus: EventBridgeClient;
 let documents: ReturnType<typeof localDocumentClient>;
 
 beforeAll(async () => {
-  runtime = await bootRuntime();
+  runtime = await bootTestRuntime();
   bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
   documents = localDocumentClient(runtime);
   await seedScenarioStock(runtime);

@@ -3,7 +3,7 @@
  * with every table of the template, the SDK clients the emulator itself uses, and, when a fault hook asks
  * for DynamoDB faults, the fault proxy that the functions reach DynamoDB Local through.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { LocalApp } from './cloud-assembly/model.js';
 import { countDynamoDbAnswer } from './dynamodb/call-counts.js';
@@ -20,6 +20,8 @@ export type BackendOptions = {
   app: LocalApp;
   eventBridgePort?: number | undefined;
   dynamoDbPort?: number | undefined;
+  /** A DynamoDB Local already running, to create the tables in instead of starting one (its tables are deleted at stop). */
+  dynamoDbEndpoint?: string | undefined;
   faults: FaultHooks;
   random: () => number;
   /** Receives the events the bus accepts for the stack's bus. */
@@ -71,6 +73,14 @@ const startBus = (options: BackendOptions): Promise<EventBridgeServer> => {
   });
 };
 
+/** DynamoDB Local: the one given, or one started now and stopped with the runtime. */
+const dynamoDbLocal = async ({ dynamoDbEndpoint, dynamoDbPort, stops }: BackendOptions) => {
+  if (dynamoDbEndpoint !== undefined) return { endpoint: dynamoDbEndpoint };
+  const local = await startDynamoDbLocal({ port: dynamoDbPort || undefined });
+  stops.push(() => local.stop());
+  return local;
+};
+
 /** Starts the bus and DynamoDB Local together, so that whatever did start is stopped if the other fails. */
 const startProcesses = async (options: BackendOptions) => {
   const { stops } = options;
@@ -79,10 +89,7 @@ const startProcesses = async (options: BackendOptions) => {
       stops.push(() => server.close());
       return server;
     }),
-    startDynamoDbLocal({ port: options.dynamoDbPort || undefined }).then((local) => {
-      stops.push(() => local.stop());
-      return local;
-    }),
+    dynamoDbLocal(options),
   ]);
   if (busStarted.status === 'rejected') throw busStarted.reason;
   if (dynamoDbStarted.status === 'rejected') throw dynamoDbStarted.reason;
@@ -100,6 +107,13 @@ export const startBackends = async (options: BackendOptions): Promise<Backends> 
     eventBridge.destroy();
   });
   await Promise.all(app.tables.map((table) => createTable(dynamoDb, table)));
+  if (options.dynamoDbEndpoint !== undefined) {
+    stops.push(async () => {
+      await Promise.all(
+        app.tables.map(({ tableName }) => dynamoDb.send(new DeleteTableCommand({ TableName: tableName }))),
+      );
+    });
+  }
 
   // Under DynamoDB faults, or to count calls, the functions reach DynamoDB Local through the proxy.
   const onDynamoDbCall = faults.onDynamoDbCall;

@@ -41,6 +41,8 @@ export type RuntimeOptions = {
   eventBridgePort?: number;
   /** DynamoDB Local's port; 0 or absent for a free one. */
   dynamoDbPort?: number;
+  /** A DynamoDB Local already running, to use instead of starting one (give the app a `tableNamePrefix` of its own). */
+  dynamoDbEndpoint?: string;
   /** The port of the template's (first) HTTP API, served on 127.0.0.1; 0 or absent for a free one. */
   apiPort?: number;
   /** The compressed clock: AWS's delays (retry backoff, Wait states) take `delay × timeScale`. Default 0.01: the functions run in real time, and the audit's waits must still outlast a compensation's retries. */
@@ -420,6 +422,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       app,
       eventBridgePort: options.eventBridgePort,
       dynamoDbPort: options.dynamoDbPort,
+      dynamoDbEndpoint: options.dynamoDbEndpoint,
       countDynamoDbCalls: options.countDynamoDbCalls,
       stats,
       faults: emulator.faults,

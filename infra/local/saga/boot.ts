@@ -34,9 +34,15 @@ export const ensureTemplate = async (log: (line: string) => void): Promise<{ syn
   return { synthesizedMs: Date.now() - started };
 };
 
-/** Starts the local runtime on the synthesized stack. */
-export const bootRuntime = (options: Omit<RuntimeOptions, 'app'> = {}): Promise<Runtime> =>
-  startRuntime({ app: loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME }), ...options });
+/** Starts the local runtime on the synthesized stack (its tables under `tableNamePrefix`, none by default). */
+export const bootRuntime = ({
+  tableNamePrefix,
+  ...options
+}: Omit<RuntimeOptions, 'app'> & { tableNamePrefix?: string } = {}): Promise<Runtime> =>
+  startRuntime({
+    app: loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME, tableNamePrefix }),
+    ...options,
+  });
 
 /** A DynamoDB document client on the runtime's DynamoDB Local. */
 export const localDocumentClient = (runtime: Runtime) =>

@@ -10,15 +10,11 @@ import {
 import { LOCAL_AWS } from '../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { seededRandom } from '../../../../infra/local/emulator/random.js';
 import type { Runtime } from '../../../../infra/local/emulator/runtime.js';
-import {
-  bootRuntime,
-  localDocumentClient,
-  seedScenarioStock,
-  tableNames,
-} from '../../../../infra/local/saga/boot.js';
+import { localDocumentClient, seedScenarioStock, tableNames } from '../../../../infra/local/saga/boot.js';
 import { readPayload } from '../../../../infra/local/saga/scenarios.js';
 import { timelineOf } from '../../../../infra/local/saga/timeline.js';
 import { InventoryReserved, OrderPlaced, SagaAudited } from '../../../../shared/events/index.js';
+import { bootTestRuntime } from '../../../support/runtime.js';
 
 /**
  * One saga on the synthesized template under every fault at once, from a fixed seed. Drops are left out:
@@ -33,7 +29,7 @@ let documents: ReturnType<typeof localDocumentClient>;
 beforeAll(async () => {
   const random = seededRandom(20_250_101);
   injector = createFaultInjector({ plan: { ...FAULT_PRESETS.all, drop: 0 }, random });
-  runtime = await bootRuntime({
+  runtime = await bootTestRuntime({
     random,
     faults: injector.hooks,
     environment: { ORDER_DEADLINE_SECONDS: String(DEADLINE_SECONDS) },

@@ -13,12 +13,7 @@ import type { WorkloadOrder } from '../../../../infra/local/chaos/workload.js';
 import { LOCAL_AWS } from '../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { DeliveryContext } from '../../../../infra/local/emulator/fault-hooks.js';
 import type { Runtime } from '../../../../infra/local/emulator/runtime.js';
-import {
-  bootRuntime,
-  localDocumentClient,
-  seedScenarioStock,
-  tableNames,
-} from '../../../../infra/local/saga/boot.js';
+import { localDocumentClient, seedScenarioStock, tableNames } from '../../../../infra/local/saga/boot.js';
 import { readPayload } from '../../../../infra/local/saga/scenarios.js';
 import {
   type OrderRequest,
@@ -33,6 +28,7 @@ import {
   PaymentProcessed,
   SagaAudited,
 } from '../../../../shared/events/index.js';
+import { bootTestRuntime } from '../../../support/runtime.js';
 
 /** One delivery held back: released by the test; `reached` resolves with the event once it is held. */
 type Hold = {
@@ -76,7 +72,7 @@ const holdNext = (rulePrefix: string): Hold => {
 };
 
 beforeAll(async () => {
-  runtime = await bootRuntime({
+  runtime = await bootTestRuntime({
     faults: {
       onDelivery: (context) => {
         const index = holds.findIndex((hold) => hold.matches(context));

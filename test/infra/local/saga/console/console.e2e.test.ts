@@ -6,13 +6,13 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { Runtime } from '../../../../../infra/local/emulator/runtime.js';
-import { bootRuntime } from '../../../../../infra/local/saga/boot.js';
 import { type Console, startConsole } from '../../../../../infra/local/saga/console/server.js';
 import type { SagaRow } from '../../../../../infra/local/saga/console/views.js';
 import { runDemo } from '../../../../../infra/local/saga/demo.js';
 import { expectations, readPayload } from '../../../../../infra/local/saga/scenarios.js';
 import { PROJECT_ROOT } from '../../../../../infra/project.js';
 import { SagaAudited } from '../../../../../shared/events/index.js';
+import { bootTestRuntime } from '../../../../support/runtime.js';
 
 /**
  * The saga console on one runtime that ran the seed scenarios: its JSON API, then the page in Debian's
@@ -42,7 +42,7 @@ const foreignRequests: string[] = [];
 const orderIdOf = (detail: unknown) => (detail as { detail?: { orderId?: unknown } }).detail?.orderId;
 
 beforeAll(async () => {
-  runtime = await bootRuntime({
+  runtime = await bootTestRuntime({
     faults: {
       // The payment service's handler of one order crashes until the operator redrives it.
       onInvoke: ({ fn, event, redrive }) =>
