@@ -105,6 +105,31 @@ describe('the saga command line on a running serve', () => {
     }
   };
 
+  /** Waits until the bus has accepted the saga's SagaAudited (the runtime is never idle: its schedules fire). */
+  const audited = async (orderId: string) => {
+    const isVerdict = ({ event }: { event: { 'detail-type': string; detail: { orderId?: unknown } } }) =>
+      event['detail-type'] === 'SagaAudited' && event.detail.orderId === orderId;
+    for (let from = 0, deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const { events } = (await local('Events', { from })) as { events: Parameters<typeof isVerdict>[0][] };
+      if (events.some(isVerdict)) return;
+      from += events.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no SagaAudited for ${orderId} within 60 s`);
+  };
+
+  /** Waits until every one of `orderIds` is dead-lettered; answers how many dead letters are held in all. */
+  const deadLettered = async (orderIds: string[]) => {
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      const { queues } = (await local('ListDeadLetters')) as { queues: { messages: { body: string }[] }[] };
+      const bodies = queues.flatMap((queue) => queue.messages.map((message) => message.body));
+      const missing = orderIds.filter((id) => !bodies.some((body) => body.includes(`"orderId":"${id}"`)));
+      if (missing.length === 0) return bodies.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`not every poison message was dead-lettered within 120 s`);
+  };
+
   beforeAll(async () => {
     const eventBridgePort = await freePort();
     dynamoDbPort = await freePort();
@@ -149,7 +174,7 @@ describe('the saga command line on a running serve', () => {
     expect(put.stdout).toMatch(/^OrderPlaced #1: [0-9a-f-]{36}$/m);
 
     const orderId = '40063fe3-56d9-4c51-b91f-71929834ce03';
-    await local('Idle', { timeoutMs: 60_000 });
+    await audited(orderId);
     const timeline = (await saga(['timeline', orderId, '--endpoint-url', endpoint])).stdout;
     expect(timeline).toMatch(
       /OrderPlaced[\s\S]*PaymentProcessed[\s\S]*InventoryReserved[\s\S]*OrderConfirmed[\s\S]*SagaAudited/,
@@ -182,11 +207,9 @@ describe('the saga command line on a running serve', () => {
   }, 180_000);
 
   it('dlq redrive says how many were dead-lettered again, and exits 1', async () => {
-    await putAll(Array.from({ length: 5 }, (_, i) => poison(`cli-poison-redriven-${i}`, busName)));
-    await local('Idle', { timeoutMs: 60_000 });
-    const { queues } = (await local('ListDeadLetters')) as { queues: { messages: unknown[] }[] };
-    const held = queues.reduce((sum, q) => sum + q.messages.length, 0);
-    expect(held).toBeGreaterThanOrEqual(5);
+    const orderIds = Array.from({ length: 5 }, (_, i) => `cli-poison-redriven-${i}`);
+    await putAll(orderIds.map((id) => poison(id, busName)));
+    const held = await deadLettered(orderIds);
 
     const failure = await saga(['dlq', 'redrive', '--endpoint-url', endpoint]).then(
       () => undefined,
@@ -204,13 +227,8 @@ describe('the saga command line on a running serve', () => {
     const longId = `cli-long-${'x'.repeat(10_000)}`;
     const orderIds = [longId, ...Array.from({ length: count - 1 }, (_, i) => `cli-poison-${i}`)];
     await putAll(orderIds.map((id) => poison(id, busName)));
-    // Other tests' malformed events may wait in the DLQs too: every dead letter is a row.
-    let held = 0;
-    for (const deadline = Date.now() + 120_000; held < count && Date.now() < deadline; ) {
-      await local('Idle', { timeoutMs: 60_000 });
-      const { queues } = (await local('ListDeadLetters')) as { queues: { messages: unknown[] }[] };
-      held = queues.reduce((sum, q) => sum + q.messages.length, 0);
-    }
+    // Other tests' malformed events wait in the DLQs too: every dead letter is a row.
+    const held = await deadLettered(orderIds);
 
     const child = spawn(TSX, [CLI, 'dlq', 'list', '--endpoint-url', endpoint], { cwd: PROJECT_ROOT });
     const [piped, [code]] = await Promise.all([readSlowly(child.stdout), once(child, 'exit')]);
