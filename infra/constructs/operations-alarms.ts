@@ -149,7 +149,10 @@ export const inconsistentAuditAlarm = (inconsistent: cloudwatch.Metric): AlarmSp
     'reservation not released, or a status that does not match. Find it in the audit table (`aws dynamodb ' +
     'scan --table-name <output AuditTableName> --filter-expression "consistent = :f" ' +
     '--expression-attribute-values \'{":f":{"BOOL":false}}\'`); a compensation waiting in a DLQ is the usual ' +
-    'cause: redrive it and the saga is audited again.',
+    'cause: redrive it. A compensation that completed after the audit stopped waiting (a late retry, a ' +
+    'redrive) publishes nothing when it is a tombstone: when the items now show the saga settled, audit it ' +
+    'again (`aws stepfunctions start-execution --state-machine-arn <output AuditStateMachineArn> --input ' +
+    '\'{"orderId":"<id>","outcome":"CANCELLED"}\'`); a verdict that stays inconsistent is a real one.',
 });
 
 /** Many orders cancelled at their deadline: a service stopped answering (it shows here first). */

@@ -51,6 +51,8 @@ export type ChaosReport = {
   violationCount: number;
   /** Of the `audited` violations, those of a compensation that landed after the audit stopped waiting. */
   lateCompensations: number;
+  /** Sagas audited again after the run because their latest verdict was inconsistent. */
+  reauditedInconsistent: number;
   /** Every violation (the table shows counts; this names each saga and what is wrong with it). */
   violationList: Violation[];
   /** The first violation with a saga, and that saga's timeline. */
@@ -83,6 +85,8 @@ export type ReportInput = {
   stats: RuntimeStats;
   alarmsFired: string[];
   deadLetteredBeforeRedrive: number;
+  /** Sagas audited again after the run because their latest verdict was inconsistent (the alarm's procedure). */
+  reauditedInconsistent: number;
   timelineOf: (orderId: string) => string[];
   wallMs: number;
   sagasMs: number;
@@ -155,6 +159,7 @@ export const composeReport = (input: ReportInput): ChaosReport => {
     ) as ChaosReport['violations'],
     violationCount: violations.length,
     lateCompensations: violations.filter((v) => v.lateCompensation).length,
+    reauditedInconsistent: input.reauditedInconsistent,
     violationList: violations,
     ...(first && {
       firstViolation: { ...first, timeline: first.orderId ? input.timelineOf(first.orderId) : [] },
@@ -201,6 +206,7 @@ export const formatReport = (report: ChaosReport): string[] => {
     ['left in DLQs after the redrive', count(report.deadLetters.remaining)],
     ['audit executions', count(report.runtime.executions)],
     ['audit executions failed', count(report.runtime.executionsFailed)],
+    ['re-audited after an inconsistent verdict', count(report.reauditedInconsistent)],
     ...InvariantNames.flatMap((name): [string, string][] => [
       [`violations: ${name}`, count(report.violations[name].count)],
       ...(name === 'audited'

@@ -295,7 +295,31 @@ const runPhases = async (phases: Phases, stopFaults: () => void) => {
   await waitUntil(phases, 'after the redrive', () => idle() && settlement.settled === total);
   const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
   log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
-  return { deadLettered, redrivenBySaga, deadLetteredQueues };
+  await waitUntil(phases, 'after the re-audit', idle);
+  // The InconsistentAudits alarm's procedure: a compensation that ran late, after the audit's waits (a retry
+  // behind a long queue: the waits are on the compressed clock, a busy pool's queue is not), settles the
+  // saga without an event to audit it again. Each saga whose latest verdict is inconsistent is audited once
+  // more; one that did not converge stays inconsistent, and is a violation.
+  const inconsistent = inconsistentlyAudited(runtime);
+  const reauditedInconsistent = await auditAgain(runtime, inconsistent);
+  await waitUntil(phases, 'after the re-audit of inconsistent verdicts', idle);
+  const stillInconsistent = new Set(inconsistentlyAudited(runtime));
+  log(
+    `  re-audited the ${reauditedInconsistent} saga(s) whose latest verdict was inconsistent; ` +
+      `${inconsistent.filter((id) => !stillInconsistent.has(id)).length} consistent now`,
+  );
+  return { deadLettered, redrivenBySaga, deadLetteredQueues, reauditedInconsistent };
+};
+
+/** The sagas whose latest SagaAudited on the bus says inconsistent. */
+const inconsistentlyAudited = (runtime: Runtime): string[] => {
+  const latest = new Map<string, boolean>();
+  for (const { event } of runtime.events) {
+    if (event['detail-type'] !== SagaAudited.detailType) continue;
+    const { orderId, consistent } = event.detail as { orderId?: unknown; consistent?: unknown };
+    if (typeof orderId === 'string') latest.set(orderId, consistent === true);
+  }
+  return [...latest].flatMap(([orderId, consistent]) => (consistent ? [] : [orderId]));
 };
 
 /** Logs the first violation with its saga's timeline. */
@@ -364,7 +388,10 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       sagasStarted,
       log,
     };
-    const { deadLettered, redrivenBySaga, deadLetteredQueues } = await runPhases(phases, faults.stop);
+    const { deadLettered, redrivenBySaga, deadLetteredQueues, reauditedInconsistent } = await runPhases(
+      phases,
+      faults.stop,
+    );
     await customers.settled();
     const sagasEnded = Date.now();
 
@@ -383,6 +410,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       stats: runtime.stats(),
       alarmsFired,
       deadLetteredBeforeRedrive: deadLettered,
+      reauditedInconsistent,
       timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
       wallMs: Date.now() - started,
       sagasMs: sagasEnded - sagasStarted,
