@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe("the template's alarms, evaluated locally", () => {
-  it('raises exactly the DLQ alarm and the error alarm of a function that always fails', async () => {
+  it('fires exactly the DLQ alarm and the error alarm of a function that always fails, and keeps the DLQ one raised', async () => {
     const entries = JSON.parse(readFileSync(PAYLOAD, 'utf8')) as PutEventsRequestEntry[];
     const orderId = JSON.parse(entries[0]?.Detail ?? '{}').orderId as string;
     const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
@@ -62,6 +62,9 @@ describe("the template's alarms, evaluated locally", () => {
         .map((fired) => fired.alarmName)
         .sort(),
     ).toEqual(expected.map((alarm) => alarm.alarmName).sort());
-    expect(expected.map((alarm) => alarm.state)).toEqual(['ALARM', 'ALARM']);
+    // The dead letter still waits, so its alarm is still raised; the errors alarm's one-minute period (0.6 s
+    // here) may have passed with no error since, and it is back to OK, as on AWS: that it fired is the check.
+    const dlqAlarm = expected.find((alarm) => alarm.metricName === 'ApproximateNumberOfMessagesVisible');
+    expect(dlqAlarm?.state).toBe('ALARM');
   });
 });
