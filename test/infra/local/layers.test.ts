@@ -23,9 +23,13 @@ const importsOf = (file: string): string[] => {
 const layer = (name: string) => sourcesUnder(join(LOCAL, name));
 const fromRoot = (file: string) => relative(ROOT, file);
 
-/** The command line: it parses `--faults` and runs `chaos`; `bench` drives the chaos workload's orders. */
+/**
+ * The command line (`cli*.ts` and its flags): it parses `--faults` and runs `chaos`; `bench` drives the chaos
+ * workload's orders.
+ */
 const isCommandLine = (path: string) =>
-  ['infra/local/saga/cli.ts', 'infra/local/saga/flags.ts'].includes(path) ||
+  path.startsWith('infra/local/saga/cli') ||
+  path === 'infra/local/saga/flags.ts' ||
   path.startsWith('infra/local/saga/bench/');
 
 describe('the layers of the local runtime', () => {

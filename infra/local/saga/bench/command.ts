@@ -3,16 +3,9 @@
  * (text, or with `--json` the whole report as JSON on stdout). Progress goes to stderr. Returns the exit code.
  */
 import { type ColdStart, measureColdStarts } from './cold-start.js';
-import { BenchUsageError, parseBenchFlags } from './flags.js';
+import { BENCH_HELP, BenchUsageError, parseBenchFlags } from './flags.js';
 import { formatBench, table } from './format.js';
 import { runBench } from './run.js';
-
-/** The usage lines `saga help` shows for the bench. */
-export const BENCH_HELP = `  saga bench [--sagas N] [--in-flight K] [--mix happy|scenarios] [--json] [--endpoint-url URL]
-                                             put N orders (default 200) K at a time (default 10) through the SDK
-                                             and report sagas/s, latency, calls per saga, CPU, the ceiling and
-                                             the cost per million sagas on AWS (see docs/benchmarks.md)
-  saga bench --cold-start [--runs N] [--json] import and invoke each bundle once in a fresh process, N times`;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`${line}\n`);

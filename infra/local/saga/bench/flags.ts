@@ -4,6 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 
+/** The usage lines `saga help` shows for the bench. */
+export const BENCH_HELP = `  saga bench [--sagas N] [--in-flight K] [--mix happy|scenarios] [--json] [--endpoint-url URL]
+                                             put N orders (default 200) K at a time (default 10) through the SDK
+                                             and report sagas/s, latency, calls per saga, CPU, the ceiling and
+                                             the cost per million sagas on AWS (see docs/benchmarks.md)
+  saga bench --cold-start [--runs N] [--json] import and invoke each bundle once in a fresh process, N times`;
+
 /** The orders a run puts: all confirmed, or the mix of ways a saga ends. */
 export const Mixes = ['happy', 'scenarios'] as const;
 export type Mix = (typeof Mixes)[number];
