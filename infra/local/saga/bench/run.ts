@@ -62,12 +62,13 @@ const measure = async (
 ): Promise<BenchReport> => {
   const runId = Date.now().toString(36);
   const seed = flags.endpointUrl ? Date.now() % 1_000_000 : 1;
-  const warmUpSagas = Math.min(100, Math.max(5, 2 * flags.inFlight));
+  // Enough sagas, at least 10 at a time, for the JIT compilers of Node and of DynamoDB Local's JVM to settle.
+  const warmUpSagas = Math.max(100, 2 * flags.inFlight);
   const warmUp = benchWorkload('happy', warmUpSagas, `${runId}w`);
   const workload = benchWorkload(flags.mix, flags.sagas, runId, seed);
   await target.seed({ ...warmUp.stock, ...workload.stock });
   log(`Warming up with ${warmUpSagas} sagas…`);
-  const warm = await driveSagas({ target, orders: warmUp.orders, inFlight: flags.inFlight });
+  const warm = await driveSagas({ target, orders: warmUp.orders, inFlight: Math.max(10, flags.inFlight) });
   if (warm.unaudited.length > 0)
     log(`  ${warm.unaudited.length} warm-up saga(s) had no verdict: ${warm.unaudited[0]}…`);
   await target.idle(120_000);
