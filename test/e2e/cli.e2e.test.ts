@@ -105,30 +105,46 @@ describe('the saga command line on a running serve', () => {
     }
   };
 
-  /** Waits until the bus has accepted the saga's SagaAudited (the runtime is never idle: its schedules fire). */
-  const audited = async (orderId: string) => {
-    const isVerdict = ({ event }: { event: { 'detail-type': string; detail: { orderId?: unknown } } }) =>
-      event['detail-type'] === 'SagaAudited' && event.detail.orderId === orderId;
-    for (let from = 0, deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-      const { events } = (await local('Events', { from })) as { events: Parameters<typeof isVerdict>[0][] };
-      if (events.some(isVerdict)) return;
-      from += events.length;
+  /** Asks `check` every 100 ms until it answers a value; fails with `what` after `timeoutMs`. */
+  const pollUntil = async <T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string) => {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+      const value = await check();
+      if (value !== undefined) return value;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`no SagaAudited for ${orderId} within 60 s`);
+    throw new Error(`${what} within ${timeoutMs / 1000} s`);
+  };
+
+  /** Waits until the bus has accepted the saga's SagaAudited (the runtime is never idle: its schedules fire). */
+  const audited = (orderId: string) => {
+    type Logged = { event: { 'detail-type': string; detail: { orderId?: unknown } } };
+    let from = 0;
+    return pollUntil(
+      async () => {
+        const { events } = (await local('Events', { from })) as { events: Logged[] };
+        from += events.length;
+        const verdict = events.some(
+          ({ event }) => event['detail-type'] === 'SagaAudited' && event.detail.orderId === orderId,
+        );
+        return verdict ? true : undefined;
+      },
+      60_000,
+      `no SagaAudited for ${orderId}`,
+    );
   };
 
   /** Waits until every one of `orderIds` is dead-lettered; answers how many dead letters are held in all. */
-  const deadLettered = async (orderIds: string[]) => {
-    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
-      const { queues } = (await local('ListDeadLetters')) as { queues: { messages: { body: string }[] }[] };
-      const bodies = queues.flatMap((queue) => queue.messages.map((message) => message.body));
-      const missing = orderIds.filter((id) => !bodies.some((body) => body.includes(`"orderId":"${id}"`)));
-      if (missing.length === 0) return bodies.length;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`not every poison message was dead-lettered within 120 s`);
-  };
+  const deadLettered = (orderIds: string[]) =>
+    pollUntil(
+      async () => {
+        const { queues } = (await local('ListDeadLetters')) as { queues: { messages: { body: string }[] }[] };
+        const bodies = queues.flatMap((queue) => queue.messages.map((message) => message.body));
+        const missing = orderIds.filter((id) => !bodies.some((body) => body.includes(`"orderId":"${id}"`)));
+        return missing.length === 0 ? bodies.length : undefined;
+      },
+      120_000,
+      'not every poison message was dead-lettered',
+    );
 
   beforeAll(async () => {
     const eventBridgePort = await freePort();

@@ -32,6 +32,26 @@ const isCommandLine = (path: string) =>
   path === 'infra/local/saga/flags.ts' ||
   path.startsWith('infra/local/saga/bench/');
 
+/**
+ * Every source file loading `file` loads before it runs: its static, non-type imports, followed through the
+ * repository's own files (a dynamic `import()` loads only when reached, so it is not followed).
+ */
+const loadedAtStart = (file: string): Set<string> => {
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    const text = readFileSync(join(ROOT, path), 'utf8');
+    for (const [, specifier = ''] of text.matchAll(
+      /^(?:import|export)\s+(?!type\b)[^;]*?from\s+['"]([^'"]+)['"]/gm,
+    ))
+      if (specifier.startsWith('.'))
+        visit(relative(ROOT, resolve(ROOT, path, '..', specifier)).replace(/\.js$/, '.ts'));
+  };
+  visit(file);
+  return loaded;
+};
+
 describe('the layers of the local runtime', () => {
   it('has files in each layer (the checks below look at something)', () => {
     expect(layer('emulator').length).toBeGreaterThan(20);
@@ -65,6 +85,20 @@ describe('the layers of the local runtime', () => {
     );
     expect(chaosOnCli.map(fromRoot)).toEqual([]);
     expect(sagaOnChaos.map(fromRoot)).toEqual([]);
+  });
+
+  it('starts a command that only talks to a running runtime without loading the runtime, chaos or the console', () => {
+    const heavy = (path: string) =>
+      path === 'infra/local/emulator/runtime.ts' ||
+      path.startsWith('infra/local/chaos/run') ||
+      path.startsWith('infra/local/saga/console/');
+    for (const entry of ['infra/local/saga/cli.ts', 'infra/local/saga/cli-client.ts']) {
+      const loaded = [...loadedAtStart(entry)];
+      expect(loaded.length, entry).toBeGreaterThan(3);
+      expect(loaded.filter(heavy), entry).toEqual([]);
+    }
+    // The check can fail: the commands that start a runtime do load it.
+    expect([...loadedAtStart('infra/local/saga/cli-runtime.ts')].filter(heavy)).not.toEqual([]);
   });
 
   it('leaves no source directly in infra/local: every file belongs to a layer', () => {
