@@ -178,6 +178,7 @@ export const chaos = async (flags: Flags) => {
     faults: flags.faults,
     log: flags.json ? err : out,
     ...(flags.timeScale !== undefined && { timeScale: flags.timeScale }),
+    ...(flags.inFlight !== undefined && { inFlight: flags.inFlight }),
     ...(flags.verbose && { onFunctionLog: printFunctionLog(true) }),
     ...(flags.console && chaosConsole(flags.consolePort, print)),
   });

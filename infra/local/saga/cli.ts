@@ -44,13 +44,14 @@ Usage (from a clone: npm run saga -- <command> [flags]):
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
-  saga chaos [--sagas N] [--seed S] [--faults PRESET|JSON] [--json] [--console] [--verbose]
+  saga chaos [--sagas N] [--in-flight K] [--seed S] [--faults PRESET|JSON] [--json] [--console] [--verbose]
                                              run N sagas (default 1000) concurrently under injected faults on a
                                              scarce stock, redrive every DLQ once, check the invariants and print
                                              the figures (--json: as JSON); exits 1 on any violation, naming the
-                                             first violating saga with its timeline. --seed (default 1) fixes the
-                                             workload and seeds every random decision. --faults (default all): a
-                                             preset (${FaultPresetNames.slice(0, 5).join(', ')},
+                                             first violating saga with its timeline. --in-flight (default 100):
+                                             the most sagas put and not yet settled at any time. --seed (default 1)
+                                             fixes the workload and seeds every random decision. --faults (default
+                                             all): a preset (${FaultPresetNames.slice(0, 5).join(', ')},
                                              ${FaultPresetNames.slice(5, 9).join(', ')},
                                              ${FaultPresetNames.slice(9).join(', ')})
                                              or a JSON plan such as '{"drop":0.2,"delay":0.1}'

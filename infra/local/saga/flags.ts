@@ -33,6 +33,8 @@ export type Flags = {
   queue?: string;
   table?: string;
   sagas: number;
+  /** `chaos --in-flight`: the most sagas put and not yet settled (the chaos default when absent). */
+  inFlight?: number;
   seed: number;
   faults: FaultPlan;
   /** A replay's window, ISO-8601 instants. */
@@ -56,6 +58,7 @@ const OPTIONS = {
   'endpoint-url': { type: 'string' },
   queue: { type: 'string' },
   sagas: { type: 'string' },
+  'in-flight': { type: 'string' },
   seed: { type: 'string' },
   faults: { type: 'string' },
   table: { type: 'string' },
@@ -162,6 +165,7 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       queue: name('queue', values.queue),
       table: name('table', values.table),
       sagas: whole('sagas', values.sagas, 1000, 1),
+      ...(values['in-flight'] !== undefined && { inFlight: whole('in-flight', values['in-flight'], 0, 1) }),
       seed: whole('seed', values.seed, 1, 0),
       faults: faults(values.faults),
       from: instant('from', values.from),

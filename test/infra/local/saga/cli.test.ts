@@ -20,6 +20,7 @@ describe('the saga command line refuses', () => {
     [['demo', '--time-scale', '0'], '--time-scale must be a number above 0'],
     [['chaos', '--sagas', '0'], '--sagas must be a whole number of at least 1'],
     [['chaos', '--seed', '1.5'], '--seed must be a whole number of at least 0'],
+    [['chaos', '--in-flight', '0'], '--in-flight must be a whole number of at least 1'],
     [['chaos', '--faults', 'gremlins'], '--faults: no preset "gremlins"'],
     [['timeline', 'o-1', '--endpoint-url', 'localhost:4010'], '--endpoint-url must be an http(s) URL'],
     [['timeline', 'o-1', '--json', '--mermaid'], '--json and --mermaid exclude each other'],
