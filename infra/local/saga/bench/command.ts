@@ -10,16 +10,40 @@ import { runBench } from './run.js';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-const formatColdStarts = (results: ColdStart[]) =>
-  table([
-    ['function', 'bundle KB', 'import ms (median, min–max)', 'first invoke ms (median, min–max)'],
+const spreadText = ({ median, min, max }: ColdStart['importMs']) => `${median} (${min}–${max})`;
+const totalMs = (r: Pick<ColdStart, 'importMs' | 'firstInvokeMs'>) =>
+  (r.importMs.median ?? 0) + (r.firstInvokeMs.median ?? 0);
+
+const formatColdStarts = (results: ColdStart[]) => {
+  const compared = results.some((r) => r.baseline);
+  return table([
+    [
+      'function',
+      'bundle KB',
+      'import ms (median, min–max)',
+      'first invoke ms (median, min–max)',
+      ...(compared
+        ? ['baseline KB', 'baseline import ms', 'baseline first invoke ms', 'total / baseline']
+        : []),
+    ],
     ...results.map((r) => [
       r.functionName,
       (r.bundleBytes / 1024).toFixed(1),
-      `${r.importMs.median} (${r.importMs.min}–${r.importMs.max})`,
-      `${r.firstInvokeMs.median} (${r.firstInvokeMs.min}–${r.firstInvokeMs.max})`,
+      spreadText(r.importMs),
+      spreadText(r.firstInvokeMs),
+      ...(!compared
+        ? []
+        : r.baseline
+          ? [
+              (r.baseline.bundleBytes / 1024).toFixed(1),
+              spreadText(r.baseline.importMs),
+              spreadText(r.baseline.firstInvokeMs),
+              (totalMs(r) / totalMs(r.baseline)).toFixed(2),
+            ]
+          : ['—', '—', '—', '—']),
     ]),
   ]);
+};
 
 /** Runs `saga bench` with the arguments after `bench`; usage errors exit 2 with the reason on stderr. */
 export const benchCommand = async (argv: string[]): Promise<number> => {
@@ -32,9 +56,16 @@ export const benchCommand = async (argv: string[]): Promise<number> => {
     return 2;
   }
   if (flags.kind === 'cold-start') {
-    const results = await measureColdStarts(flags.runs, progress);
+    const results = await measureColdStarts(flags.runs, progress, flags.baselineDir);
+    const baseline = flags.baselineDir === undefined ? '' : ` --baseline ${flags.baselineDir}`;
     if (flags.json)
-      out(JSON.stringify({ command: `saga bench --cold-start --runs ${flags.runs}`, results }, null, 2));
+      out(
+        JSON.stringify(
+          { command: `saga bench --cold-start --runs ${flags.runs}${baseline}`, results },
+          null,
+          2,
+        ),
+      );
     else for (const line of formatColdStarts(results)) out(line);
     return 0;
   }

@@ -2,14 +2,20 @@
  * The flags of `saga bench`, read and checked before anything starts: a bad flag is a usage error
  * (exit 2) naming the flag and what it accepts.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { STACK_NAME } from '../../../project.js';
 
 /** The usage lines `saga help` shows for the bench. */
 export const BENCH_HELP = `  saga bench [--sagas N] [--in-flight K] [--mix happy|scenarios] [--json] [--endpoint-url URL]
                                              put N orders (default 200) K at a time (default 10) through the SDK
                                              and report sagas/s, latency, calls per saga, CPU, the ceiling and
                                              the cost per million sagas on AWS (see docs/benchmarks.md)
-  saga bench --cold-start [--runs N] [--json] import and invoke each bundle once in a fresh process, N times`;
+  saga bench --cold-start [--runs N] [--baseline DIR] [--json]
+                                             import and invoke each bundle once in a fresh process, N times;
+                                             with --baseline, alternately with the bundles of another
+                                             synthesis (a cdk.out directory, e.g. of an earlier commit)`;
 
 /** The orders a run puts: all confirmed, or the mix of ways a saga ends. */
 export const Mixes = ['happy', 'scenarios'] as const;
@@ -26,7 +32,13 @@ export type BenchFlags =
       /** A running `saga serve`'s EventBridge endpoint; absent: the bench starts its own runtime. */
       endpointUrl?: string;
     }
-  | { kind: 'cold-start'; runs: number; json: boolean };
+  | {
+      kind: 'cold-start';
+      runs: number;
+      json: boolean;
+      /** Another synthesis (a cdk.out directory) whose bundles are measured side by side. */
+      baselineDir?: string;
+    };
 
 /** A flag the bench cannot accept. */
 export class BenchUsageError extends Error {}
@@ -56,9 +68,20 @@ export const parseBenchFlags = (argv: string[]): BenchFlags => {
   if (values['cold-start']) {
     for (const name of ['sagas', 'in-flight', 'mix', 'endpoint-url'] as const)
       if (values[name] !== undefined) throw new BenchUsageError(`--${name} does not apply to --cold-start`);
-    return { kind: 'cold-start', runs: wholeNumber('runs', values.runs, DEFAULTS.runs, 1, 100), json };
+    const baselineDir = values.baseline;
+    if (baselineDir !== undefined && !existsSync(join(baselineDir, `${STACK_NAME}.template.json`)))
+      throw new BenchUsageError(
+        `--baseline must be a cdk.out directory holding ${STACK_NAME}.template.json, not ${baselineDir}`,
+      );
+    return {
+      kind: 'cold-start',
+      runs: wholeNumber('runs', values.runs, DEFAULTS.runs, 1, 100),
+      json,
+      ...(baselineDir !== undefined && { baselineDir }),
+    };
   }
-  if (values.runs !== undefined) throw new BenchUsageError('--runs applies only to --cold-start');
+  for (const name of ['runs', 'baseline'] as const)
+    if (values[name] !== undefined) throw new BenchUsageError(`--${name} applies only to --cold-start`);
   const mix = values.mix ?? 'happy';
   if (!(Mixes as readonly string[]).includes(mix))
     throw new BenchUsageError(`--mix must be one of ${Mixes.join(', ')}, not ${mix}`);
@@ -89,5 +112,6 @@ const parse = (argv: string[]) =>
       'endpoint-url': { type: 'string' },
       'cold-start': { type: 'boolean' },
       runs: { type: 'string' },
+      baseline: { type: 'string' },
     },
   });

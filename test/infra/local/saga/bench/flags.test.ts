@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BenchUsageError, parseBenchFlags } from '../../../../../infra/local/saga/bench/flags.js';
+import { STACK_NAME } from '../../../../../infra/project.js';
 
 describe('saga bench flags', () => {
   it('reads a throughput run with its defaults', () => {
@@ -42,6 +46,24 @@ describe('saga bench flags', () => {
       runs: 3,
       json: true,
     });
+  });
+
+  it('reads a cold-start run beside a baseline synthesis', () => {
+    const baselineDir = mkdtempSync(join(tmpdir(), 'saga-baseline-'));
+    writeFileSync(join(baselineDir, `${STACK_NAME}.template.json`), '{}');
+    expect(parseBenchFlags(['--cold-start', '--baseline', baselineDir])).toEqual({
+      kind: 'cold-start',
+      runs: 5,
+      json: false,
+      baselineDir,
+    });
+  });
+
+  it.each([
+    [['--cold-start', '--baseline', 'no-such-dir'], '--baseline must be a cdk.out directory holding'],
+    [['--baseline', 'cdk.out'], '--baseline applies only to --cold-start'],
+  ])('refuses %j, naming the baseline', (argv, message) => {
+    expect(() => parseBenchFlags(argv)).toThrow(message);
   });
 
   it.each([
