@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../../infra/local/saga/cli.js';
-import { UsageError } from '../../../../infra/local/saga/flags.js';
+import { parseCommandLine, UsageError } from '../../../../infra/local/saga/flags.js';
 
 /**
  * The command line refuses bad input before it starts anything: each case is a `UsageError` (exit code 2,
@@ -49,5 +49,12 @@ describe('the saga command line refuses', () => {
     );
     expect(failure).toBeInstanceOf(UsageError);
     expect((failure as Error).message.startsWith(message)).toBe(true);
+  });
+});
+
+describe('saga chaos --in-flight', () => {
+  it('bounds the sagas in flight when given, and leaves the chaos default otherwise', () => {
+    expect(parseCommandLine(['chaos', '--in-flight', '25']).flags.inFlight).toBe(25);
+    expect(parseCommandLine(['chaos']).flags).not.toHaveProperty('inFlight');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,7 @@ describe('saga bench flags', () => {
       json: false,
       baselineDir,
     });
+    rmSync(baselineDir, { recursive: true });
   });
 
   it.each([
