@@ -18,6 +18,7 @@ import type { SagaTable } from './saga-table.js';
 
 const RELOCATE_SOURCE_MAP = fileURLToPath(new URL('../bundling/relocate-source-map.mjs', import.meta.url));
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL('../bundling/lambda-credentials.mjs', import.meta.url));
+const LAZY_SOURCE_MAPS = fileURLToPath(new URL('../bundling/lazy-source-maps.mjs', import.meta.url));
 
 /** The DynamoDB actions a function may be granted; each grant names exactly the ones it uses. */
 export type DynamoDbAction =
@@ -51,7 +52,7 @@ export type SagaFunctionProps = {
   source?: Source;
   /** The idempotency table, for a consumer of contract events; absent for a function that consumes none. */
   idempotencyTable?: dynamodb.ITable;
-  /** Environment beyond the defaults (bus, idempotency table, Powertools, source maps). */
+  /** Environment beyond the defaults (bus, idempotency table, Powertools). */
   environment?: Record<string, string>;
   removalPolicy: RemovalPolicy;
   memorySize?: number;
@@ -113,7 +114,6 @@ export class SagaFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         [EnvNames.eventBusName]: bus.eventBusName,
@@ -138,6 +138,9 @@ export class SagaFunction extends Construct {
         sourceMap: true,
         // Stack traces need the mappings, not a copy of every dependency's source inside the zip.
         sourcesContent: false,
+        // Source-mapped stack traces, reading the map at the first trace rather than at every cold start
+        // (which is what `NODE_OPTIONS=--enable-source-maps` would do).
+        inject: [LAZY_SOURCE_MAPS],
         // Self-contained: the function runs the SDK version the tests ran, on AWS and in the local runtime.
         externalModules: [],
         // Lambda gives credentials in the environment: the SDK's default chain is cut to that one link.

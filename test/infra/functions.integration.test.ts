@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STACK_NAME } from '../../infra/app.js';
 import { CDK_OUT } from '../../infra/local/saga/boot.js';
@@ -30,6 +33,14 @@ const fn = (entry: string) => resourceOf(template, functions.get(entry));
 const environmentOf = (entry: string) =>
   (fn(entry).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
+/** A function's environment variables that are plain strings (its table and bus names are references). */
+const environmentFor = (bundled: Template, id: string | undefined): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(
+      (resourceOf(bundled, id).Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).map(([name, value]) => [name, typeof value === 'string' ? value : 'test']),
+  );
+
 describe('the functions', () => {
   it('are one per handler entry file, and no other', () => {
     expect([...functions.keys()].sort()).toStrictEqual([...Handlers].sort());
@@ -57,10 +68,11 @@ describe('the functions', () => {
     expect(sharing).toHaveLength(1);
   });
 
-  it.each(Handlers)('%s has source maps enabled and the Powertools environment of its service', (entry) => {
+  it.each(Handlers)('%s has the Powertools environment of its service, and no Node options', (entry) => {
     const environment = environmentOf(entry);
 
-    expect(environment.NODE_OPTIONS).toBe('--enable-source-maps');
+    // Not `--enable-source-maps`: the bundle maps its own stack traces, lazily (see below).
+    expect(environment.NODE_OPTIONS).toBeUndefined();
     expect(environment.POWERTOOLS_SERVICE_NAME).toBe(serviceOf(entry));
     expect(environment.POWERTOOLS_LOG_LEVEL).toBe('INFO');
     const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
@@ -127,4 +139,26 @@ describe('the functions', () => {
       );
     },
   );
+
+  it("maps a bundle's stack traces to the TypeScript sources, without Node's --enable-source-maps", async () => {
+    const bundled = JSON.parse(
+      readFileSync(join(CDK_OUT, `${STACK_NAME}.template.json`), 'utf8'),
+    ) as Template;
+    const id = functionsByEntry(bundled).get('services/payment/handlers/on-order-placed.ts');
+    const key = (resourceOf(bundled, id).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+    const bundle = pathToFileURL(join(CDK_OUT, `asset.${key}`, 'index.mjs')).href;
+    // An event of the wrong type: the handler refuses it with an InvalidEventError thrown in shared/lambda.ts.
+    const child = `
+      const { handler } = await import(${JSON.stringify(bundle)});
+      try { await handler({ source: 'test', 'detail-type': 'Test', detail: {} }, {}); } catch (error) { console.log(error.stack); }`;
+
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], {
+      env: { ...process.env, NODE_OPTIONS: '', ...environmentFor(bundled, id), AWS_REGION: 'us-east-1' },
+    });
+
+    const frames = stdout.split('\n').filter((line) => line.startsWith('    at '));
+    expect(stdout).toMatch(/^InvalidEventError: Invalid OrderPlaced event/);
+    expect(frames[0]).toMatch(/^ {4}at \S+ \(shared\/lambda\.ts:\d+:\d+\)$/);
+    expect(frames.filter((frame) => frame.includes('index.mjs'))).toStrictEqual([]);
+  });
 });
