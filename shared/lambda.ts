@@ -3,7 +3,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { BusinessMetrics } from './business-metrics.js';
 import { dynamoDbClient } from './clients.js';
 import { EnvNames, requireEnv } from './config.js';
@@ -119,7 +119,7 @@ const EventBridgeEventSchema = z.object({
   resources: z.array(z.string()),
   'detail-type': z.string(),
   detail: z.unknown(),
-  'replay-name': z.string().optional(),
+  'replay-name': z.optional(z.string()),
 });
 
 /** Parses an EventBridge event as one event of the contract: its source, its detail-type and its detail. */
@@ -135,7 +135,7 @@ export const parseEvent = <E extends AnyEventDefinition>(
   if (source !== consumes.source) issues.push({ path: 'source', message: `expected "${consumes.source}"` });
   if (detailType !== consumes.detailType)
     issues.push({ path: 'detail-type', message: `expected "${consumes.detailType}"` });
-  const parsed = EventBridgeEventSchema.extend({ detail: consumes.detail }).safeParse(event);
+  const parsed = z.extend(EventBridgeEventSchema, { detail: consumes.detail }).safeParse(event);
   if (parsed.success && issues.length === 0)
     return { success: true, data: parsed.data.detail as DetailOf<E> };
   if (!parsed.success) issues.push(...zodIssues(parsed.error));

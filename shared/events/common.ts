@@ -1,4 +1,11 @@
-import * as z from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini ships without messages: every issue would read "Invalid input", where classic zod, which loaded
+// English by default, said "Too big: expected string to have <=64 characters". The messages reach logs and
+// problem documents, so English is set here: every parse of the product involves a schema of the contract,
+// so this module is loaded before any message is made.
+z.config(en());
 
 /**
  * The `source` of each producer. A producer may only put events with its own source and only the
@@ -35,11 +42,13 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 /** An identifier: non-empty, bounded, printable ASCII with no separators that could forge a table key. */
 export const Id = z
   .string()
-  .min(1)
-  .max(Limits.idLength)
-  .regex(
-    ID_PATTERN,
-    'must start with a letter or digit and contain only letters, digits, ".", "_", ":" and "-"',
+  .check(
+    z.minLength(1),
+    z.maxLength(Limits.idLength),
+    z.regex(
+      ID_PATTERN,
+      'must start with a letter or digit and contain only letters, digits, ".", "_", ":" and "-"',
+    ),
   );
 
 /** The saga id: every event of one order carries it. */
@@ -50,6 +59,16 @@ export const Sku = Id;
 
 /** An ISO-8601 instant with a UTC designator or an offset. */
 export const Timestamp = z.iso.datetime({ offset: true });
+
+/**
+ * An enum of the contract: `z.enum` of the values, plus `.enum`, each value by its name
+ * (`SagaOutcome.enum.CONFIRMED`), which zod/mini's enums lack. Infrastructure and tests name values that way,
+ * so a misspelt or removed value fails to compile.
+ */
+export const enumOf = <const V extends readonly string[]>(values: V) => {
+  const schema = z.enum(values);
+  return Object.assign(schema, { enum: schema.def.entries });
+};
 
 /** Active ISO-4217 currency codes. */
 export const CURRENCIES = [
@@ -211,32 +230,32 @@ export const CURRENCIES = [
 ] as const;
 
 /** An ISO-4217 currency code. */
-export const Currency = z.enum(CURRENCIES);
+export const Currency = enumOf(CURRENCIES);
 export type Currency = z.infer<typeof Currency>;
 
 /** An amount of money in integer minor units (cents): never a float. */
-export const AmountCents = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const AmountCents = z.int().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
 
 /** A quantity of one SKU. */
-export const Quantity = z.number().int().positive().max(Limits.maxQuantity);
+export const Quantity = z.int().check(z.positive(), z.maximum(Limits.maxQuantity));
 
 /** One line of an order, as the customer placed it. */
 export const OrderLine = z.strictObject({
   sku: Sku,
-  description: z.string().min(1).max(200).optional(),
+  description: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   quantity: Quantity,
-  unitPriceCents: z.number().int().nonnegative().max(Limits.maxUnitPriceCents),
+  unitPriceCents: z.int().check(z.nonnegative(), z.maximum(Limits.maxUnitPriceCents)),
 });
 export type OrderLine = z.infer<typeof OrderLine>;
 
 /** The lines of an order: at least one, at most 99, each SKU at most once. */
-export const OrderLines = z
-  .array(OrderLine)
-  .min(1)
-  .max(Limits.maxLines)
-  .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, {
+export const OrderLines = z.array(OrderLine).check(
+  z.minLength(1),
+  z.maxLength(Limits.maxLines),
+  z.refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, {
     message: 'each sku may appear on one line only',
-  });
+  }),
+);
 
 /** A quantity of stock for one SKU (what inventory reserves and releases). */
 export const StockLine = z.strictObject({ sku: Sku, quantity: Quantity });
@@ -249,7 +268,6 @@ export const totalOf = (lines: readonly OrderLine[]): number =>
 /** Fields every event's detail carries. */
 export const SagaFields = { orderId: OrderId, occurredAt: Timestamp };
 
-/** Declares one event of the contract: its producer, its name, and the schema of its detail. */
 /** A value of a known set, or one added to the set after this code was written. */
 export type Extensible<T extends string> = T | (string & {});
 
@@ -266,15 +284,18 @@ const ENUM_WORD = /^[A-Z][A-Z0-9_]*$/;
  */
 export const extensibleEnum = <T extends string>(known: {
   options: readonly T[];
-}): z.ZodType<Extensible<T>> =>
+}): z.ZodMiniType<Extensible<T>> =>
   // The cast only narrows the parsed string's static type to name the known values; the parse is the string's.
   z
     .string()
-    .max(Limits.idLength)
-    .regex(ENUM_WORD, 'must be an upper-snake-case word')
-    .meta({ 'x-extensible-enum': [...known.options] }) as z.ZodType<Extensible<T>>;
+    .check(
+      z.maxLength(Limits.idLength),
+      z.regex(ENUM_WORD, 'must be an upper-snake-case word'),
+      z.meta({ 'x-extensible-enum': [...known.options] }),
+    ) as z.ZodMiniType<Extensible<T>>;
 
-export const defineEvent = <const S extends Source, const T extends string, D extends z.ZodType>(event: {
+/** Declares one event of the contract: its producer, its name, and the schema of its detail. */
+export const defineEvent = <const S extends Source, const T extends string, D extends z.ZodMiniType>(event: {
   source: S;
   detailType: T;
   detail: D;
@@ -285,6 +306,6 @@ export const defineEvent = <const S extends Source, const T extends string, D ex
 export type EventDefinition = {
   source: Source;
   detailType: string;
-  detail: z.ZodType<{ orderId: string; occurredAt: string }>;
+  detail: z.ZodMiniType<{ orderId: string; occurredAt: string }>;
   description: string;
 };

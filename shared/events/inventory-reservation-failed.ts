@@ -1,8 +1,8 @@
-import * as z from 'zod';
-import { defineEvent, Limits, SagaFields, Sku, Sources } from './common.js';
+import * as z from 'zod/mini';
+import { defineEvent, enumOf, Limits, SagaFields, Sku, Sources } from './common.js';
 
 /** Why a reservation was refused. */
-export const ReservationFailureReason = z.enum(['OUT_OF_STOCK', 'UNKNOWN_SKU']);
+export const ReservationFailureReason = enumOf(['OUT_OF_STOCK', 'UNKNOWN_SKU']);
 export type ReservationFailureReason = z.infer<typeof ReservationFailureReason>;
 
 /** A line could not be reserved; nothing of the order was reserved. */
@@ -14,7 +14,7 @@ export const InventoryReservationFailed = defineEvent({
   detail: z.strictObject({
     ...SagaFields,
     reason: ReservationFailureReason,
-    skus: z.array(Sku).min(1).max(Limits.maxLines),
+    skus: z.array(Sku).check(z.minLength(1), z.maxLength(Limits.maxLines)),
   }),
 });
 export type InventoryReservationFailed = z.infer<typeof InventoryReservationFailed.detail>;

@@ -1,10 +1,10 @@
-import * as z from 'zod';
-import { defineEvent, extensibleEnum, SagaFields, Sources } from './common.js';
+import * as z from 'zod/mini';
+import { defineEvent, enumOf, extensibleEnum, SagaFields, Sources } from './common.js';
 import { ReservationFailureReason } from './inventory-reservation-failed.js';
 import { PaymentFailureReason } from './payment-failed.js';
 
 /** Why the saga is rolled back: the reasons the order service gives (it parses its own state with these). */
-export const CancellationReason = z.enum([
+export const CancellationReason = enumOf([
   'PAYMENT_FAILED',
   'OUT_OF_STOCK',
   'ORDER_REJECTED',
@@ -14,11 +14,11 @@ export const CancellationReason = z.enum([
 export type CancellationReason = z.infer<typeof CancellationReason>;
 
 /** Business reasons for which the order service refuses an order outright. */
-export const RejectionReason = z.enum(['SHIP_TO_COUNTRY_NOT_SERVED']);
+export const RejectionReason = enumOf(['SHIP_TO_COUNTRY_NOT_SERVED']);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
 /** The finer cause behind a cancellation, when a step reported one. */
-export const CancellationCause = z.enum([
+export const CancellationCause = enumOf([
   ...PaymentFailureReason.options,
   ...ReservationFailureReason.options,
   ...RejectionReason.options,
@@ -39,7 +39,7 @@ export const OrderCancelled = defineEvent({
   detail: z.strictObject({
     ...SagaFields,
     reason: extensibleEnum(CancellationReason),
-    cause: extensibleEnum(CancellationCause).optional(),
+    cause: z.optional(extensibleEnum(CancellationCause)),
   }),
 });
 export type OrderCancelled = z.infer<typeof OrderCancelled.detail>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AmountCents, Currency, defineEvent, SagaFields, Sources } from './common.js';
 
 /** The saga committed: the order is paid for and its stock is reserved. */

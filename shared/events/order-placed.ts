@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   AmountCents,
   Currency,
@@ -14,17 +14,19 @@ import {
 /** A reference to a card held by the payment provider. Never card data: only the opaque token. */
 export const PaymentToken = z
   .string()
-  .regex(/^tok_[a-z0-9_]{1,60}$/, 'must be a payment-provider token such as "tok_visa"');
+  .check(z.regex(/^tok_[a-z0-9_]{1,60}$/, 'must be a payment-provider token such as "tok_visa"'));
 
 /** Where the order ships: an ISO 3166-1 alpha-2 country code. */
 export const ShipTo = z.strictObject({
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
+  country: z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')),
 });
 
 /** An order's total: money, capped at what one card charge can take (`Limits.maxOrderTotalCents`). */
-export const OrderTotalCents = AmountCents.max(
-  Limits.maxOrderTotalCents,
-  `must not exceed ${Limits.maxOrderTotalCents} minor units, the most one card charge can take`,
+export const OrderTotalCents = AmountCents.check(
+  z.maximum(
+    Limits.maxOrderTotalCents,
+    `must not exceed ${Limits.maxOrderTotalCents} minor units, the most one card charge can take`,
+  ),
 );
 
 /** A customer checked out, put by the storefront (never by a service). Starts the saga. */
@@ -43,9 +45,11 @@ export const OrderPlaced = defineEvent({
       paymentToken: PaymentToken,
       shipTo: ShipTo,
     })
-    .refine((order) => order.amountCents === totalOf(order.items), {
-      message: 'must equal the sum of quantity × unitPriceCents over the items',
-      path: ['amountCents'],
-    }),
+    .check(
+      z.refine((order) => order.amountCents === totalOf(order.items), {
+        message: 'must equal the sum of quantity × unitPriceCents over the items',
+        path: ['amountCents'],
+      }),
+    ),
 });
 export type OrderPlaced = z.infer<typeof OrderPlaced.detail>;

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { AnyEventDefinition } from './index.js';
 
 /** An event a service decided to publish: which event of the contract, and its detail. */

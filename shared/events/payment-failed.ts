@@ -1,8 +1,8 @@
-import * as z from 'zod';
-import { defineEvent, SagaFields, Sources } from './common.js';
+import * as z from 'zod/mini';
+import { defineEvent, enumOf, SagaFields, Sources } from './common.js';
 
 /** Why a charge was refused. Transient gateway errors are retried and never become a PaymentFailed. */
-export const PaymentFailureReason = z.enum(['CARD_DECLINED', 'INSUFFICIENT_FUNDS']);
+export const PaymentFailureReason = enumOf(['CARD_DECLINED', 'INSUFFICIENT_FUNDS']);
 export type PaymentFailureReason = z.infer<typeof PaymentFailureReason>;
 
 /** The charge was declined. */

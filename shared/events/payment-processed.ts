@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AmountCents, Currency, defineEvent, Id, OrderLines, SagaFields, Sources } from './common.js';
 
 /** The card was charged. Carries the order's items on, so inventory needs no other source. */

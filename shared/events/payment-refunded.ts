@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AmountCents, Currency, defineEvent, Id, SagaFields, Sources } from './common.js';
 
 /** A charge was compensated: the customer got the money back. */

@@ -1,12 +1,12 @@
-import * as z from 'zod';
-import { defineEvent, SagaFields, Sources } from './common.js';
+import * as z from 'zod/mini';
+import { defineEvent, enumOf, SagaFields, Sources } from './common.js';
 
 /** How a saga ended, as the order service recorded it. */
-export const SagaOutcome = z.enum(['CONFIRMED', 'CANCELLED']);
+export const SagaOutcome = enumOf(['CONFIRMED', 'CANCELLED']);
 export type SagaOutcome = z.infer<typeof SagaOutcome>;
 
 /** What the audit can find wrong with a saga's end state. */
-export const AuditFinding = z.enum([
+export const AuditFinding = enumOf([
   // Published in the first version; the audit now refuses an event about an unknown order instead of
   // recording a verdict. Kept so that every event the published schema allowed is still valid.
   'ORDER_NOT_FOUND',
@@ -32,7 +32,7 @@ export const SagaAudited = defineEvent({
     ...SagaFields,
     outcome: SagaOutcome,
     consistent: z.boolean(),
-    findings: z.array(AuditFinding).max(AuditFinding.options.length),
+    findings: z.array(AuditFinding).check(z.maxLength(AuditFinding.options.length)),
   }),
 });
 export type SagaAudited = z.infer<typeof SagaAudited.detail>;

@@ -15,7 +15,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ReservationFailureReason, StockLine } from '../../../shared/events/index.js';
 import {
   type CancellationReason,

@@ -11,7 +11,7 @@
  * A published terminal order carries neither attribute and is invisible to the index.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   AmountCents,
   CancellationCause,
@@ -32,24 +32,28 @@ import { type IndexQuery, isOpenStatus, OpenStatus, openStatusOf, queryMerged } 
 
 export { OPEN_BY_DEADLINE_INDEX, OpenStatus } from './deadline-index.js';
 
+/** Whether a stored `openStatus` is an entry of the sparse index, of either kind. */
+const isIndexEntry = (value: string) =>
+  isOpenStatus(OpenStatus.open, value) || isOpenStatus(OpenStatus.unpublished, value);
+
 /** An item of the orders table as read: the order, its version and its place in the sparse index. */
 const OrderRow = z.object({
   orderId: Id,
   status: z.enum(OrderStatuses),
   receivedAt: Timestamp,
-  placed: z
-    .object({
+  placed: z.optional(
+    z.object({
       occurredAt: Timestamp,
       customerId: Id,
       items: OrderLines,
       currency: Currency,
       amountCents: AmountCents,
       shipTo: ShipTo,
-    })
-    .optional(),
-  paymentFailed: z.object({ reason: PaymentFailureReason, occurredAt: Timestamp }).optional(),
-  reservation: z
-    .discriminatedUnion('status', [
+    }),
+  ),
+  paymentFailed: z.optional(z.object({ reason: PaymentFailureReason, occurredAt: Timestamp })),
+  reservation: z.optional(
+    z.discriminatedUnion('status', [
       z.object({ status: z.literal('RESERVED'), items: z.array(StockLine), occurredAt: Timestamp }),
       z.object({
         status: z.literal('FAILED'),
@@ -57,17 +61,14 @@ const OrderRow = z.object({
         skus: z.array(z.string()),
         occurredAt: Timestamp,
       }),
-    ])
-    .optional(),
-  cancelReason: CancellationReason.optional(),
-  cancelCause: CancellationCause.optional(),
-  closedAt: Timestamp.optional(),
-  version: z.number().int().positive(),
-  openStatus: z
-    .string()
-    .refine((value) => isOpenStatus(OpenStatus.open, value) || isOpenStatus(OpenStatus.unpublished, value))
-    .optional(),
-  deadlineAt: Timestamp.optional(),
+    ]),
+  ),
+  cancelReason: z.optional(CancellationReason),
+  cancelCause: z.optional(CancellationCause),
+  closedAt: z.optional(Timestamp),
+  version: z.int().check(z.positive()),
+  openStatus: z.optional(z.string().check(z.refine(isIndexEntry))),
+  deadlineAt: z.optional(Timestamp),
 });
 
 type OrderItem = Order & { version: number; openStatus?: string; deadlineAt?: string };

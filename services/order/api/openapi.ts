@@ -2,7 +2,7 @@
  * The storefront API's OpenAPI 3.1 document, generated from the zod schemas the handler validates with
  * (`npm run openapi` writes it; a test fails when the checked-in file is stale).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { OrderId } from '../../../shared/events/index.js';
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -18,7 +18,7 @@ import {
 export const OPENAPI_PATH = 'docs/openapi.json';
 
 /** A schema in JSON Schema 2020-12, the dialect of OpenAPI 3.1, without its `$schema`. */
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io,

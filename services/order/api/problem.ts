@@ -1,5 +1,5 @@
 /** RFC 9457 problem documents: how the storefront API says what went wrong, and with which part of a request. */
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { type InvalidParam, PROBLEM_CONTENT_TYPE, type Problem } from './schemas.js';
 
 /** A problem document as the HTTP response that carries it (`application/problem+json`). */
@@ -18,7 +18,7 @@ export const pointerOf = (path: readonly PropertyKey[]): string =>
  * values themselves are never echoed: a problem document may be logged, and an order is not a log's to keep.
  * A field the schema does not know is named by its own pointer, one entry per field.
  */
-export const invalidParamsOf = (error: z.ZodError): InvalidParam[] =>
+export const invalidParamsOf = (error: z.core.$ZodError): InvalidParam[] =>
   error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({

@@ -8,7 +8,7 @@
  * nothing needs rewriting. New tombstones are written as TOMBSTONED.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   AmountCents,
   Currency,
@@ -28,11 +28,12 @@ export const LEGACY_TOMBSTONE_STATUS = 'CANCELLED';
 const charge = { orderId: Id, amountCents: AmountCents, currency: Currency };
 
 /** An item of the payments table as read: a payment of any status, legacy tombstones included. */
-const PaymentRow = z.preprocess(
-  (row) =>
+const PaymentRow = z.pipe(
+  z.transform((row: unknown) =>
     (row as { status?: unknown } | null)?.status === LEGACY_TOMBSTONE_STATUS
       ? { ...(row as object), status: 'TOMBSTONED' }
       : row,
+  ),
   z.discriminatedUnion('status', [
     z.object({
       ...charge,
@@ -52,7 +53,7 @@ const PaymentRow = z.preprocess(
       status: z.literal('REFUNDED'),
       paymentId: z.string(),
       items: z.array(OrderLine),
-      chargedAt: Timestamp.optional(),
+      chargedAt: z.optional(Timestamp),
       refundedAt: Timestamp,
     }),
     z.object({

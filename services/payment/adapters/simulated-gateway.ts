@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PaymentFailureReason } from '../../../shared/events/index.js';
 import { isConditionalCheckFailed, STALE, writeConditionally } from '../../../shared/optimistic-commit.js';
 import {
@@ -60,11 +60,11 @@ const LedgerRow = z.object({
   refundAttempts: z.number(),
   chargesCreated: z.number(),
   refundsCreated: z.number(),
-  outcome: z.enum(['CHARGED', 'DECLINED']).optional(),
-  paymentId: z.string().optional(),
-  reason: PaymentFailureReason.optional(),
-  chargedAt: z.string().optional(),
-  refundedAt: z.string().optional(),
+  outcome: z.optional(z.enum(['CHARGED', 'DECLINED'])),
+  paymentId: z.optional(z.string()),
+  reason: z.optional(PaymentFailureReason),
+  chargedAt: z.optional(z.string()),
+  refundedAt: z.optional(z.string()),
 });
 type StoredEntry = z.output<typeof LedgerRow>;
 
