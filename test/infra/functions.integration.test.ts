@@ -33,13 +33,13 @@ const fn = (entry: string) => resourceOf(template, functions.get(entry));
 const environmentOf = (entry: string) =>
   (fn(entry).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-/** A function's environment variables that are plain strings (its table and bus names are references). */
-const environmentFor = (bundled: Template, id: string | undefined): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(
-      (resourceOf(bundled, id).Properties.Environment as { Variables: Record<string, unknown> }).Variables,
-    ).map(([name, value]) => [name, typeof value === 'string' ? value : 'test']),
-  );
+/** The function of `entry` as `cdk synth` wrote it in cdk.out, and the directory of its bundle. */
+const bundledFunction = (entry: string) => {
+  const bundled = JSON.parse(readFileSync(join(CDK_OUT, `${STACK_NAME}.template.json`), 'utf8')) as Template;
+  const resource = resourceOf(bundled, functionsByEntry(bundled).get(entry));
+  const key = (resource.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+  return { resource, asset: join(CDK_OUT, `asset.${key}`) };
+};
 
 describe('the functions', () => {
   it('are one per handler entry file, and no other', () => {
@@ -123,15 +123,10 @@ describe('the functions', () => {
   it.each(Handlers)(
     '%s is bundled (in cdk.out, as `cdk synth` wrote it) into a minified ES module with a source map relative to the repository',
     (entry) => {
-      const bundled = JSON.parse(
-        readFileSync(join(CDK_OUT, `${STACK_NAME}.template.json`), 'utf8'),
-      ) as Template;
-      const id = functionsByEntry(bundled).get(entry);
-      const key = (resourceOf(bundled, id).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
-      const asset = join(CDK_OUT, `asset.${key}`);
+      const { resource, asset } = bundledFunction(entry);
 
       expect(existsSync(join(asset, 'index.mjs'))).toBe(true);
-      expect(resourceOf(bundled, id).Properties.Handler).toBe('index.handler');
+      expect(resource.Properties.Handler).toBe('index.handler');
       const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as { sources: string[] };
       expect(map.sources).toContain(entry);
       expect(map.sources.filter((source) => source.startsWith('..') || source.startsWith('/'))).toStrictEqual(
@@ -141,19 +136,22 @@ describe('the functions', () => {
   );
 
   it("maps a bundle's stack traces to the TypeScript sources, without Node's --enable-source-maps", async () => {
-    const bundled = JSON.parse(
-      readFileSync(join(CDK_OUT, `${STACK_NAME}.template.json`), 'utf8'),
-    ) as Template;
-    const id = functionsByEntry(bundled).get('services/payment/handlers/on-order-placed.ts');
-    const key = (resourceOf(bundled, id).Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
-    const bundle = pathToFileURL(join(CDK_OUT, `asset.${key}`, 'index.mjs')).href;
+    const entry = 'services/payment/handlers/on-order-placed.ts';
+    const bundle = pathToFileURL(join(bundledFunction(entry).asset, 'index.mjs')).href;
+    // Its table and bus names are references in the template: any name will do, nothing is called.
+    const environment = Object.fromEntries(
+      Object.entries(environmentOf(entry)).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : 'test',
+      ]),
+    );
     // An event of the wrong type: the handler refuses it with an InvalidEventError thrown in shared/lambda.ts.
     const child = `
       const { handler } = await import(${JSON.stringify(bundle)});
       try { await handler({ source: 'test', 'detail-type': 'Test', detail: {} }, {}); } catch (error) { console.log(error.stack); }`;
 
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], {
-      env: { ...process.env, NODE_OPTIONS: '', ...environmentFor(bundled, id), AWS_REGION: 'us-east-1' },
+      env: { ...process.env, NODE_OPTIONS: '', ...environment, AWS_REGION: 'us-east-1' },
     });
 
     const frames = stdout.split('\n').filter((line) => line.startsWith('    at '));

@@ -18,7 +18,6 @@ const reserved = (orderId: string): OrderFact => ({
   detail: detailOf(InventoryReserved, orderId),
 });
 
-// Beneath Powertools idempotency: the conditional writes alone keep concurrent deliveries from doubling an event.
 /**
  * The deps with a repository that holds every read of the order until `readers` reads were made: the
  * deliveries all decide on the same state and race on the commit, however the machine schedules them. (Left
@@ -40,6 +39,7 @@ const racingOnCommit = (deps: OrderTestbed['deps'], readers: number): OrderTestb
   return { ...deps, repository: { ...deps.repository, load } };
 };
 
+// Beneath Powertools idempotency: the conditional writes alone keep concurrent deliveries from doubling an event.
 describe('applying facts concurrently, without the idempotency layer', () => {
   let testbed: OrderTestbed;
 

@@ -50,14 +50,17 @@ describe('saga bench flags', () => {
 
   it('reads a cold-start run beside a baseline synthesis', () => {
     const baselineDir = mkdtempSync(join(tmpdir(), 'saga-baseline-'));
-    writeFileSync(join(baselineDir, `${STACK_NAME}.template.json`), '{}');
-    expect(parseBenchFlags(['--cold-start', '--baseline', baselineDir])).toEqual({
-      kind: 'cold-start',
-      runs: 5,
-      json: false,
-      baselineDir,
-    });
-    rmSync(baselineDir, { recursive: true });
+    try {
+      writeFileSync(join(baselineDir, `${STACK_NAME}.template.json`), '{}');
+      expect(parseBenchFlags(['--cold-start', '--baseline', baselineDir])).toEqual({
+        kind: 'cold-start',
+        runs: 5,
+        json: false,
+        baselineDir,
+      });
+    } finally {
+      rmSync(baselineDir, { recursive: true });
+    }
   });
 
   it.each([
