@@ -196,6 +196,9 @@ const startFunctions = async (
     // Locks taken for the remaining time (idempotency records) last the timeout in AWS time, so that
     // Lambda's compressed retry of a crashed attempt finds them expired, as the one-minute retry does on AWS.
     remainingTimeScale: timeScale,
+    // The SDK's retry backoff inside a function is AWS time too: a throttled call's half-second pause
+    // would otherwise hold a worker, and the lock of its remaining time, twenty times too long in a chaos run.
+    timerScale: timeScale,
     onLog: (fn, line) => {
       stats.bytesLogged += Buffer.byteLength(line) + 1;
       options.onLog?.(fn, line);

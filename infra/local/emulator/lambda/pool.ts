@@ -37,6 +37,13 @@ export type LambdaPoolOptions = {
    * lock expired instead of failing on it.
    */
   remainingTimeScale?: number;
+  /**
+   * Multiplies the delays of each function's own timers (`setTimeout`, `setInterval`). Default 1. The runtime
+   * passes its compressed clock's scale, so that the AWS SDK's retry backoff inside a function, and a
+   * handler's own pauses, pass as compressed as Lambda's retries do. A handler then cannot outlive, by
+   * backing off in real time, the lock it took for its remaining time. `Date` stays real.
+   */
+  timerScale?: number;
   /** Receives each line the functions write to stdout or stderr, and Lambda's own error lines. Default: discard. */
   onLog?: (functionName: string, line: string) => void;
 };
@@ -111,12 +118,13 @@ export const createLambdaPool = ({
   maxWorkers = Math.max(2 * maxConcurrency, functions.length + maxConcurrency),
   timeScale = 1,
   remainingTimeScale = 1,
+  timerScale = 1,
   onLog = () => {},
 }: LambdaPoolOptions): LambdaPool => {
   if (!(maxConcurrency >= 1)) throw new Error(`maxConcurrency must be at least 1, got ${maxConcurrency}`);
   if (!(timeScale > 0)) throw new Error(`timeScale must be positive, got ${timeScale}`);
-  if (!(remainingTimeScale > 0)) {
-    throw new Error(`remainingTimeScale must be positive, got ${remainingTimeScale}`);
+  for (const [name, scale] of Object.entries({ remainingTimeScale, timerScale })) {
+    if (!(scale > 0)) throw new Error(`${name} must be positive, got ${scale}`);
   }
 
   const states = functionStates(functions, baseEnv, { maxConcurrencyPerFunction, timeScale });
@@ -130,6 +138,7 @@ export const createLambdaPool = ({
     maxConcurrency,
     workerLimit: Math.max(maxWorkers, maxConcurrency),
     remainingTimeScale,
+    timerScale,
     onLog,
   });
   return poolApi(scheduler, byName);

@@ -133,6 +133,7 @@ export type SchedulerSettings = {
   maxConcurrency: number;
   workerLimit: number;
   remainingTimeScale: number;
+  timerScale: number;
   onLog: (functionName: string, line: string) => void;
 };
 
@@ -312,6 +313,7 @@ export class Scheduler {
         inlineCode: config.inlineCode,
         functionName: config.functionName,
         memoryMb: config.memoryMb,
+        timerScale: this.settings.timerScale,
         sourceMaps: /(^|\s)--enable-source-maps(\s|$)/.test(env.NODE_OPTIONS ?? ''),
       } satisfies WorkerData,
     });

@@ -17,6 +17,8 @@ export type WorkerData = {
   functionName: string;
   memoryMb: number;
   sourceMaps: boolean;
+  /** Multiplies the delays of the function's own timers (the pool's `timerScale`). */
+  timerScale: number;
 };
 
 /** One invocation, as the pool posts it. */
@@ -70,6 +72,20 @@ const describe = (error: unknown): DescribedError =>
       }
     : { errorType: typeof error, errorMessage: String(error), stackTrace: [] };
 
+/**
+ * Runs the function's own timers on the compressed clock: a delay of `ms` fires after `ms × scale` real
+ * milliseconds. Installed before the handler loads, so the AWS SDK's retry backoff and a handler's pauses use it.
+ */
+const compressTimers = (scale: number) => {
+  if (scale === 1) return;
+  type Callback = (...args: unknown[]) => void;
+  const { setTimeout: after, setInterval: every } = globalThis;
+  globalThis.setTimeout = ((callback: Callback, ms = 0, ...args: unknown[]) =>
+    after(callback, ms * scale, ...args)) as typeof setTimeout;
+  globalThis.setInterval = ((callback: Callback, ms = 0, ...args: unknown[]) =>
+    every(callback, ms * scale, ...args)) as typeof setInterval;
+};
+
 /** Runs the worker: called once, as the worker's main script starts. */
 const main = () => {
   const port = parentPort;
@@ -81,6 +97,7 @@ const main = () => {
   const data = workerData as WorkerData;
   const { taskRoot } = data;
   if (data.sourceMaps) process.setSourceMapsEnabled(true);
+  compressTimers(data.timerScale);
 
   const isInside = (file: string) => file === taskRoot || file.startsWith(taskRoot + path.sep);
 

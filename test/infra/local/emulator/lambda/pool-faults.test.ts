@@ -10,7 +10,7 @@ import {
 import { fixtureFunction } from '../../fixtures/functions.js';
 
 const pools: LambdaPool[] = [];
-const startPool = (options: { remainingTimeScale?: number } = {}) => {
+const startPool = (options: { remainingTimeScale?: number; timerScale?: number } = {}) => {
   const pool = createLambdaPool({
     functions: [fixtureFunction('sleeps', 'sleeps'), fixtureFunction('probe', 'probe')],
     baseEnv: {},
@@ -126,5 +126,22 @@ describe('the remaining time a handler is told', () => {
 
   it('is refused when its scale is not positive', () => {
     expect(() => startPool({ remainingTimeScale: 0 })).toThrow(/remainingTimeScale must be positive/);
+  });
+});
+
+describe("a handler's own timers", () => {
+  // The fixture's timeout is 10 s: a minute of real waiting would time out.
+  it('run on the compressed clock, as the SDK retry backoff inside a function must', async () => {
+    const pool = startPool({ timerScale: 0.001 });
+
+    const slept = succeeded(await pool.invoke('sleeps', { sleep: true }));
+    const ticked = succeeded(await pool.invoke('sleeps', { tick: true }));
+
+    expect(slept.result).toMatchObject({ invocations: 1 });
+    expect(ticked.result).toMatchObject({ invocations: 2 });
+  });
+
+  it('refuse a scale that is not positive', () => {
+    expect(() => startPool({ timerScale: -1 })).toThrow(/timerScale must be positive/);
   });
 });
