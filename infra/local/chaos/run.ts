@@ -5,7 +5,7 @@
  * decision), the fault hooks of the plan and a short order deadline; seeds a scarce stock; puts the
  * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
  * waits until every saga has settled (its order terminal and a SagaAudited seen) or progress stops;
- * stops the faults, redrives every dead-letter queue once, waits again and audits again the sagas it
+ * stops the faults, redrives every dead-letter queue (once more for the letters of sagas it started), waits again and audits again the sagas it
  * touched; then reads the end state and checks it. A share of the customers ask, at a moment drawn for each,
  * to cancel their order through the storefront API, at a moment of its saga drawn for each.
  */
@@ -296,6 +296,7 @@ const runPhases = async (phases: Phases, stopFaults: () => void) => {
   // only the redrive started (every delivery of its OrderPlaced dead-lettered) is PENDING until its
   // deadline: wait for it too.
   await waitUntil(phases, 'after the redrive', () => idle() && settlement.settled === total);
+  await redriveLettersOfLateSagas(phases, redrivenBySaga);
   const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
   log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
   await waitUntil(phases, 'after the re-audit', idle);
@@ -312,6 +313,24 @@ const runPhases = async (phases: Phases, stopFaults: () => void) => {
       `${inconsistent.filter((id) => !stillInconsistent.has(id)).length} consistent now`,
   );
   return { deadLettered, redrivenBySaga, deadLetteredQueues, reauditedInconsistent };
+};
+
+/**
+ * A saga that only the redrive started may dead-letter again before it ends, as after an operator's redrive:
+ * a charge that fails until its order is cancelled (the `deadline` kind) runs out of Lambda's retries before
+ * the deadline of an order that the order service first recorded at the redrive. Once that saga ended, the
+ * operator redrives again: its payment then finds the tombstone. A letter that fails once more stays, and
+ * `dlq-empty` reports it.
+ */
+const redriveLettersOfLateSagas = async (phases: Phases, redrivenBySaga: Map<string, string[]>) => {
+  const { runtime, log } = phases;
+  for (const [orderId, detailTypes] of deadLettersBySaga(runtime)) {
+    redrivenBySaga.set(orderId, [...(redrivenBySaga.get(orderId) ?? []), ...detailTypes]);
+  }
+  const { redriven } = await runtime.redrive();
+  if (redriven === 0) return;
+  log(`  redriving ${redriven} dead letter(s) again, of sagas that ended after the first redrive`);
+  await waitUntil(phases, 'after the second redrive', () => runtime.pending() === 'nothing');
 };
 
 /** The sagas whose latest SagaAudited on the bus says inconsistent. */
