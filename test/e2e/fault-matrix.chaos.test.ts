@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaultKinds } from '../../infra/local/chaos/fault-plan.js';
+import { FaultKinds, faultPlanFrom } from '../../infra/local/chaos/fault-plan.js';
 import { checkInvariants, readSnapshot, type Violation } from '../../infra/local/chaos/invariants.js';
 import { type ChaosReport, formatViolations } from '../../infra/local/chaos/report.js';
 import { runChaos } from '../../infra/local/chaos/run.js';
@@ -66,6 +66,29 @@ describe('saga chaos: every invariant holds under all fault kinds together', () 
     expect(report.outcomes.confirmed).toBeGreaterThan(0);
     expect(report.outcomes.cancelledByReason.DEADLINE_EXCEEDED).toBeGreaterThan(0);
   }, 600_000);
+});
+
+describe('saga chaos: sagas that only the redrive can move', () => {
+  it('redrives once every saga still unsettled has a dead letter, without waiting for the stall bound', async () => {
+    // Every invocation crashes: every event a function receives ends in a DLQ, and the deadline sweep never
+    // succeeds under the faults. The stall bound is longer than the test's timeout: the run ends only if it
+    // redrives (and stops the faults) as soon as nothing but the redrive can move the sagas.
+    const lines: string[] = [];
+    const report = await runChaos({
+      sagas: 10,
+      seed: 11,
+      faults: faultPlanFrom({ crash: 1 }),
+      customerCancels: 0,
+      timeScale: 0.02,
+      scheduleScale: 0.02,
+      stallMs: 600_000,
+      log: (line) => lines.push(line),
+    });
+
+    expect(lines).toContainEqual(expect.stringContaining('every saga still unsettled has a dead letter'));
+    expect(report.violationList, explain(report)).toEqual([]);
+    expect(report.outcomes.confirmed + report.outcomes.cancelled).toBe(10);
+  }, 240_000);
 });
 
 /** One order of one line, paid with `tok_visa` and shipped to the US. */

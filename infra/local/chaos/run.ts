@@ -92,6 +92,12 @@ export const CHAOS_DEFAULTS = {
 
 const PUT_BATCH = 10;
 
+/**
+ * How long the sagas phase waits with no progress before it redrives early, when every saga still unsettled
+ * has a dead letter: those only move once redriven (or cancelled by their deadline, which a redrive allows).
+ */
+const STUCK_ON_LETTERS_MS = 5_000;
+
 /** What the log says about each saga: whether it reached a terminal event and an audit. */
 class Settlement {
   private readonly terminal = new Set<string>();
@@ -128,6 +134,11 @@ class Settlement {
 
   get auditedCount(): number {
     return this.audited.size;
+  }
+
+  /** The sagas not settled yet. */
+  unsettled(): string[] {
+    return [...this.orderIds].filter((id) => !this.terminal.has(id) || !this.audited.has(id));
   }
 }
 
@@ -237,8 +248,17 @@ type Phases = {
   log: (line: string) => void;
 };
 
-/** Waits until `done()` or progress stops, feeding orders and logging progress; returns whether `done()` held. */
-const waitUntil = async (phases: Phases, phase: string, done: () => boolean): Promise<boolean> => {
+/**
+ * Waits until `done()` or progress stops, feeding orders and logging progress; returns whether `done()` held.
+ * With `stuck`, it stops waiting sooner, once progress has stopped for a while and `stuck()` says nothing but
+ * the redrive can help.
+ */
+const waitUntil = async (
+  phases: Phases,
+  phase: string,
+  done: () => boolean,
+  stuck?: () => boolean,
+): Promise<boolean> => {
   const { runtime, settlement, feeder, total, settings, log } = phases;
   let lastProgressAt = Date.now();
   let lastLineAt = Date.now();
@@ -258,6 +278,10 @@ const waitUntil = async (phases: Phases, phase: string, done: () => boolean): Pr
           `in flight: ${runtime.pending().slice(0, 160)}`,
       );
     }
+    if (stuck && now - lastProgressAt >= Math.min(STUCK_ON_LETTERS_MS, settings.stallMs) && stuck()) {
+      log(`  ${phase}: every saga still unsettled has a dead letter; redriving without waiting longer`);
+      return false;
+    }
     if (now - lastProgressAt >= settings.stallMs) {
       log(`  ${phase}: no progress for ${seconds(settings.stallMs)}; giving up waiting`);
       return false;
@@ -273,12 +297,20 @@ const waitUntil = async (phases: Phases, phase: string, done: () => boolean): Pr
 const runPhases = async (phases: Phases, stopFaults: () => void) => {
   const { runtime, settlement, feeder, customers, total, log } = phases;
   const idle = () => runtime.pending() === 'nothing';
-  await waitUntil(
+  const onlyLettersLeft = () => {
+    if (feeder.state.put < total || customers.pending > 0) return false;
+    const lettered = deadLettersBySaga(runtime);
+    return settlement.unsettled().every((orderId) => lettered.has(orderId));
+  };
+  const allSettled = await waitUntil(
     phases,
     'sagas',
     () => feeder.state.put === total && settlement.settled === total && customers.pending === 0,
+    onlyLettersLeft,
   );
-  await waitUntil(phases, 'draining', idle);
+  // Work still failing under the faults (a deadline sweep that keeps crashing) need not drain before a redrive
+  // that the stuck sagas wait for.
+  await waitUntil(phases, 'draining', idle, allSettled ? undefined : onlyLettersLeft);
   const settledAt = Date.now();
   const deadLettered = runtime.deadLetters().reduce((sum, queue) => sum + queue.messages.length, 0);
   for (const [why, n] of deadLetterReasons(runtime)) log(`  dead-lettered: ${n} × ${why}`);
