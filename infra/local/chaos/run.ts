@@ -4,10 +4,11 @@
  * The run boots the runtime with one seeded random source (delivery jitter, backoff and every fault
  * decision), the fault hooks of the plan and a short order deadline; seeds a scarce stock; puts the
  * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
- * waits until every saga has settled (its order terminal and a SagaAudited seen) or progress stops;
- * stops the faults, redrives every dead-letter queue (once more for the letters of sagas it started), waits again and audits again the sagas it
- * touched; then reads the end state and checks it. A share of the customers ask, at a moment drawn for each,
- * to cancel their order through the storefront API, at a moment of its saga drawn for each.
+ * waits until every saga has settled (its order terminal and a SagaAudited seen), progress stops, or only
+ * the redrive can move the sagas left; stops the faults, redrives every dead-letter queue (once more for the
+ * letters of sagas the redrive started), waits again and audits again the sagas it touched; then reads the
+ * end state and checks it. A share of the customers ask, at a moment of its saga drawn for each, to cancel
+ * their order through the storefront API.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
@@ -93,8 +94,8 @@ export const CHAOS_DEFAULTS = {
 const PUT_BATCH = 10;
 
 /**
- * How long the sagas phase waits with no progress before it redrives early, when every saga still unsettled
- * has a dead letter: those only move once redriven (or cancelled by their deadline, which a redrive allows).
+ * How long a wait before the redrive lasts with no progress once every saga still unsettled has a dead letter:
+ * those only move once redriven (or cancelled by their deadline, which a redrive allows).
  */
 const STUCK_ON_LETTERS_MS = 5_000;
 
@@ -291,8 +292,9 @@ const waitUntil = async (
 };
 
 /**
- * The run's phases: every saga put and settled under faults, the runtime drained, the faults stopped and
- * every dead letter redriven, the redriven sagas settled and audited again.
+ * The run's phases: every saga put and settled under faults (or stuck on its dead letters), the runtime
+ * drained, the faults stopped and every dead letter redriven, the redriven sagas settled, their new letters
+ * redriven, and those sagas audited again.
  */
 const runPhases = async (phases: Phases, stopFaults: () => void) => {
   const { runtime, settlement, feeder, customers, total, log } = phases;
