@@ -31,8 +31,7 @@ export const INVARIANTS = {
   'stock-balance': 'for every SKU, final stock = initial stock − the quantities of confirmed orders',
   'stock-non-negative': 'no SKU is below zero, and the units held by reservations never exceed the stock',
   reservations: 'nothing is left reserved for a cancelled order; a confirmed order holds exactly its lines',
-  'dlq-empty':
-    'the dead-letter queues are empty after the redrive (and a second one for sagas the first started)',
+  'dlq-empty': 'the dead-letter queues are empty after the redrives',
   'dlq-alarmed': 'every dead-letter queue that received a dead letter raised the alarm on its depth',
   plausible: 'no order that cannot be paid or shipped (declined, insufficient funds, AQ) was confirmed',
   'customer-answers':

@@ -202,7 +202,7 @@ export const formatReport = (report: ChaosReport): string[] => {
     ['retries: Lambda async', count(report.retries.lambda)],
     ['retries: EventBridge delivery', count(report.retries.delivery)],
     ['dead-lettered', count(report.deadLetters.deadLettered)],
-    ['redriven, once the faults stopped', count(report.deadLetters.redriven)],
+    ['redriven once the faults stopped (twice: counted twice)', count(report.deadLetters.redriven)],
     ['left in DLQs after the redrive', count(report.deadLetters.remaining)],
     ['audit executions', count(report.runtime.executions)],
     ['audit executions failed', count(report.runtime.executionsFailed)],
