@@ -106,6 +106,15 @@ const logStreamName = (now: Date) =>
 /** The region of an ARN. */
 export const regionOf = (arn: string) => arn.split(':')[3] || undefined;
 
+/** The CPU profiler's flags among Node's (`--cpu-prof`, `--cpu-prof-dir=DIR` or `--cpu-prof-dir DIR`, …): a worker takes only those. */
+export const profilerFlags = (execArgv: readonly string[]): string[] =>
+  execArgv.flatMap((arg, i) => {
+    if (!arg.startsWith('--cpu-prof')) return [];
+    const value = execArgv[i + 1];
+    const takesValue = arg !== '--cpu-prof' && !arg.includes('=');
+    return takesValue && value !== undefined ? [arg, value] : [arg];
+  });
+
 /** Splits a stream into lines and hands each to `sink`. */
 const forwardLines = (stream: Readable, sink: (line: string) => void) => {
   let pending = '';
@@ -303,8 +312,8 @@ export class Scheduler {
     const worker = new Worker(workerSource(), {
       eval: true,
       env,
-      // Only the CPU profiler's flags: run under `node --cpu-prof`, each worker writes its own profile too.
-      execArgv: process.execArgv.filter((arg) => arg.startsWith('--cpu-prof')),
+      // Run under `node --cpu-prof`, each worker writes its own profile too.
+      execArgv: profilerFlags(process.execArgv),
       stdout: true,
       stderr: true,
       workerData: {
