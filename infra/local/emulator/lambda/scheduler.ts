@@ -106,7 +106,10 @@ const logStreamName = (now: Date) =>
 /** The region of an ARN. */
 export const regionOf = (arn: string) => arn.split(':')[3] || undefined;
 
-/** The CPU profiler's flags among Node's (`--cpu-prof`, `--cpu-prof-dir=DIR` or `--cpu-prof-dir DIR`, …): a worker takes only those. */
+/**
+ * The CPU profiler's flags among Node's, each with its value (`--cpu-prof-dir=DIR` or `--cpu-prof-dir DIR`):
+ * the only flags a worker takes.
+ */
 export const profilerFlags = (execArgv: readonly string[]): string[] =>
   execArgv.flatMap((arg, i) => {
     if (!arg.startsWith('--cpu-prof')) return [];
