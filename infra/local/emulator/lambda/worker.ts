@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 
 /** What the pool passes each worker. */
@@ -80,8 +81,12 @@ const compressTimers = (scale: number) => {
   if (scale === 1) return;
   type Callback = (...args: unknown[]) => void;
   const { setTimeout: after, setInterval: every } = globalThis;
-  globalThis.setTimeout = ((callback: Callback, ms = 0, ...args: unknown[]) =>
-    after(callback, ms * scale, ...args)) as typeof setTimeout;
+  const scaled = (callback: Callback, ms = 0, ...args: unknown[]) => after(callback, ms * scale, ...args);
+  // `promisify(setTimeout)` uses the promise form Node attaches to its own setTimeout: scaled the same way.
+  const sleep = (ms = 0, value?: unknown) => new Promise((resolve) => after(resolve, ms * scale, value));
+  globalThis.setTimeout = Object.assign(scaled, {
+    [promisify.custom]: sleep,
+  }) as unknown as typeof setTimeout;
   globalThis.setInterval = ((callback: Callback, ms = 0, ...args: unknown[]) =>
     every(callback, ms * scale, ...args)) as typeof setInterval;
 };

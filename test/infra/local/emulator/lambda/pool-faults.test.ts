@@ -131,14 +131,16 @@ describe('the remaining time a handler is told', () => {
 
 describe("a handler's own timers", () => {
   // The fixture's timeout is 10 s: a minute of real waiting would time out.
-  it('run on the compressed clock, as the SDK retry backoff inside a function must', async () => {
+  it('run on the compressed clock, promisified too, as the SDK retry backoff inside a function must', async () => {
     const pool = startPool({ timerScale: 0.001 });
 
     const slept = succeeded(await pool.invoke('sleeps', { sleep: true }));
     const ticked = succeeded(await pool.invoke('sleeps', { tick: true }));
+    const promisified = succeeded(await pool.invoke('sleeps', { promisified: true }));
 
     expect(slept.result).toMatchObject({ invocations: 1 });
     expect(ticked.result).toMatchObject({ invocations: 2 });
+    expect(promisified.result).toMatchObject({ invocations: 3 });
   });
 
   it('refuse a scale that is not positive', () => {
