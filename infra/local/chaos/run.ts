@@ -143,6 +143,9 @@ class Settlement {
   }
 }
 
+/** Nothing in flight: no delivery, invocation, retry or execution. */
+const isIdle = (runtime: Runtime) => runtime.pending() === 'nothing';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -298,7 +301,7 @@ const waitUntil = async (
  */
 const runPhases = async (phases: Phases, stopFaults: () => void) => {
   const { runtime, settlement, feeder, customers, total, log } = phases;
-  const idle = () => runtime.pending() === 'nothing';
+  const idle = () => isIdle(runtime);
   const onlyLettersLeft = () => {
     if (feeder.state.put < total || customers.pending > 0) return false;
     const lettered = deadLettersBySaga(runtime);
@@ -364,7 +367,7 @@ const redriveLettersOfLateSagas = async (phases: Phases, redrivenBySaga: Map<str
   const { redriven } = await runtime.redrive();
   if (redriven === 0) return;
   log(`  redriving ${redriven} dead letter(s) again, of sagas that ended after the first redrive`);
-  await waitUntil(phases, 'after the second redrive', () => runtime.pending() === 'nothing');
+  await waitUntil(phases, 'after the second redrive', () => isIdle(runtime));
 };
 
 /** The sagas whose latest SagaAudited on the bus says inconsistent. */
