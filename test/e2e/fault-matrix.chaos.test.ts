@@ -65,6 +65,10 @@ describe('saga chaos: every invariant holds under all fault kinds together', () 
     for (const kind of FaultKinds) expect(report.faultsInjected[kind], kind).toBeGreaterThan(0);
     expect(report.outcomes.confirmed).toBeGreaterThan(0);
     expect(report.outcomes.cancelledByReason.DEADLINE_EXCEEDED).toBeGreaterThan(0);
+    // Where the CPU went, read from Linux's /proc: the workers ran every invocation, DynamoDB Local every call.
+    expect(report.cpu.main?.ms).toBeGreaterThan(0);
+    expect(report.cpu.otherThreads?.ms).toBeGreaterThan(0);
+    expect(report.cpu.dynamoDbLocal?.ms).toBeGreaterThan(0);
   }, 600_000);
 });
 

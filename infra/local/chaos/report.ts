@@ -3,6 +3,7 @@
  */
 import { PaymentProcessed } from '../../../shared/events/index.js';
 import type { RuntimeStats } from '../emulator/stats.js';
+import type { CpuSplit } from '../saga/bench/cpu.js';
 import { table } from '../saga/text-table.js';
 import type { FaultKind } from './fault-plan.js';
 import {
@@ -62,6 +63,11 @@ export type ChaosReport = {
   /** From the first order put to the end of the wait after the redrive, in ms. */
   sagasMs: number;
   sagasPerSecond: number;
+  /**
+   * CPU over the sagas phase: this process's main thread, its other threads (the Lambda workers) and
+   * DynamoDB Local (a part is undefined where Linux's /proc cannot be read), and the machine's cores.
+   */
+  cpu: CpuSplit & { machineCores: number };
   /** The runtime's own counters. */
   runtime: RuntimeStats;
   /** The template's alarms that fired during the run, as the runtime evaluated them. */
@@ -90,6 +96,7 @@ export type ReportInput = {
   timelineOf: (orderId: string) => string[];
   wallMs: number;
   sagasMs: number;
+  cpu: ChaosReport['cpu'];
 };
 
 /** Builds the report of a run from its end state, its counters and its violations. */
@@ -167,6 +174,7 @@ export const composeReport = (input: ReportInput): ChaosReport => {
     wallMs: input.wallMs,
     sagasMs: input.sagasMs,
     sagasPerSecond: Math.round((input.options.sagas / Math.max(1, input.sagasMs)) * 1000 * 10) / 10,
+    cpu: input.cpu,
     runtime: { ...stats },
     alarmsFired: input.alarmsFired,
   };
@@ -223,8 +231,32 @@ export const formatReport = (report: ChaosReport): string[] => {
     ['wall time (boot included)', seconds(report.wallMs)],
     ['sagas phase', seconds(report.sagasMs)],
     ['sagas/s', report.sagasPerSecond.toFixed(1)],
+    ...cpuRows(report),
   ];
   return table(['figure', 'value'], rows);
+};
+
+/** Where the sagas phase's CPU went, and how much of the machine it kept busy: none where it was not read. */
+const cpuRows = ({ cpu, sagas, sagasMs }: ChaosReport): [string, string][] => {
+  const parts = (
+    [
+      ['main thread', cpu.main],
+      ['other threads (workers, GC)', cpu.otherThreads],
+      ['DynamoDB Local', cpu.dynamoDbLocal],
+    ] as const
+  ).flatMap(([part, use]) => (use ? [{ part, ...use }] : []));
+  if (parts.length === 0) return [];
+  const ms = parts.reduce((sum, use) => sum + use.ms, 0);
+  return [
+    ...parts.map(({ part, ...use }): [string, string] => [
+      `CPU: ${part}`,
+      `${seconds(use.ms)} (${use.cores.toFixed(2)} cores)`,
+    ]),
+    [
+      'CPU per saga',
+      `${(ms / 1000 / sagas).toFixed(3)} s (${(ms / sagasMs).toFixed(2)} of ${cpu.machineCores} cores busy)`,
+    ],
+  ];
 };
 
 /** The violations, invariant by invariant, with the sagas they are about, and the first one's timeline. */

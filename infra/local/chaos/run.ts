@@ -10,6 +10,7 @@
  * end state and checks it. A share of the customers ask, at a moment of its saga drawn for each, to cancel
  * their order through the storefront API.
  */
+import { availableParallelism } from 'node:os';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/events/index.js';
@@ -20,6 +21,7 @@ import { retryWithBackoff } from '../emulator/retry.js';
 import type { Runtime } from '../emulator/runtime.js';
 import { firedAlarms } from '../saga/alarms.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
+import { cpuBetween, dynamoDbLocalPid, sampleCpu } from '../saga/bench/cpu.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
 import { storefrontClient } from '../saga/storefront-client.js';
 import { formatTimeline, timelineOf } from '../saga/timeline.js';
@@ -431,6 +433,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     await seedStock(documents, tableNames(runtime).inventory, workload.stock);
     await options.onRuntime?.(runtime);
     log(`Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded`);
+    const javaPid = dynamoDbLocalPid(Number(new URL(runtime.endpoints.dynamoDb).port));
+    const cpuBefore = sampleCpu(javaPid);
     const sagasStarted = Date.now();
     const settlement = new Settlement(runtime, new Set(workload.orders.map(({ order }) => order.orderId)));
     const entries = workload.orders.map(({ order }) => putEntryOf(order, runtime.app.bus.name));
@@ -453,6 +457,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     );
     await customers.settled();
     const sagasEnded = Date.now();
+    const cpu = cpuBetween(cpuBefore, sampleCpu(javaPid), sagasEnded - sagasStarted);
 
     const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga, customers.answers);
     const alarms = runtime.alarms();
@@ -473,6 +478,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
       wallMs: Date.now() - started,
       sagasMs: sagasEnded - sagasStarted,
+      cpu: { ...cpu, machineCores: availableParallelism() },
     });
     logFirstViolation(report, log);
     await options.beforeStop?.(report);

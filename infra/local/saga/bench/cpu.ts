@@ -62,8 +62,14 @@ export const sampleCpu = (javaPid: number | undefined): CpuSample => {
   };
 };
 
+/** CPU one part used over a span: ms, and as a share of the wall time (1 = one core busy). */
+export type CpuUse = { ms: number; cores: number };
+
+/** CPU used between two readings, by part; a part whose counters could not be read is undefined. */
+export type CpuSplit = { main?: CpuUse; otherThreads?: CpuUse; dynamoDbLocal?: CpuUse };
+
 /** CPU used between two readings, in ms and as a share of the wall time (1 = one core busy). */
-export const cpuBetween = (before: CpuSample, after: CpuSample, wallMs: number) => {
+export const cpuBetween = (before: CpuSample, after: CpuSample, wallMs: number): CpuSplit => {
   const part = (key: keyof CpuSample) => {
     const [a, b] = [before[key], after[key]];
     if (a === undefined || b === undefined) return undefined;

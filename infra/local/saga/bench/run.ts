@@ -6,7 +6,7 @@
 import { loadavg } from 'node:os';
 import { type Ceiling, measureCeiling } from './ceiling.js';
 import { type CostTable, costPerMillion, readPrices } from './cost.js';
-import { cpuBetween, sampleCpu } from './cpu.js';
+import { type CpuSplit, cpuBetween, sampleCpu } from './cpu.js';
 import { driveSagas } from './drive.js';
 import { type PerSaga, perSaga, sagaCounts } from './figures.js';
 import type { BenchFlags } from './flags.js';
@@ -34,7 +34,7 @@ export type BenchReport = {
   latencyMs: LatencySummary;
   hopsMs: Record<string, LatencySummary>;
   perSaga: PerSaga;
-  cpu: ReturnType<typeof cpuBetween> & { wallMs: number };
+  cpu: CpuSplit & { wallMs: number };
   ceiling?: Ceiling & { dynamoDbCallsPerSaga: number; sagasPerSecond: number };
   cost: CostTable & { pricesDate: string; region: string };
 };
