@@ -1,5 +1,6 @@
 /** The bench's report as text: aligned tables for a terminal, the same figures `--json` gives. */
 import type { CostTable } from './cost.js';
+import type { CpuUse } from './cpu.js';
 import type { LatencySummary } from './percentiles.js';
 import type { BenchReport } from './run.js';
 
@@ -46,8 +47,7 @@ export const formatCost = (cost: CostTable): string[] => {
 /** The whole report as lines. */
 export const formatBench = (r: BenchReport): string[] => {
   const f = r.perSaga;
-  const cpu = (part?: { ms: number; cores: number }) =>
-    part ? `${part.ms} ms (${part.cores} cores)` : 'n/a';
+  const cpu = (part?: CpuUse) => (part ? `${part.ms} ms (${part.cores} cores)` : 'n/a');
   return [
     `${r.command}  (load average ${r.loadAverage.join(' ')})`,
     `${r.sagas} sagas in ${(r.wallMs / 1000).toFixed(1)} s: ${r.sagasPerSecond} sagas/s` +
