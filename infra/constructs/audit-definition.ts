@@ -189,14 +189,213 @@ const orderChecks = (expected: string, contradictions: Rules = []): Rules => [
 ];
 
 /**
+ * Reading the saga: the three services' items in one BatchGetItem, read again while DynamoDB leaves any
+ * unread; then the order must exist and the outcome be one the audit knows.
+ */
+const readingStates = (): Record<string, State> => ({
+  'Read the saga': readSaga('Was everything read?'),
+  // BatchGetItem may leave keys unprocessed when a table is throttled: read again after a pause.
+  'Was everything read?': {
+    Type: 'Choice',
+    Choices: [{ ...unprocessed(), Next: 'Pause before reading again' }],
+    Default: 'Is there such an order?',
+  },
+  'Pause before reading again': { Type: 'Wait', Seconds: 1, Next: 'Read the saga' },
+  // Only the order service publishes the events that start an audit, after it recorded the order. An event
+  // about an order it never recorded is malformed or forged: the audit refuses it and changes nothing (no
+  // verdict, no SagaAudited); the failed execution is in the workflow's log.
+  'Is there such an order?': {
+    Type: 'Choice',
+    Choices: [{ Variable: itemOf('order'), IsPresent: true, Next: 'Which outcome?' }],
+    Default: 'No such order',
+  },
+  'No such order': {
+    Type: 'Fail',
+    Error: 'Audit.NoSuchOrder',
+    Cause: 'The orders table has no order with the id of the event that started the audit',
+  },
+  'Which outcome?': {
+    Type: 'Choice',
+    Choices: [
+      { ...is('$.outcome', CONFIRMED), Next: `${CONFIRMED}: check the order` },
+      { ...is('$.outcome', CANCELLED), Next: 'Are the compensations done?' },
+    ],
+    Default: 'Unknown outcome',
+  },
+  'Unknown outcome': {
+    Type: 'Fail',
+    Error: 'Audit.UnknownOutcome',
+    Cause: `The input's outcome must be one of ${SagaOutcome.options.join(', ')}`,
+  },
+});
+
+/**
+ * A cancelled saga waits for its compensations: while a payment is still CHARGED or absent, or a reservation
+ * RESERVED or absent, it waits and reads again, at most AUDIT_MAX_WAITS times, then judges what it sees.
+ */
+const waitingStates = (): Record<string, State> => ({
+  'Are the compensations done?': {
+    Type: 'Choice',
+    Choices: [
+      {
+        Variable: '$.waits',
+        NumericGreaterThanEquals: AUDIT_MAX_WAITS,
+        Next: `${CANCELLED}: check the order`,
+      },
+      { ...absent(status('payment')), Next: 'Wait for the compensations' },
+      { ...is(status('payment'), Settled.paymentCharged), Next: 'Wait for the compensations' },
+      { ...absent(status('reservation')), Next: 'Wait for the compensations' },
+      { ...is(status('reservation'), Settled.reservationLive), Next: 'Wait for the compensations' },
+    ],
+    Default: `${CANCELLED}: check the order`,
+  },
+  'Wait for the compensations': {
+    Type: 'Wait',
+    Seconds: AUDIT_WAIT_SECONDS,
+    Next: 'Count the wait',
+  },
+  'Count the wait': {
+    Type: 'Pass',
+    Parameters: {
+      'orderId.$': '$.orderId',
+      'outcome.$': '$.outcome',
+      'waits.$': 'States.MathAdd($.waits, 1)',
+      'verdict.$': '$.verdict',
+    },
+    Next: 'Read the saga',
+  },
+});
+
+/** The checks of each outcome, each adding its findings to the verdict, then `Decide`: consistent or not. */
+const judgingStates = (): Record<string, State> => ({
+  ...checks(
+    CONFIRMED,
+    orderChecks(Settled.order.CONFIRMED),
+    [
+      [
+        [absent(status('payment')), F.PAYMENT_NOT_CHARGED],
+        [is(status('payment'), Settled.paymentCharged), 'ok'],
+      ],
+      F.PAYMENT_NOT_CHARGED,
+    ],
+    [
+      [
+        [absent(status('reservation')), F.RESERVATION_MISSING],
+        [is(status('reservation'), Settled.reservationLive), 'ok'],
+      ],
+      F.RESERVATION_MISSING,
+    ],
+  ),
+  ...checks(
+    CANCELLED,
+    // A cancellation of an order the order service confirmed is a forged (or misrouted) fact: payment and
+    // inventory compensated a saga that had committed. Said plainly, not as a mere status mismatch.
+    orderChecks(Settled.order.CANCELLED, [
+      [is(status('order'), Settled.order.CONFIRMED), F.CONFIRMED_ORDER_CANCELLED],
+    ]),
+    [
+      [
+        [absent(status('payment')), F.PAYMENT_NOT_SETTLED],
+        [is(status('payment'), Settled.paymentCharged), F.PAYMENT_NOT_REFUNDED],
+        [isOneOf(status('payment'), Settled.paymentCompensated), 'ok'],
+      ],
+      F.PAYMENT_NOT_SETTLED,
+    ],
+    [
+      [
+        [absent(status('reservation')), F.RESERVATION_NOT_SETTLED],
+        [is(status('reservation'), Settled.reservationLive), F.RESERVATION_NOT_RELEASED],
+        [isOneOf(status('reservation'), Settled.reservationCompensated), 'ok'],
+      ],
+      F.RESERVATION_NOT_SETTLED,
+    ],
+  ),
+  Decide: {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.verdict.text', StringEquals: '', Next: 'Consistent' }],
+    Default: 'Inconsistent',
+  },
+  // Parameters rather than `Result: false`, which aws-local-stepfunctions 3 ignores (falsy) in Pass states.
+  Consistent: {
+    Type: 'Pass',
+    Parameters: { 'text.$': '$.verdict.text', consistent: true },
+    ResultPath: '$.verdict',
+    Next: 'Compose the verdict',
+  },
+  Inconsistent: {
+    Type: 'Pass',
+    Parameters: { 'text.$': '$.verdict.text', consistent: false },
+    ResultPath: '$.verdict',
+    Next: 'Compose the verdict',
+  },
+});
+
+/** The verdict composed from the checks, recorded in the audit table, then published as SagaAudited. */
+const recordingStates = (): Record<string, State> => ({
+  'Compose the verdict': {
+    Type: 'Pass',
+    Parameters: {
+      'orderId.$': '$.orderId',
+      'outcome.$': '$.outcome',
+      'consistent.$': '$.verdict.consistent',
+      'findings.$': "States.StringToJson(States.Format('[{}]', $.verdict.text))",
+      'waits.$': '$.waits',
+      'auditedAt.$': '$$.State.EnteredTime',
+    },
+    Next: 'Record the verdict',
+  },
+  'Record the verdict': {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::dynamodb:putItem',
+    Parameters: {
+      TableName: sub(AuditSubstitution.auditTable),
+      Item: {
+        orderId: { 'S.$': '$.orderId' },
+        outcome: { 'S.$': '$.outcome' },
+        consistent: { 'BOOL.$': '$.consistent' },
+        findings: { 'S.$': 'States.JsonToString($.findings)' },
+        waits: { 'N.$': "States.Format('{}', $.waits)" },
+        auditedAt: { 'S.$': '$.auditedAt' },
+      },
+    },
+    ResultPath: null,
+    Retry: retry(['States.TaskFailed']),
+    Next: `Publish ${SagaAudited.detailType}`,
+  },
+  [`Publish ${SagaAudited.detailType}`]: {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::events:putEvents',
+    Parameters: {
+      Entries: [
+        {
+          EventBusName: sub(AuditSubstitution.eventBusName),
+          Source: SagaAudited.source,
+          DetailType: SagaAudited.detailType,
+          Detail: {
+            'orderId.$': '$.orderId',
+            'occurredAt.$': '$.auditedAt',
+            'outcome.$': '$.outcome',
+            'consistent.$': '$.consistent',
+            'findings.$': '$.findings',
+          },
+        },
+      ],
+    },
+    ResultPath: null,
+    Retry: retry(['EventBridge.FailedEntry', 'States.TaskFailed']),
+    End: true,
+  },
+});
+
+/**
  * The audit's state machine definition. Its input is `{orderId, outcome}`; its output is the verdict
  * `{orderId, outcome, consistent, findings, waits, auditedAt}`, which it also records and publishes.
  *
  * - CONFIRMED is consistent when the order is CONFIRMED, the payment CHARGED and the reservation RESERVED.
- * - CANCELLED is consistent when the order is CANCELLED, the payment DECLINED, TOMBSTONED (legacy: CANCELLED) or REFUNDED, and the
- *   reservation CANCELLED, RELEASED or FAILED. While a payment is still CHARGED or absent, or a reservation
- *   RESERVED or absent, the compensations may be under way: it waits and reads again, a bounded number of
- *   times, then judges what it sees.
+ * - CANCELLED is consistent when the order is CANCELLED, the payment DECLINED, TOMBSTONED (legacy:
+ *   CANCELLED) or REFUNDED, and the reservation CANCELLED, RELEASED or FAILED. While a payment is still
+ *   CHARGED or absent, or a reservation RESERVED or absent, the compensations may be under way: it waits and
+ *   reads again, a bounded number of times, then judges what it sees.
  * - An order the orders table does not have fails the execution (`Audit.NoSuchOrder`) and records nothing.
  */
 export const auditDefinition = () => ({
@@ -216,187 +415,12 @@ export const auditDefinition = () => ({
       },
       Next: 'Read the saga',
     },
-    'Read the saga': readSaga('Was everything read?'),
-    // BatchGetItem may leave keys unprocessed when a table is throttled: read again after a pause.
-    'Was everything read?': {
-      Type: 'Choice',
-      Choices: [{ ...unprocessed(), Next: 'Pause before reading again' }],
-      Default: 'Is there such an order?',
-    },
-    'Pause before reading again': { Type: 'Wait', Seconds: 1, Next: 'Read the saga' },
-    // Only the order service publishes the events that start an audit, after it recorded the order. An event
-    // about an order it never recorded is malformed or forged: the audit refuses it and changes nothing (no
-    // verdict, no SagaAudited); the failed execution is in the workflow's log.
-    'Is there such an order?': {
-      Type: 'Choice',
-      Choices: [{ Variable: itemOf('order'), IsPresent: true, Next: 'Which outcome?' }],
-      Default: 'No such order',
-    },
-    'No such order': {
-      Type: 'Fail',
-      Error: 'Audit.NoSuchOrder',
-      Cause: 'The orders table has no order with the id of the event that started the audit',
-    },
-    'Which outcome?': {
-      Type: 'Choice',
-      Choices: [
-        { ...is('$.outcome', CONFIRMED), Next: `${CONFIRMED}: check the order` },
-        { ...is('$.outcome', CANCELLED), Next: 'Are the compensations done?' },
-      ],
-      Default: 'Unknown outcome',
-    },
-    'Unknown outcome': {
-      Type: 'Fail',
-      Error: 'Audit.UnknownOutcome',
-      Cause: `The input's outcome must be one of ${SagaOutcome.options.join(', ')}`,
-    },
-    'Are the compensations done?': {
-      Type: 'Choice',
-      Choices: [
-        {
-          Variable: '$.waits',
-          NumericGreaterThanEquals: AUDIT_MAX_WAITS,
-          Next: `${CANCELLED}: check the order`,
-        },
-        { ...absent(status('payment')), Next: 'Wait for the compensations' },
-        { ...is(status('payment'), Settled.paymentCharged), Next: 'Wait for the compensations' },
-        { ...absent(status('reservation')), Next: 'Wait for the compensations' },
-        { ...is(status('reservation'), Settled.reservationLive), Next: 'Wait for the compensations' },
-      ],
-      Default: `${CANCELLED}: check the order`,
-    },
-    'Wait for the compensations': {
-      Type: 'Wait',
-      Seconds: AUDIT_WAIT_SECONDS,
-      Next: 'Count the wait',
-    },
-    'Count the wait': {
-      Type: 'Pass',
-      Parameters: {
-        'orderId.$': '$.orderId',
-        'outcome.$': '$.outcome',
-        'waits.$': 'States.MathAdd($.waits, 1)',
-        'verdict.$': '$.verdict',
-      },
-      Next: 'Read the saga',
-    },
-    ...checks(
-      CONFIRMED,
-      orderChecks(Settled.order.CONFIRMED),
-      [
-        [
-          [absent(status('payment')), F.PAYMENT_NOT_CHARGED],
-          [is(status('payment'), Settled.paymentCharged), 'ok'],
-        ],
-        F.PAYMENT_NOT_CHARGED,
-      ],
-      [
-        [
-          [absent(status('reservation')), F.RESERVATION_MISSING],
-          [is(status('reservation'), Settled.reservationLive), 'ok'],
-        ],
-        F.RESERVATION_MISSING,
-      ],
-    ),
-    ...checks(
-      CANCELLED,
-      // A cancellation of an order the order service confirmed is a forged (or misrouted) fact: payment and
-      // inventory compensated a saga that had committed. Said plainly, not as a mere status mismatch.
-      orderChecks(Settled.order.CANCELLED, [
-        [is(status('order'), Settled.order.CONFIRMED), F.CONFIRMED_ORDER_CANCELLED],
-      ]),
-      [
-        [
-          [absent(status('payment')), F.PAYMENT_NOT_SETTLED],
-          [is(status('payment'), Settled.paymentCharged), F.PAYMENT_NOT_REFUNDED],
-          [isOneOf(status('payment'), Settled.paymentCompensated), 'ok'],
-        ],
-        F.PAYMENT_NOT_SETTLED,
-      ],
-      [
-        [
-          [absent(status('reservation')), F.RESERVATION_NOT_SETTLED],
-          [is(status('reservation'), Settled.reservationLive), F.RESERVATION_NOT_RELEASED],
-          [isOneOf(status('reservation'), Settled.reservationCompensated), 'ok'],
-        ],
-        F.RESERVATION_NOT_SETTLED,
-      ],
-    ),
-    Decide: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.verdict.text', StringEquals: '', Next: 'Consistent' }],
-      Default: 'Inconsistent',
-    },
-    // Parameters rather than `Result: false`, which aws-local-stepfunctions 3 ignores (falsy) in Pass states.
-    Consistent: {
-      Type: 'Pass',
-      Parameters: { 'text.$': '$.verdict.text', consistent: true },
-      ResultPath: '$.verdict',
-      Next: 'Compose the verdict',
-    },
-    Inconsistent: {
-      Type: 'Pass',
-      Parameters: { 'text.$': '$.verdict.text', consistent: false },
-      ResultPath: '$.verdict',
-      Next: 'Compose the verdict',
-    },
-    'Compose the verdict': {
-      Type: 'Pass',
-      Parameters: {
-        'orderId.$': '$.orderId',
-        'outcome.$': '$.outcome',
-        'consistent.$': '$.verdict.consistent',
-        'findings.$': "States.StringToJson(States.Format('[{}]', $.verdict.text))",
-        'waits.$': '$.waits',
-        'auditedAt.$': '$$.State.EnteredTime',
-      },
-      Next: 'Record the verdict',
-    },
-    'Record the verdict': {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::dynamodb:putItem',
-      Parameters: {
-        TableName: sub(AuditSubstitution.auditTable),
-        Item: {
-          orderId: { 'S.$': '$.orderId' },
-          outcome: { 'S.$': '$.outcome' },
-          consistent: { 'BOOL.$': '$.consistent' },
-          findings: { 'S.$': 'States.JsonToString($.findings)' },
-          waits: { 'N.$': "States.Format('{}', $.waits)" },
-          auditedAt: { 'S.$': '$.auditedAt' },
-        },
-      },
-      ResultPath: null,
-      Retry: retry(['States.TaskFailed']),
-      Next: `Publish ${SagaAudited.detailType}`,
-    },
-    [`Publish ${SagaAudited.detailType}`]: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::events:putEvents',
-      Parameters: {
-        Entries: [
-          {
-            EventBusName: sub(AuditSubstitution.eventBusName),
-            Source: SagaAudited.source,
-            DetailType: SagaAudited.detailType,
-            Detail: {
-              'orderId.$': '$.orderId',
-              'occurredAt.$': '$.auditedAt',
-              'outcome.$': '$.outcome',
-              'consistent.$': '$.consistent',
-              'findings.$': '$.findings',
-            },
-          },
-        ],
-      },
-      ResultPath: null,
-      Retry: retry(['EventBridge.FailedEntry', 'States.TaskFailed']),
-      End: true,
-    },
-  } satisfies Record<string, State>,
+    ...readingStates(),
+    ...waitingStates(),
+    ...judgingStates(),
+    ...recordingStates(),
+  },
 });
-
-export type AuditDefinition = ReturnType<typeof auditDefinition>;
 
 /** The definition with the stack's `${Name}` placeholders replaced by actual names (tests, local runtime). */
 export const substitute = (definition: unknown, substitutions: AuditSubstitutions): unknown =>
