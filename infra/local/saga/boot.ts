@@ -5,21 +5,37 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { PROJECT_ROOT, STACK_NAME } from '../../project.js';
-import { loadTemplate, templateIsStale } from '../emulator/cloud-assembly/template.js';
+import {
+  recordSynthesis,
+  type SynthesisSources,
+  sourcesDigest,
+  templateIsStale,
+} from '../emulator/cloud-assembly/synthesis-record.js';
+import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../emulator/runtime.js';
 import { scenarioStock } from './scenarios.js';
 
 export const CDK_OUT = join(PROJECT_ROOT, 'cdk.out');
 
+/** The stack's template, and what it is synthesized from: the app's code, its lock file and cdk.json. */
+export const TEMPLATE: SynthesisSources = {
+  cdkOutDir: CDK_OUT,
+  stackName: STACK_NAME,
+  sources: ['shared', 'services', 'infra', 'package-lock.json', 'cdk.json'].map((path) =>
+    join(PROJECT_ROOT, path),
+  ),
+};
+
 /**
- * Synthesizes the CDK app when `cdk.out` is missing or older than any source it is built from, so the
- * local run always executes the template that `cdk deploy` would deploy. Returns how long it took.
+ * Synthesizes the CDK app unless `cdk.out` holds the synthesis of the sources as they are now (see
+ * synthesis-record.ts), so the local run always executes the template that `cdk deploy` would deploy.
+ * Returns how long it took.
  */
 export const ensureTemplate = async (log: (line: string) => void): Promise<{ synthesizedMs?: number }> => {
-  const sourceDirs = ['shared', 'services', 'infra'].map((dir) => join(PROJECT_ROOT, dir));
-  if (!templateIsStale({ cdkOutDir: CDK_OUT, stackName: STACK_NAME, sourceDirs })) return {};
-  log('Synthesizing the CDK app (the template is missing or older than the sources)…');
+  if (!templateIsStale(TEMPLATE)) return {};
+  log('Synthesizing the CDK app (cdk.out is missing, or was not synthesized from the sources as they are)…');
+  const sources = sourcesDigest(TEMPLATE);
   const started = Date.now();
   const child = spawn('npx', ['cdk', 'synth', '--quiet'], {
     cwd: PROJECT_ROOT,
@@ -31,6 +47,7 @@ export const ensureTemplate = async (log: (line: string) => void): Promise<{ syn
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`cdk synth failed (exit ${code}):\n${stderr}`);
+  recordSynthesis(TEMPLATE, sources);
   return { synthesizedMs: Date.now() - started };
 };
 

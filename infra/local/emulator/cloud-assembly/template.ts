@@ -4,8 +4,8 @@
  * intrinsic the app uses resolved to local names and ARNs. The template is the single source of the
  * saga's wiring; nothing here knows the saga.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { httpApisOf } from '../apigateway/http-api.js';
 import { readAlarms, readArchives } from './alarms.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalApp } from './model.js';
@@ -118,56 +118,12 @@ export const loadTemplate = ({
   };
 };
 
-/** Where `templateIsStale` looks. */
-export type StalenessOptions = {
-  cdkOutDir: string;
-  stackName: string;
-  /** Directories whose files the template is built from (the project's `shared/`, `services/`, `infra/`). */
-  sourceDirs: string[];
-  /** Directories to ignore; by default the `local/` folder of any source dir named `infra` (the runtime itself). */
-  excludeDirs?: string[];
-};
-
-const SKIPPED_DIRS = new Set(['node_modules', 'cdk.out']);
-
-const newestMtime = (dir: string, excluded: Set<string>): number => {
-  let newest = 0;
-  if (!existsSync(dir) || excluded.has(resolve(dir))) return newest;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) {
-        newest = Math.max(newest, newestMtime(path, excluded));
-      }
-    } else if (entry.isFile()) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-};
-
-/**
- * True when the stack's template is missing or older than any file under the source directories, i.e.
- * when the demo must synthesize before it runs.
- */
-export const templateIsStale = ({
-  cdkOutDir,
-  stackName,
-  sourceDirs,
-  excludeDirs,
-}: StalenessOptions): boolean => {
-  let templatePath: string;
+/** The path of a stack's template in a cloud assembly, or undefined when there is none. */
+export const findStackTemplate = (cdkOutDir: string, stackName: string): string | undefined => {
   try {
-    templatePath = locateStackFiles(resolve(cdkOutDir), stackName).templatePath;
-  } catch {
-    return true;
+    return locateStackFiles(resolve(cdkOutDir), stackName).templatePath;
+  } catch (error) {
+    if (error instanceof TemplateError) return undefined;
+    throw error;
   }
-  const excluded = new Set(
-    (
-      excludeDirs ??
-      sourceDirs.filter((dir) => basename(resolve(dir)) === 'infra').map((dir) => join(dir, 'local'))
-    ).map((dir) => resolve(dir)),
-  );
-  const templateTime = statSync(templatePath).mtimeMs;
-  return sourceDirs.some((dir) => newestMtime(dir, excluded) > templateTime);
 };

@@ -1,24 +1,12 @@
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LocalApp, LocalFunction } from '../../../../../infra/local/emulator/cloud-assembly/model.js';
-import {
-  loadTemplate,
-  TemplateError,
-  templateIsStale,
-} from '../../../../../infra/local/emulator/cloud-assembly/template.js';
+import { templateIsStale } from '../../../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
+import { loadTemplate, TemplateError } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
 import { createLambdaPool } from '../../../../../infra/local/emulator/lambda/pool.js';
+import { TEMPLATE } from '../../../../../infra/local/saga/boot.js';
 import { AUDIT_VERDICT_RULE_PREFIX } from '../../../../../shared/metrics.js';
 
 const FIXTURE_DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'cloud-assembly');
@@ -424,70 +412,10 @@ describe('loadTemplate errors', () => {
   });
 });
 
-describe('templateIsStale', () => {
-  /** A project with a synthesized template and sources, every file dated `at` (seconds). */
-  const project = (at: number) => {
-    const root = temporaryDir();
-    const files = [
-      'shared/events/order-placed.ts',
-      'services/order/handlers/on-order-placed.ts',
-      'infra/app.ts',
-    ];
-    for (const file of [...files, 'infra/local/cli.ts', 'cdk.out/Fixture.template.json']) {
-      mkdirSync(join(root, file, '..'), { recursive: true });
-      writeFileSync(join(root, file), '{}');
-      utimesSync(join(root, file), at, at);
-    }
-    const options = {
-      cdkOutDir: join(root, 'cdk.out'),
-      stackName: 'Fixture',
-      sourceDirs: ['shared', 'services', 'infra'].map((dir) => join(root, dir)),
-    };
-    const touch = (file: string, time: number) => utimesSync(join(root, file), time, time);
-    return { root, options, touch };
-  };
-
-  it('is fresh when the template is newer than every source', () => {
-    const { options } = project(1_700_000_000);
-
-    expect(templateIsStale(options)).toBe(false);
-  });
-
-  it('is stale when the template is missing', () => {
-    const { root, options } = project(1_700_000_000);
-    rmSync(join(root, 'cdk.out'), { recursive: true });
-
-    expect(templateIsStale(options)).toBe(true);
-  });
-
-  it.each(['shared/events/order-placed.ts', 'services/order/handlers/on-order-placed.ts', 'infra/app.ts'])(
-    'is stale when %s changed after the synthesis',
-    (file) => {
-      const { options, touch } = project(1_700_000_000);
-      touch(file, 1_700_000_100);
-
-      expect(templateIsStale(options)).toBe(true);
-    },
-  );
-
-  it('ignores the local runtime under infra/local', () => {
-    const { options, touch } = project(1_700_000_000);
-    touch('infra/local/cli.ts', 1_700_000_100);
-
-    expect(templateIsStale(options)).toBe(false);
-  });
-});
-
 /** The real stack, when the CDK app has been synthesized and cdk.out is current. */
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..', '..');
 const CDK_OUT = join(ROOT, 'cdk.out');
-const realTemplateReady =
-  existsSync(join(CDK_OUT, 'OrderSaga.template.json')) &&
-  !templateIsStale({
-    cdkOutDir: CDK_OUT,
-    stackName: 'OrderSaga',
-    sourceDirs: ['shared', 'services', 'infra'].map((dir) => join(ROOT, dir)),
-  });
+const realTemplateReady = !templateIsStale(TEMPLATE);
 
 /** The file a function's handler module resolves to, as Lambda looks for it (`.js`, `.mjs`, `.cjs`). */
 const handlerModule = (fn: LocalFunction) => {
