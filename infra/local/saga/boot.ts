@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
-import { PROJECT_ROOT, STACK_NAME } from '../../project.js';
+import { PROJECT_ROOT, STACK_NAME, TEMPLATE_SOURCES } from '../../project.js';
 import {
   recordSynthesis,
   type SynthesisSources,
@@ -18,13 +18,11 @@ import { scenarioStock } from './scenarios.js';
 
 export const CDK_OUT = join(PROJECT_ROOT, 'cdk.out');
 
-/** The stack's template, and what it is synthesized from: the app's code, its lock file and cdk.json. */
+/** The stack's template in `cdk.out`, and what it is synthesized from. */
 export const TEMPLATE: SynthesisSources = {
   cdkOutDir: CDK_OUT,
   stackName: STACK_NAME,
-  sources: ['shared', 'services', 'infra', 'package-lock.json', 'cdk.json'].map((path) =>
-    join(PROJECT_ROOT, path),
-  ),
+  sources: TEMPLATE_SOURCES.map((path) => join(PROJECT_ROOT, path)),
 };
 
 /**

@@ -21,11 +21,13 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createApp, STACK_NAME } from '../../../infra/app.js';
+import { sourcesDigest } from '../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
+import { TEMPLATE_SOURCES } from '../../../infra/project.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'order-saga-synth');
@@ -132,25 +134,11 @@ export const synthesizeApart = (
     });
   });
 
-/** Hash of every file the synthesized template is a function of. */
+/** Hash of every file the synthesized template is a function of, and of the Node.js that synthesizes. */
 const sourcesHash = (): string => {
-  const hash = createHash('sha256').update(process.version);
-  const visit = (path: string) => {
-    const absolute = join(ROOT, path);
-    if (!existsSync(absolute)) return;
-    if (statSync(absolute).isDirectory()) {
-      for (const entry of readdirSync(absolute).sort()) visit(join(path, entry));
-      return;
-    }
-    hash.update(relative(ROOT, absolute)).update('\0').update(readFileSync(absolute)).update('\0');
-  };
-  for (const path of ['cdk.json', 'package-lock.json', 'tsconfig.json', 'infra', 'services', 'shared']) {
-    if (path === 'infra') {
-      for (const entry of readdirSync(join(ROOT, path)).sort())
-        if (entry !== 'local') visit(join(path, entry));
-    } else visit(path);
-  }
-  return hash.digest('hex').slice(0, 16);
+  const sources = TEMPLATE_SOURCES.map((path) => join(ROOT, path));
+  const digest = sourcesDigest({ cdkOutDir: join(ROOT, 'cdk.out'), stackName: STACK_NAME, sources });
+  return createHash('sha256').update(process.version).update(digest).digest('hex').slice(0, 16);
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
