@@ -3,11 +3,10 @@
  *
  * The test files share one synthesis without bundling (the template, cdk-nag's findings and the
  * acknowledgements do not depend on the bundles): the first file to ask for it synthesizes, under a lock,
- * into a directory named after the hash of everything the template is made from (infra, services, shared,
- * cdk.json, the lock file); the others wait for it and read its result. The bundles themselves are the ones
- * in `cdk.out`, which the global setup synthesizes with `cdk synth` (the tests of the bundles read them
- * there), and the determinism test of the long suite synthesizes twice with bundling and compares byte for
- * byte.
+ * into a directory named after the hash of everything the template is made from (`TEMPLATE_SOURCES`); the
+ * others wait for it and read its result. The bundles themselves are the ones in `cdk.out`, which the
+ * global setup synthesizes with `cdk synth` (the tests of the bundles read them there), and the determinism
+ * test of the long suite synthesizes twice with bundling and compares byte for byte.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
