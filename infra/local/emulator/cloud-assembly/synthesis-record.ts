@@ -14,10 +14,11 @@ import { findStackTemplate } from './template.js';
 export type SynthesisSources = {
   cdkOutDir: string;
   stackName: string;
-  /** The files and directories the template is built from (a directory's `node_modules`, `cdk.out` and dot folders are skipped). */
+  /**
+   * The files and directories the template is built from. A directory's `node_modules`, `cdk.out` and dot
+   * folders are skipped, and so is the `local/` folder of a source named `infra` (the local runtime).
+   */
   sources: string[];
-  /** Directories to leave out; by default the `local/` folder of any source named `infra` (the runtime itself). */
-  excludeDirs?: string[];
 };
 
 /** The record's file, in the cloud assembly. */
@@ -38,13 +39,10 @@ const filesUnder = (path: string, excluded: ReadonlySet<string>): string[] => {
 };
 
 /** The digest of the sources: each file's path (from the project, the cloud assembly's parent) and content. */
-export const sourcesDigest = ({ cdkOutDir, sources, excludeDirs }: SynthesisSources): string => {
+export const sourcesDigest = ({ cdkOutDir, sources }: SynthesisSources): string => {
   const root = resolve(cdkOutDir, '..');
   const excluded = new Set(
-    (
-      excludeDirs ??
-      sources.filter((source) => basename(resolve(source)) === 'infra').map((dir) => join(dir, 'local'))
-    ).map((dir) => resolve(dir)),
+    sources.filter((source) => basename(resolve(source)) === 'infra').map((dir) => resolve(dir, 'local')),
   );
   const hash = createHash('sha256');
   for (const file of sources.flatMap((source) => filesUnder(resolve(source), excluded))) {
