@@ -9,7 +9,7 @@ import {
   recordSynthesis,
   type SynthesisSources,
   sourcesDigest,
-  templateIsStale,
+  whyStale,
 } from '../emulator/cloud-assembly/synthesis-record.js';
 import { loadTemplate } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
@@ -31,8 +31,9 @@ export const TEMPLATE: SynthesisSources = {
  * Returns how long it took.
  */
 export const ensureTemplate = async (log: (line: string) => void): Promise<{ synthesizedMs?: number }> => {
-  if (!templateIsStale(TEMPLATE)) return {};
-  log('Synthesizing the CDK app (cdk.out is missing, or was not synthesized from the sources as they are)…');
+  const why = whyStale(TEMPLATE);
+  if (why === undefined) return {};
+  log(`Synthesizing the CDK app (${why})…`);
   const sources = sourcesDigest(TEMPLATE);
   const started = Date.now();
   const child = spawn('npx', ['cdk', 'synth', '--quiet'], {

@@ -62,14 +62,20 @@ const readRecord = (cdkOutDir: string): Partial<SynthesisRecord> => {
 };
 
 /**
- * True unless the stack's template exists and the record says it was synthesized from the sources as they
- * are now (and it has not been written since): the saga tooling must then synthesize before it runs.
+ * Why the saga tooling must synthesize before it runs: the stack has no template, no synthesis of it was
+ * recorded, it was written since, or its sources changed. Undefined when the template is current.
  */
-export const templateIsStale = (options: SynthesisSources): boolean => {
+export const whyStale = (options: SynthesisSources): string | undefined => {
   const templatePath = findStackTemplate(options.cdkOutDir, options.stackName);
-  if (templatePath === undefined) return true;
+  if (templatePath === undefined) return `cdk.out has no template of stack ${options.stackName}`;
   const record = readRecord(options.cdkOutDir);
-  return record.template !== digestOf(templatePath) || record.sources !== sourcesDigest(options);
+  if (record.template === undefined)
+    return 'no synthesis of the template is recorded: another cdk synth may have written it';
+  if (record.template !== digestOf(templatePath))
+    return 'the template was written since its synthesis was recorded';
+  if (record.sources !== sourcesDigest(options))
+    return 'the sources changed since the template was synthesized';
+  return undefined;
 };
 
 /**

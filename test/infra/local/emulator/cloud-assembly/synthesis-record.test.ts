@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   recordSynthesis,
+  SYNTHESIS_RECORD,
   sourcesDigest,
-  templateIsStale,
+  whyStale,
 } from '../../../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
 
 const roots: string[] = [];
@@ -39,39 +40,39 @@ const synthesizedProject = () => {
   return { root, options, write };
 };
 
-describe('templateIsStale', () => {
+describe('whyStale', () => {
   it('is current once the synthesis of the sources as they are was recorded', () => {
     const { options } = synthesizedProject();
 
-    expect(templateIsStale(options)).toBe(false);
+    expect(whyStale(options)).toBeUndefined();
   });
 
   it('is stale when the template is missing', () => {
     const { root, options } = synthesizedProject();
     rmSync(join(root, 'cdk.out', 'Fixture.template.json'));
 
-    expect(templateIsStale(options)).toBe(true);
+    expect(whyStale(options)).toBe('cdk.out has no template of stack Fixture');
   });
 
   it('is stale when no synthesis was recorded (a template written by another cdk synth)', () => {
     const { root, options } = synthesizedProject();
-    unlinkSync(join(root, 'cdk.out', '.saga-synthesis.json'));
+    unlinkSync(join(root, 'cdk.out', SYNTHESIS_RECORD));
 
-    expect(templateIsStale(options)).toBe(true);
+    expect(whyStale(options)).toMatch(/^no synthesis of the template is recorded/);
   });
 
   it('is stale when the template changed since its synthesis was recorded', () => {
     const { options, write } = synthesizedProject();
     write('cdk.out/Fixture.template.json', '{"Resources":{"Other":{}}}');
 
-    expect(templateIsStale(options)).toBe(true);
+    expect(whyStale(options)).toBe('the template was written since its synthesis was recorded');
   });
 
   it.each(SOURCES)('is stale when the content of %s changed', (file) => {
     const { options, write } = synthesizedProject();
     write(file, '// changed');
 
-    expect(templateIsStale(options)).toBe(true);
+    expect(whyStale(options)).toBe('the sources changed since the template was synthesized');
   });
 
   it('is stale when a source is added, and when one is removed', () => {
@@ -80,8 +81,8 @@ describe('templateIsStale', () => {
     const removed = synthesizedProject();
     rmSync(join(removed.root, 'infra', 'app.ts'));
 
-    expect(templateIsStale(added.options)).toBe(true);
-    expect(templateIsStale(removed.options)).toBe(true);
+    expect(whyStale(added.options)).toBe('the sources changed since the template was synthesized');
+    expect(whyStale(removed.options)).toBe('the sources changed since the template was synthesized');
   });
 
   it('is stale when a source takes back an older content with an old time (not a question of times)', () => {
@@ -89,7 +90,7 @@ describe('templateIsStale', () => {
     write('infra/app.ts', '// what it was before the synthesis');
     utimesSync(join(root, 'infra', 'app.ts'), 1_000_000_000, 1_000_000_000);
 
-    expect(templateIsStale(options)).toBe(true);
+    expect(whyStale(options)).toBe('the sources changed since the template was synthesized');
   });
 
   it('stays current when a source is only touched', () => {
@@ -97,7 +98,7 @@ describe('templateIsStale', () => {
     const later = Date.now() / 1000 + 3_600;
     utimesSync(join(root, 'infra', 'app.ts'), later, later);
 
-    expect(templateIsStale(options)).toBe(false);
+    expect(whyStale(options)).toBeUndefined();
   });
 
   it('ignores the local runtime under infra/local, node_modules and dot folders', () => {
@@ -106,7 +107,7 @@ describe('templateIsStale', () => {
     write('services/node_modules/x/index.js', '// installed');
     write('shared/.cache/x', 'cached');
 
-    expect(templateIsStale(options)).toBe(false);
+    expect(whyStale(options)).toBeUndefined();
   });
 });
 

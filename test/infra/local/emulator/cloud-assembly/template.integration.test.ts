@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LocalApp, LocalFunction } from '../../../../../infra/local/emulator/cloud-assembly/model.js';
-import { templateIsStale } from '../../../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
+import { whyStale } from '../../../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
 import { loadTemplate, TemplateError } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
 import { createLambdaPool } from '../../../../../infra/local/emulator/lambda/pool.js';
 import { TEMPLATE } from '../../../../../infra/local/saga/boot.js';
@@ -415,7 +415,7 @@ describe('loadTemplate errors', () => {
 /** The real stack, when the CDK app has been synthesized and cdk.out is current. */
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..', '..');
 const CDK_OUT = join(ROOT, 'cdk.out');
-const realTemplateReady = !templateIsStale(TEMPLATE);
+const realTemplateReady = whyStale(TEMPLATE) === undefined;
 
 /** The file a function's handler module resolves to, as Lambda looks for it (`.js`, `.mjs`, `.cjs`). */
 const handlerModule = (fn: LocalFunction) => {
