@@ -42,3 +42,14 @@ export type ServiceName = 'order' | 'payment' | 'inventory';
  * that the idempotency spec gives each service a table of its own (`orderIdempotency`, ...).
  */
 export type StackTableName = Exclude<TableName, 'idempotency'> | `${ServiceName}Idempotency`;
+
+/** The physical name of a table, unless the deployment names it otherwise (`tableNames` context). */
+export type TableNaming = (table: StackTableName) => string;
+
+/**
+ * The physical name the app gives each table: `order-saga-` and the table's name in kebab case
+ * (`paymentIdempotency` -> `order-saga-payment-idempotency`). Named rather than generated, so that the audit,
+ * in its own stack, reads the services' tables by name, with no reference (export) to their stacks.
+ */
+export const defaultTableName: TableNaming = (table) =>
+  `order-saga-${table.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;

@@ -3,9 +3,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { AuditFinding, SagaAudited } from '../../shared/events/index.js';
 import { AuditVerdictRules, MATCHED_EVENTS_METRIC } from '../../shared/metrics.js';
-import type { SagaEventBus } from './event-bus.js';
+import type { SharedBus } from './event-bus.js';
 
-export type AuditVerdictsProps = { bus: SagaEventBus };
+export type AuditVerdictsProps = { bus: SharedBus };
 
 /**
  * Counts the audit's verdicts. The audit is an Express workflow of service integrations: it cannot emit
@@ -20,7 +20,7 @@ export class AuditVerdicts extends Construct {
   readonly inconsistent: cloudwatch.Metric;
   /** `SagaAudited` naming each finding, by finding. */
   readonly findings: Map<AuditFinding, cloudwatch.Metric>;
-  private readonly bus: SagaEventBus;
+  private readonly bus: SharedBus;
 
   constructor(scope: Construct, id: string, { bus }: AuditVerdictsProps) {
     super(scope, id);

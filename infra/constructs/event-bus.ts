@@ -1,13 +1,10 @@
-import { Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { detailTypesOf, type EventDefinition, type Source, Sources } from '../../shared/events/index.js';
+import { detailTypesOf, type EventDefinition, type Source } from '../../shared/events/index.js';
 import { BusLogs } from './bus-logs.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-
-/** The name of the saga's bus: the same on AWS and in the local runtime. */
-export const SAGA_BUS_NAME = 'order-saga';
 
 /**
  * How EventBridge retries delivering an event to a consumer (a throttled or unavailable target), before
@@ -23,46 +20,46 @@ export type Delivery = typeof DeliveryRetry & { deadLetterQueue: DeadLetterQueue
 /** A consumer's subscription: its rule and the dead-letter queue of the rule's target. */
 export type Subscription = { rule: events.Rule; deadLetterQueue: DeadLetterQueue };
 
+/** The ARN of the bus named `busName` in the account and region of `scope`'s stack (or of `account`). */
+export const busArnOf = (scope: Construct, busName: string, account?: string): string =>
+  Arn.format(
+    { service: 'events', resource: 'event-bus', resourceName: busName, ...(account && { account }) },
+    Stack.of(scope),
+  );
+
 export type SagaEventBusProps = {
-  /** What happens to the dead-letter queues of subscriptions when the stack is deleted. */
+  /** The bus's name: the other stacks find it by this name. */
+  busName: string;
+  /** What happens to the bus's log group when the stack is deleted. */
   removalPolicy: RemovalPolicy;
   /** How long the archive keeps every event of the bus, for replay. */
   archiveRetention?: Duration;
 };
 
 /**
- * The saga's one custom bus: an archive of everything published on it (so a saga can be replayed after a
- * fix), and a resource policy that accepts events from the stack's own account only, and the events of each
- * source of the contract from that source's producers only: a principal of the account that is not a
- * producer cannot put a fact, whatever its own IAM policies allow (an explicit deny wins).
+ * The saga's one custom bus, as its owner (the bus stack) builds it: an archive of everything published on
+ * it (so a saga can be replayed after a fix), its error log, and the base of its resource policy, which
+ * accepts events from the stack's own account only. Each producing service adds to that policy, from its own
+ * stack, the statement that refuses its source to anyone but its producers (see {@link SharedBus}).
  */
 export class SagaEventBus extends Construct {
   readonly bus: events.EventBus;
   readonly archive: events.Archive;
   /** The bus's own log: what it failed to deliver or to process. */
   readonly logs: BusLogs;
-  private readonly removalPolicy: RemovalPolicy;
-  /** The roles admitted as producers of each source; the bus policy refuses that source from anyone else. */
-  private readonly producers = new Map<Source, iam.IRole[]>(
-    Object.values(Sources).map((source) => [source, []]),
-  );
 
-  constructor(
-    scope: Construct,
-    id: string,
-    { removalPolicy, archiveRetention = Duration.days(30) }: SagaEventBusProps,
-  ) {
+  constructor(scope: Construct, id: string, props: SagaEventBusProps) {
     super(scope, id);
-    this.removalPolicy = removalPolicy;
+    const { busName, removalPolicy, archiveRetention = Duration.days(30) } = props;
     const { account } = Stack.of(this);
     this.bus = new events.EventBus(this, 'Bus', {
-      eventBusName: SAGA_BUS_NAME,
+      eventBusName: busName,
       description: 'The order saga: every domain event of the order, payment and inventory services.',
       // Errors only (a failed delivery, an event that could not be processed), without the event's detail:
       // the bus's log must not become a second copy of every order's contents.
       logConfig: { level: events.Level.ERROR, includeDetail: events.IncludeDetail.NONE },
     });
-    this.logs = new BusLogs(this, 'Logs', { bus: this.bus, busName: SAGA_BUS_NAME, removalPolicy });
+    this.logs = new BusLogs(this, 'Logs', { bus: this.bus, busName, removalPolicy });
     this.bus.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OwnAccountOnly',
@@ -71,33 +68,66 @@ export class SagaEventBus extends Construct {
         resources: [this.bus.eventBusArn],
       }),
     );
-    for (const source of Object.values(Sources)) this.refuseUnlessProducer(source);
-    this.node.addValidation({
-      validate: () =>
-        [...this.producers]
-          .filter(([, roles]) => roles.length === 0)
-          .map(([source]) => `No producer of ${source} was admitted to the bus`),
-    });
     this.archive = this.bus.archive('Archive', {
       description: 'Every event of the order saga, for replay.',
       eventPattern: { account: [account] },
       retention: archiveRetention,
     });
   }
+}
 
-  get eventBusName(): string {
-    return this.bus.eventBusName;
-  }
+export type SharedBusProps = {
+  /** The name of the bus the bus stack owns. */
+  busName: string;
+  /** The account of the bus stack, when it is not this stack's (one account per service). */
+  busAccount?: string;
+  /** The sources this stack produces: it adds to the bus policy the statement that refuses each to others. */
+  owns: readonly Source[];
+  /** What happens to the subscriptions' dead-letter queues when the stack is deleted. */
+  removalPolicy: RemovalPolicy;
+};
 
-  get eventBusArn(): string {
-    return this.bus.eventBusArn;
+/**
+ * The saga bus as a service's stack reaches it: by its name, never by a reference to the bus stack (which
+ * would lock that stack to this one through a CloudFormation export). Through it the stack subscribes its
+ * consumers (rules on the shared bus, owned by the consumer), grants its producers the facts they own, and
+ * adds to the bus policy, from this stack, the statements that refuse its sources to any other principal.
+ */
+export class SharedBus extends Construct {
+  readonly bus: events.IEventBus;
+  readonly eventBusName: string;
+  readonly eventBusArn: string;
+  private readonly removalPolicy: RemovalPolicy;
+  /** The roles admitted as producers of each source this stack owns. */
+  private readonly producers: Map<Source, iam.IRole[]>;
+
+  constructor(scope: Construct, id: string, props: SharedBusProps) {
+    super(scope, id);
+    const { busName, busAccount, owns, removalPolicy } = props;
+    this.removalPolicy = removalPolicy;
+    this.eventBusName = busName;
+    this.eventBusArn = busArnOf(this, busName, busAccount);
+    // A rule on a bus of another account names the bus by its ARN.
+    this.bus = events.EventBus.fromEventBusAttributes(this, 'Bus', {
+      eventBusName: busAccount === undefined ? busName : this.eventBusArn,
+      eventBusArn: this.eventBusArn,
+      eventBusPolicy: '',
+    });
+    this.producers = new Map(owns.map((source) => [source, []]));
+    for (const source of owns) this.refuseUnlessProducer(source);
+    this.node.addValidation({
+      validate: () =>
+        [...this.producers]
+          .filter(([, roles]) => roles.length === 0)
+          .map(([source]) => `No producer of ${source} was admitted to the bus`),
+    });
   }
 
   /**
-   * Subscribes a consumer to one event of the contract, declared in the consumer's own scope: a rule that
-   * matches the event's `source` and `detail-type` together (DESIGN rule 5: a consumer is never fed an event
-   * of the same name from another producer), and a target built by `target` with the saga's retry policy and
-   * a dead-letter queue of its own.
+   * Subscribes a consumer to one event of the contract, declared in the consumer's own scope: a rule on the
+   * shared bus that matches the event's `source` and `detail-type` together (DESIGN rule 5: a consumer is
+   * never fed an event of the same name from another producer), and a target built by `target` with the
+   * saga's retry policy and a dead-letter queue of its own.
    */
   subscribe(
     scope: Construct,
@@ -119,55 +149,68 @@ export class SagaEventBus extends Construct {
   }
 
   /**
-   * The statement that allows putting the events of `source` on this bus, and nothing else: its own source,
-   * and only the detail-types the contract gives that source. EventBridge authorizes each entry of a
-   * PutEvents call on its own (an entry is refused with `NotAuthorizedForSourceException` or
-   * `NotAuthorizedForDetailTypeException`), so both keys are single-valued and `StringEquals` applies.
+   * The statement that allows putting facts of `source` on the bus, and nothing else: its own source and
+   * `detailTypes` (by default every detail-type the contract gives that source). `events:source` and
+   * `events:detail-type` are multivalued keys (one PutEvents call carries up to ten entries), so the allow
+   * needs `ForAllValues:` (every entry's source and detail-type is one of these) and a `Null` guard (a set
+   * operator is vacuously true when the request carries no value).
    */
-  putEventsStatement(source: Source): iam.PolicyStatement {
+  putEventsStatement(
+    source: Source,
+    detailTypes: readonly string[] = detailTypesOf(source),
+  ): iam.PolicyStatement {
     return new iam.PolicyStatement({
       actions: ['events:PutEvents'],
-      resources: [this.bus.eventBusArn],
+      resources: [this.eventBusArn],
       conditions: {
-        StringEquals: { 'events:source': source, 'events:detail-type': detailTypesOf(source) },
+        'ForAllValues:StringEquals': { 'events:source': [source], 'events:detail-type': [...detailTypes] },
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
       },
     });
   }
 
   /**
-   * Lets a producer's role put its own facts on this bus, and only those (DESIGN rule 5): its own `source`
-   * and the detail-types of that source; and admits it past the bus policy as a producer of that source.
+   * Lets a producer's role put its own facts on the bus, and only those (DESIGN rule 5): its own `source`
+   * and the detail-types given (by default all of that source's); and admits it past the bus policy.
    */
-  grantPutEvents(role: iam.IRole, source: Source): void {
-    role.addToPrincipalPolicy(this.putEventsStatement(source));
+  grantPutEvents(role: iam.IRole, source: Source, detailTypes?: readonly string[]): void {
+    role.addToPrincipalPolicy(this.putEventsStatement(source, detailTypes));
     this.admit(role, source);
   }
 
-  /** Admits `role` past the bus policy as a producer of `source` (its permission comes from elsewhere). */
+  /** Admits `role` past the bus policy as a producer of `source`, one this stack owns. */
   admit(role: iam.IRole, source: Source): void {
-    this.producers.get(source)?.push(role);
+    const roles = this.producers.get(source);
+    if (roles === undefined) throw new Error(`${source} is not a source this stack owns`);
+    roles.push(role);
   }
 
   /**
-   * Refuses the events of `source` to every principal but its admitted producers. `aws:PrincipalArn` is the
+   * Adds to the bus policy, from this stack, a statement that refuses the events of `source` to every
+   * principal but its admitted producers: a principal of the account that is not a producer cannot put the
+   * fact, whatever its own IAM policies allow (an explicit deny wins). `ForAnyValue:` because the key is
+   * multivalued: the call is refused when any of its entries has this source. `aws:PrincipalArn` is the
    * role's ARN (not the session's) for a Lambda function's or a state machine's assumed role.
    */
   private refuseUnlessProducer(source: Source): void {
     const producers = Lazy.list({
       produce: () => (this.producers.get(source) ?? []).map((role) => role.roleArn),
     });
-    this.bus.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: `OnlyProducersPut-${source.replace(/[^A-Za-z0-9]/g, '-')}`,
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['events:PutEvents'],
-        resources: [this.bus.eventBusArn],
-        conditions: {
-          StringEquals: { 'events:source': source },
+    const sid = `OnlyProducersPut-${source.replace(/[^A-Za-z0-9]/g, '-')}`;
+    new events.CfnEventBusPolicy(this, sid, {
+      eventBusName: this.eventBusName,
+      statementId: sid,
+      statement: {
+        Sid: sid,
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: this.eventBusArn,
+        Condition: {
+          'ForAnyValue:StringEquals': { 'events:source': [source] },
           ArnNotEquals: { 'aws:PrincipalArn': producers },
         },
-      }),
-    );
+      },
+    });
   }
 }

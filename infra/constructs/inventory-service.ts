@@ -21,10 +21,15 @@ export class InventoryService extends Construct implements Service {
   readonly tables: { inventory: SagaTable; inventoryIdempotency: SagaTable };
   readonly functions: SagaFunction[] = [];
 
-  constructor(scope: Construct, id: string, { bus, removalPolicy }: ServiceProps) {
+  constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
-    this.table = new SagaTable(this, 'InventoryTable', { spec: TableSpecs.inventory, removalPolicy });
-    const idempotencyTable = idempotencyTableOf(this, removalPolicy);
+    const { bus, tableName, removalPolicy } = props;
+    this.table = new SagaTable(this, 'InventoryTable', {
+      spec: TableSpecs.inventory,
+      tableName: tableName('inventory'),
+      removalPolicy,
+    });
+    const idempotencyTable = idempotencyTableOf(this, 'inventory', props);
     this.tables = { inventory: this.table, inventoryIdempotency: idempotencyTable };
 
     const handler = (id: string, file: string) => {

@@ -13,10 +13,11 @@ import type { AuditVerdicts } from './audit-verdicts.js';
 import type { Watched } from './operations.js';
 import { nameOf } from './operations-alarms.js';
 
-export type SagaDashboardProps = {
+export type StackDashboardProps = {
   watched: Watched;
-  verdicts: AuditVerdicts;
   alarms: cloudwatch.Alarm[];
+  /** Widgets of the business view, between the alarms and the machinery (the audit stack's saga view). */
+  business?: cloudwatch.IWidget[];
 };
 
 const PERIOD = Duration.minutes(5);
@@ -51,7 +52,7 @@ const graph = (title: string, left: cloudwatch.IMetric[], stacked = false) =>
   new cloudwatch.GraphWidget({ title, left, stacked, width: WIDTH, height: HEIGHT, period: PERIOD });
 
 /** The saga's business view: the funnel, cancellations, duration, compensations and audit verdicts. */
-const sagaWidgets = (verdicts: AuditVerdicts): cloudwatch.IWidget[] => [
+export const sagaWidgets = (verdicts: AuditVerdicts): cloudwatch.IWidget[] => [
   graph('Saga funnel: placed, charged, reserved, confirmed', [
     business(Metrics.ordersPlaced),
     business(Metrics.paymentsCharged),
@@ -95,47 +96,56 @@ const sagaWidgets = (verdicts: AuditVerdicts): cloudwatch.IWidget[] => [
   ),
 ];
 
-/** The machinery's view: every DLQ by name, and each function's errors and durations. */
-const machineryWidgets = ({ deadLetterQueues, functions, rules }: SagaDashboardProps['watched']) => [
-  graph(
-    'Dead-letter queue depths (messages visible)',
-    deadLetterQueues.map((queue) =>
-      queue.metricApproximateNumberOfMessagesVisible({
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: PERIOD,
-        label: nameOf(queue),
-      }),
-    ),
-  ),
-  graph(
-    'Function errors',
-    functions.map((fn) => fn.function.metricErrors({ period: PERIOD, label: nameOf(fn) })),
-  ),
-  graph(
-    'Function durations, p99',
-    functions.map((fn) =>
-      fn.function.metricDuration({ statistic: 'p99', period: PERIOD, label: nameOf(fn) }),
-    ),
-  ),
-  graph(
-    'Rule deliveries failed permanently',
-    rules.map(({ rule, failedInvocations }) =>
-      failedInvocations.with({ period: PERIOD, label: nameOf(rule) }),
-    ),
-  ),
-];
+/**
+ * The machinery's view: every DLQ by name, each function's errors and durations, failed deliveries; a graph
+ * is left out when the stack has nothing of its kind (the audit stack has no function).
+ */
+const machineryWidgets = ({ deadLetterQueues, functions, rules }: Watched): cloudwatch.IWidget[] =>
+  (
+    [
+      [
+        'Dead-letter queue depths (messages visible)',
+        deadLetterQueues.map((queue) =>
+          queue.metricApproximateNumberOfMessagesVisible({
+            statistic: cloudwatch.Stats.MAXIMUM,
+            period: PERIOD,
+            label: nameOf(queue),
+          }),
+        ),
+      ],
+      [
+        'Function errors',
+        functions.map((fn) => fn.function.metricErrors({ period: PERIOD, label: nameOf(fn) })),
+      ],
+      [
+        'Function durations, p99',
+        functions.map((fn) =>
+          fn.function.metricDuration({ statistic: 'p99', period: PERIOD, label: nameOf(fn) }),
+        ),
+      ],
+      [
+        'Rule deliveries failed permanently',
+        rules.map(({ rule, failedInvocations }) =>
+          failedInvocations.with({ period: PERIOD, label: nameOf(rule) }),
+        ),
+      ],
+    ] satisfies [string, cloudwatch.IMetric[]][]
+  )
+    .filter(([, metrics]) => metrics.length > 0)
+    .map(([title, metrics]) => graph(title, metrics));
 
 /**
- * The saga's dashboard: alarms first, then the business view, then the machinery. Every metric comes from
- * what the stack built (its DLQs, functions, rules) and from the contract's enums, so nothing is listed twice.
+ * A stack's part of the saga's dashboard: its alarms first, then the business view it holds, then its
+ * machinery. Every metric comes from what the stack built (its DLQs, functions, rules) and from the
+ * contract's enums, so nothing is listed twice. The dashboard is named after the stack.
  */
-export const sagaDashboard = (
+export const stackDashboard = (
   scope: Construct,
   id: string,
-  props: SagaDashboardProps,
+  props: StackDashboardProps,
 ): cloudwatch.Dashboard =>
   new cloudwatch.Dashboard(scope, id, {
-    dashboardName: `${Stack.of(scope).stackName}-saga`,
+    dashboardName: Stack.of(scope).stackName,
     defaultInterval: Duration.hours(3),
     widgets: [
       [
@@ -146,7 +156,7 @@ export const sagaDashboard = (
           height: HEIGHT,
         }),
       ],
-      sagaWidgets(props.verdicts),
+      ...(props.business ? [props.business] : []),
       machineryWidgets(props.watched),
     ],
   });

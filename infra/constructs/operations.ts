@@ -7,29 +7,18 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IConstruct } from 'constructs';
-import { AuditVerdicts } from './audit-verdicts.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-import type { SagaEventBus } from './event-bus.js';
-import {
-  type AlarmSpec,
-  auditExecutionAlarms,
-  deadLetterAlarms,
-  deadlineAlarm,
-  functionAlarms,
-  inconsistentAuditAlarm,
-  ruleAlarm,
-} from './operations-alarms.js';
-import { sagaDashboard } from './operations-dashboard.js';
-import type { SagaAudit } from './saga-audit.js';
+import { type AlarmSpec, deadLetterAlarms, functionAlarms, ruleAlarm } from './operations-alarms.js';
+import { stackDashboard } from './operations-dashboard.js';
 import { SagaFunction } from './saga-function.js';
 
 export type OperationsProps = {
-  bus: SagaEventBus;
-  audit: SagaAudit;
-  /** Where the alarm topic sends e-mail; no subscription when absent. */
-  alarmEmail?: string;
-  /** What happens to the topic's key when the stack is deleted. */
-  removalPolicy: RemovalPolicy;
+  /** The topic every alarm notifies: the bus stack's, found by its ARN. */
+  topic: sns.ITopic;
+  /** Alarms beyond the ones on the stack's DLQs, functions and rules (the audit's, the deadline's). */
+  alarms?: AlarmSpec[];
+  /** The business view the stack holds on its dashboard, if any (the audit stack's saga view). */
+  business?: cloudwatch.IWidget[];
 };
 
 /** What the stack built that operations watch, found in it rather than listed by hand. */
@@ -74,59 +63,32 @@ export const watchedIn = (scope: IConstruct): Watched => {
 };
 
 /**
- * How the saga is operated on AWS: one encrypted SNS topic that every alarm notifies (and e-mails, when an
- * address is given), an alarm on every dead-letter queue, function and rule the stack built, on the audit's
- * executions and verdicts and on deadline cancellations, and a dashboard of the saga. Create it last: it
- * watches what the stack already holds, so a new DLQ, function or rule is watched without a line here.
+ * How a stack of the saga is operated on AWS: an alarm on every dead-letter queue, function and rule the
+ * stack built, plus the alarms it is given, each notifying the saga's alarm topic; and the stack's part of
+ * the saga's dashboard. Create it last: it watches what the stack already holds, so a new DLQ, function or
+ * rule is watched without a line here.
  */
 export class Operations extends Construct {
-  readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
+  private readonly topic: sns.ITopic;
 
-  constructor(scope: Construct, id: string, { bus, audit, alarmEmail, removalPolicy }: OperationsProps) {
+  constructor(scope: Construct, id: string, { topic, alarms = [], business }: OperationsProps) {
     super(scope, id);
+    this.topic = topic;
     const watched = watchedIn(Stack.of(this));
-    const verdicts = new AuditVerdicts(this, 'AuditVerdicts', { bus });
-    this.topic = this.alarmTopic(alarmEmail, removalPolicy);
-
     const specs: AlarmSpec[] = [
       ...watched.deadLetterQueues.flatMap((queue) => deadLetterAlarms(queue, watched.functions)),
       ...watched.functions.flatMap(functionAlarms),
       ...watched.rules.map(({ rule, failedInvocations }) => ruleAlarm(rule, failedInvocations)),
-      ...auditExecutionAlarms(audit.stateMachine),
-      inconsistentAuditAlarm(verdicts.inconsistent),
-      deadlineAlarm(),
+      ...alarms,
     ];
     this.alarms = specs.map((spec) => this.alarm(spec));
-    this.dashboard = sagaDashboard(this, 'Dashboard', { watched, verdicts, alarms: this.alarms });
-  }
-
-  /**
-   * The topic every alarm notifies. SNS topics are encrypted with a customer managed key because CloudWatch
-   * cannot publish to a topic encrypted with the AWS managed key (its key policy cannot be changed).
-   */
-  private alarmTopic(alarmEmail: string | undefined, removalPolicy: RemovalPolicy): sns.Topic {
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the order saga alarm topic',
-      enableKeyRotation: true,
-      removalPolicy,
+    this.dashboard = stackDashboard(this, 'Dashboard', {
+      watched,
+      alarms: this.alarms,
+      ...(business && { business }),
     });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    const topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: 'Order saga alarms',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    if (alarmEmail !== undefined) topic.addSubscription(new EmailSubscription(alarmEmail));
-    return topic;
   }
 
   private alarm({ id, metric, threshold, description }: AlarmSpec): cloudwatch.Alarm {
@@ -144,5 +106,47 @@ export class Operations extends Construct {
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
     return alarm;
+  }
+}
+
+export type AlarmTopicProps = {
+  /** The topic's name: the other stacks' alarms find it by this name. */
+  topicName: string;
+  /** Where the topic sends e-mail; no subscription when absent. */
+  alarmEmail?: string;
+  /** What happens to the topic's key when the stack is deleted. */
+  removalPolicy: RemovalPolicy;
+};
+
+/**
+ * The one topic every alarm of the saga notifies (and e-mails, when an address is given). It is encrypted
+ * with a customer managed key because CloudWatch cannot publish to a topic encrypted with the AWS managed key
+ * (its key policy cannot be changed).
+ */
+export class AlarmTopic extends Construct {
+  readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, { topicName, alarmEmail, removalPolicy }: AlarmTopicProps) {
+    super(scope, id);
+    const key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the order saga alarm topic',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName,
+      displayName: 'Order saga alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(alarmEmail));
   }
 }

@@ -33,9 +33,13 @@ export class OrderService extends Construct implements Service {
 
   constructor(scope: Construct, id: string, props: OrderServiceProps) {
     super(scope, id);
-    const { bus, removalPolicy, deadlineSeconds } = props;
-    this.table = new SagaTable(this, 'OrdersTable', { spec: TableSpecs.orders, removalPolicy });
-    const idempotencyTable = idempotencyTableOf(this, removalPolicy);
+    const { bus, tableName, removalPolicy, deadlineSeconds } = props;
+    this.table = new SagaTable(this, 'OrdersTable', {
+      spec: TableSpecs.orders,
+      tableName: tableName('orders'),
+      removalPolicy,
+    });
+    const idempotencyTable = idempotencyTableOf(this, 'order', props);
     this.tables = { orders: this.table, orderIdempotency: idempotencyTable };
 
     const handler = (id: string, file: string, consumesEvents: boolean) => {

@@ -25,14 +25,20 @@ export class PaymentService extends Construct implements Service {
   readonly tables: { payments: SagaTable; paymentGateway: SagaTable; paymentIdempotency: SagaTable };
   readonly functions: SagaFunction[] = [];
 
-  constructor(scope: Construct, id: string, { bus, removalPolicy }: ServiceProps) {
+  constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
-    this.table = new SagaTable(this, 'PaymentsTable', { spec: TableSpecs.payments, removalPolicy });
-    this.gatewayTable = new SagaTable(this, 'PaymentGatewayTable', {
-      spec: TableSpecs.paymentGateway,
+    const { bus, tableName, removalPolicy } = props;
+    this.table = new SagaTable(this, 'PaymentsTable', {
+      spec: TableSpecs.payments,
+      tableName: tableName('payments'),
       removalPolicy,
     });
-    const idempotencyTable = idempotencyTableOf(this, removalPolicy);
+    this.gatewayTable = new SagaTable(this, 'PaymentGatewayTable', {
+      spec: TableSpecs.paymentGateway,
+      tableName: tableName('paymentGateway'),
+      removalPolicy,
+    });
+    const idempotencyTable = idempotencyTableOf(this, 'payment', props);
     this.tables = {
       payments: this.table,
       paymentGateway: this.gatewayTable,

@@ -1,4 +1,4 @@
-import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Arn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,15 +20,15 @@ import {
   type AuditSubstitutions,
   auditDefinition,
 } from './audit-definition.js';
-import type { SagaEventBus, Subscription } from './event-bus.js';
+import type { SharedBus, Subscription } from './event-bus.js';
 import { SagaTable } from './saga-table.js';
 
 export type SagaAuditProps = {
-  bus: SagaEventBus;
-  /** The tables whose end state the audit reads. */
-  orders: SagaTable;
-  payments: SagaTable;
-  inventory: SagaTable;
+  bus: SharedBus;
+  /** The names of the services' tables whose end state the audit reads (each in its service's stack). */
+  reads: { orders: string; payments: string; inventory: string };
+  /** The audit table's own name. */
+  tableName: string;
   removalPolicy: RemovalPolicy;
 };
 
@@ -59,8 +59,10 @@ export class SagaAudit extends Construct {
 
   constructor(scope: Construct, id: string, props: SagaAuditProps) {
     super(scope, id);
-    const { bus, orders, payments, inventory, removalPolicy } = props;
-    this.table = new SagaTable(this, 'AuditTable', { spec: TableSpecs.audit, removalPolicy });
+    const { bus, reads, tableName, removalPolicy } = props;
+    this.table = new SagaTable(this, 'AuditTable', { spec: TableSpecs.audit, tableName, removalPolicy });
+    const tableArn = (name: string) =>
+      Arn.format({ service: 'dynamodb', resource: 'table', resourceName: name }, Stack.of(this));
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy,
@@ -73,7 +75,7 @@ export class SagaAudit extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchGetItem'],
-        resources: [orders.tableArn, payments.tableArn, inventory.tableArn],
+        resources: [reads.orders, reads.payments, reads.inventory].map(tableArn),
       }),
     );
     this.role.addToPrincipalPolicy(
@@ -82,9 +84,9 @@ export class SagaAudit extends Construct {
     bus.grantPutEvents(this.role, Sources.sagaAudit);
 
     const substitutions: AuditSubstitutions = {
-      [AuditSubstitution.ordersTable]: orders.tableName,
-      [AuditSubstitution.paymentsTable]: payments.tableName,
-      [AuditSubstitution.inventoryTable]: inventory.tableName,
+      [AuditSubstitution.ordersTable]: reads.orders,
+      [AuditSubstitution.paymentsTable]: reads.payments,
+      [AuditSubstitution.inventoryTable]: reads.inventory,
       [AuditSubstitution.auditTable]: this.table.tableName,
       [AuditSubstitution.eventBusName]: bus.eventBusName,
     };

@@ -13,7 +13,7 @@ import { EnvNames } from '../../shared/config.js';
 import type { EventDefinition, Source } from '../../shared/events/index.js';
 import { PROJECT_ROOT } from '../project.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-import type { SagaEventBus, Subscription } from './event-bus.js';
+import type { SharedBus, Subscription } from './event-bus.js';
 import type { SagaTable } from './saga-table.js';
 
 const RELOCATE_SOURCE_MAP = fileURLToPath(new URL('../bundling/relocate-source-map.mjs', import.meta.url));
@@ -44,7 +44,7 @@ export type SagaFunctionProps = {
   service: 'order' | 'payment' | 'inventory';
   /** The handler's entry file, relative to the repository root; it exports `handler`. */
   entry: string;
-  bus: SagaEventBus;
+  bus: SharedBus;
   /**
    * The events' source of the service, the only one the function may publish with; absent for a function
    * that is granted narrower puts, or none (the storefront API's routes).
@@ -75,7 +75,7 @@ export class SagaFunction extends Construct {
   /** Where an invocation lands once Lambda gave up on it: handler errors, an invalid event, expiry. */
   readonly failures: DeadLetterQueue;
   readonly entry: string;
-  private readonly bus: SagaEventBus;
+  private readonly bus: SharedBus;
   private readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: SagaFunctionProps) {

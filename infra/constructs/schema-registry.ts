@@ -2,7 +2,6 @@ import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
 import { catalogue } from '../../shared/events/index.js';
 import { jsonSchemaText } from '../../shared/events/json-schema.js';
-import { SAGA_BUS_NAME } from './event-bus.js';
 
 /**
  * The EventBridge Schema Registry of the saga: one JSON Schema (draft-04) per event of the contract, from
@@ -13,10 +12,10 @@ export class SagaSchemaRegistry extends Construct {
   readonly registry: eventschemas.CfnRegistry;
   readonly schemas: eventschemas.CfnSchema[];
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, { registryName }: { registryName: string }) {
     super(scope, id);
     this.registry = new eventschemas.CfnRegistry(this, 'Registry', {
-      registryName: SAGA_BUS_NAME,
+      registryName,
       description: 'The events of the order saga, one schema per detail-type.',
     });
     this.schemas = catalogue.map(

@@ -1,13 +1,15 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { TableSpecs } from '../tables.js';
-import type { SagaEventBus } from './event-bus.js';
+import { type ServiceName, type TableNaming, TableSpecs } from '../tables.js';
+import type { SharedBus } from './event-bus.js';
 import type { SagaFunction } from './saga-function.js';
 import { SagaTable } from './saga-table.js';
 
 /** What every service construct is given by the stack. */
 export type ServiceProps = {
-  bus: SagaEventBus;
+  bus: SharedBus;
+  /** The physical name of each table. */
+  tableName: TableNaming;
   removalPolicy: RemovalPolicy;
 };
 
@@ -26,5 +28,13 @@ export type Service = {
  * service's work (a refund, a release) as already done. IAM scopes it by table ARN, with no dependence on
  * Powertools' key format or on the generated function names its keys start with.
  */
-export const idempotencyTableOf = (scope: Construct, removalPolicy: RemovalPolicy): SagaTable =>
-  new SagaTable(scope, 'IdempotencyTable', { spec: TableSpecs.idempotency, removalPolicy });
+export const idempotencyTableOf = (
+  scope: Construct,
+  service: ServiceName,
+  { tableName, removalPolicy }: ServiceProps,
+): SagaTable =>
+  new SagaTable(scope, 'IdempotencyTable', {
+    spec: TableSpecs.idempotency,
+    tableName: tableName(`${service}Idempotency`),
+    removalPolicy,
+  });

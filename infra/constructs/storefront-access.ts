@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { OrderPlaced, Sources } from '../../shared/events/index.js';
-import type { SagaEventBus } from './event-bus.js';
+import type { SharedBus } from './event-bus.js';
 
 /**
  * What a storefront (anything that places orders) is given: a managed policy that allows putting
@@ -13,7 +13,7 @@ export class StorefrontAccess extends Construct {
   readonly policy: iam.ManagedPolicy;
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, { bus }: { bus: SagaEventBus }) {
+  constructor(scope: Construct, id: string, { bus }: { bus: SharedBus }) {
     super(scope, id);
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `Places orders: put ${OrderPlaced.detailType} on the saga bus, and nothing else`,

@@ -3,12 +3,11 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvNames } from '../../shared/config.js';
 import { type EventDefinition, OrderCancelled, OrderPlaced } from '../../shared/events/index.js';
-import type { SagaEventBus } from './event-bus.js';
+import type { SharedBus } from './event-bus.js';
 import { SagaFunction } from './saga-function.js';
 import type { SagaTable } from './saga-table.js';
 
@@ -40,7 +39,7 @@ export const ACCESS_LOG_FIELDS = {
 } as const;
 
 export type StorefrontApiProps = {
-  bus: SagaEventBus;
+  bus: SharedBus;
   /** The order service's table: read to follow an order, written (phase B) to cancel one. */
   orders: SagaTable;
   /** Powertools idempotency records, keyed on the Idempotency-Key of `POST /orders`. */
@@ -142,15 +141,6 @@ export class StorefrontApi extends Construct {
    * admits it past the bus policy as a producer of that source.
    */
   private grantPutEvents(fn: SagaFunction, event: EventDefinition): void {
-    this.props.bus.admit(fn.role, event.source);
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [this.props.bus.eventBusArn],
-        conditions: {
-          StringEquals: { 'events:source': event.source, 'events:detail-type': event.detailType },
-        },
-      }),
-    );
+    this.props.bus.grantPutEvents(fn.role, event.source, [event.detailType]);
   }
 }

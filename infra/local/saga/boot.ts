@@ -4,24 +4,24 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
-import { PROJECT_ROOT, STACK_NAME, TEMPLATE_SOURCES } from '../../project.js';
+import { PROJECT_ROOT, STACK_NAMES, TEMPLATE_SOURCES } from '../../project.js';
 import {
   recordSynthesis,
   type SynthesisSources,
   sourcesDigest,
   whyStale,
 } from '../emulator/cloud-assembly/synthesis-record.js';
-import { loadTemplate } from '../emulator/cloud-assembly/template.js';
+import { loadAssembly } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../emulator/runtime.js';
 import { scenarioStock } from './scenarios.js';
 
 export const CDK_OUT = join(PROJECT_ROOT, 'cdk.out');
 
-/** The stack's template in `cdk.out`, and what it is synthesized from. */
-export const TEMPLATE: SynthesisSources = {
+/** The app's stacks in `cdk.out`, and what they are synthesized from. */
+export const ASSEMBLY: SynthesisSources = {
   cdkOutDir: CDK_OUT,
-  stackName: STACK_NAME,
+  stackNames: STACK_NAMES,
   sources: TEMPLATE_SOURCES.map((path) => join(PROJECT_ROOT, path)),
 };
 
@@ -31,10 +31,10 @@ export const TEMPLATE: SynthesisSources = {
  * Returns how long it took.
  */
 export const ensureTemplate = async (log: (line: string) => void): Promise<{ synthesizedMs?: number }> => {
-  const why = whyStale(TEMPLATE);
+  const why = whyStale(ASSEMBLY);
   if (why === undefined) return {};
   log(`Synthesizing the CDK app (${why})…`);
-  const sources = sourcesDigest(TEMPLATE);
+  const sources = sourcesDigest(ASSEMBLY);
   const started = Date.now();
   const child = spawn('npx', ['cdk', 'synth', '--quiet'], {
     cwd: PROJECT_ROOT,
@@ -46,17 +46,28 @@ export const ensureTemplate = async (log: (line: string) => void): Promise<{ syn
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`cdk synth failed (exit ${code}):\n${stderr}`);
-  recordSynthesis(TEMPLATE, sources);
+  recordSynthesis(ASSEMBLY, sources);
   return { synthesizedMs: Date.now() - started };
 };
 
-/** Starts the local runtime on the synthesized stack (its tables under `tableNamePrefix`, none by default). */
+/** The app's stacks as the local runtime runs them: all of them, or `stacks` (one service alone on the bus). */
+export const loadApp = (options: { stacks?: readonly string[]; tableNamePrefix?: string } = {}) =>
+  loadAssembly({ cdkOutDir: CDK_OUT, ...options });
+
+/**
+ * Starts the local runtime on the synthesized stacks (all of them, or `stacks`; their tables under
+ * `tableNamePrefix`, none by default).
+ */
 export const bootRuntime = ({
   tableNamePrefix,
+  stacks,
   ...options
-}: Omit<RuntimeOptions, 'app'> & { tableNamePrefix?: string } = {}): Promise<Runtime> =>
+}: Omit<RuntimeOptions, 'app'> & {
+  tableNamePrefix?: string;
+  stacks?: readonly string[];
+} = {}): Promise<Runtime> =>
   startRuntime({
-    app: loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME, tableNamePrefix }),
+    app: loadApp({ ...(stacks && { stacks }), ...(tableNamePrefix !== undefined && { tableNamePrefix }) }),
     ...options,
   });
 
@@ -68,7 +79,8 @@ export const localDocumentClient = (runtime: Runtime) =>
 export const tableNames = (runtime: Runtime) => {
   const output = (name: string) => {
     const value = runtime.app.outputs[name];
-    if (!value) throw new Error(`The stack has no output ${name}; synthesize it again (npx cdk synth)`);
+    if (!value)
+      throw new Error(`No stack of the run has the output ${name}; synthesize again (npx cdk synth)`);
     return value;
   };
   return {

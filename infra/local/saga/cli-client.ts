@@ -7,8 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
-import { PROJECT_ROOT, STACK_NAME } from '../../project.js';
-import { loadTemplate } from '../emulator/cloud-assembly/template.js';
+import { PROJECT_ROOT } from '../../project.js';
+import { loadAssembly } from '../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import { listCommand, redriveCommand } from './dlq.js';
 import { readEntriesFile } from './entries-file.js';
@@ -45,12 +45,7 @@ export const timeline = async (orderId: string | undefined, flags: Flags) => {
   const events = await sagaEvents(flags.endpointUrl ?? DEFAULT_ENDPOINT, orderId);
   if (flags.json) out(JSON.stringify(events, null, 2));
   else if (flags.mermaid)
-    out(
-      mermaidOf(
-        events,
-        consumersOf(loadTemplate({ cdkOutDir: join(PROJECT_ROOT, 'cdk.out'), stackName: STACK_NAME })),
-      ),
-    );
+    out(mermaidOf(events, consumersOf(loadAssembly({ cdkOutDir: join(PROJECT_ROOT, 'cdk.out') }))));
   else if (events.length === 0) out(`No events for order ${orderId}`);
   else for (const line of formatTimeline(events)) out(line);
   return 0;

@@ -103,7 +103,7 @@ export const serve = async (flags: Flags) => {
   });
   const { eventBridge, dynamoDb } = runtime.endpoints;
   out(
-    `The order saga runs locally (stack ${runtime.app.stackName}, ${runtime.app.functions.length} functions).`,
+    `The order saga runs locally (${runtime.app.stacks.join(', ')}: ${runtime.app.functions.length} functions).`,
   );
   out(`  EventBridge  ${eventBridge}   bus ${runtime.app.bus.name}`);
   out(`  DynamoDB     ${dynamoDb}`);

@@ -24,9 +24,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { createApp, STACK_NAME } from '../../../infra/app.js';
+import { createApp } from '../../../infra/app.js';
 import { sourcesDigest } from '../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
-import { TEMPLATE_SOURCES } from '../../../infra/project.js';
+import { STACK_NAMES, TEMPLATE_SOURCES } from '../../../infra/project.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'order-saga-synth');
@@ -47,8 +47,8 @@ export type Acknowledgement = { path: string; rule: string; reason: string };
 export type Synthesis = {
   /** The cloud assembly directory (assets included). */
   outdir: string;
-  /** The stack's template exactly as written to disk. */
-  templateText: string;
+  /** Each stack's template exactly as written to disk, by stack name. */
+  templateTexts: Record<string, string>;
   findings: NagFinding[];
   acknowledgements: Acknowledgement[];
   /** Each function's bundle (`index.mjs`) size in bytes, by logical id. */
@@ -75,8 +75,9 @@ export const synthesize = (outdir: string, context: Record<string, unknown> = {}
   });
   const assembly = app.synth();
   const durationMs = Math.round(performance.now() - started);
-  const stack = assembly.getStackByName(STACK_NAME);
-  const templateText = readFileSync(stack.templateFullPath, 'utf8');
+  const templateTexts = Object.fromEntries(
+    assembly.stacks.map((stack) => [stack.stackName, readFileSync(stack.templateFullPath, 'utf8')]),
+  );
 
   const findings = new AwsSolutionsChecks().validateScope(app).violations.map((violation) => ({
     rule: violation.ruleName,
@@ -96,15 +97,14 @@ export const synthesize = (outdir: string, context: Record<string, unknown> = {}
       ),
   );
 
-  const template = JSON.parse(templateText) as Template;
   const bundleBytes: Record<string, number> = {};
-  for (const [id, resource] of Object.entries(template.Resources)) {
+  for (const [id, resource] of Object.entries(mergeTemplates(parseTemplates(templateTexts)).Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const key = (resource.Properties.Code as { S3Key?: string } | undefined)?.S3Key;
     const bundle = key && join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
     if (bundle && existsSync(bundle)) bundleBytes[id] = statSync(bundle).size;
   }
-  return { outdir, templateText, findings, acknowledgements, bundleBytes, durationMs };
+  return { outdir, templateTexts, findings, acknowledgements, bundleBytes, durationMs };
 };
 
 /**
@@ -136,7 +136,7 @@ export const synthesizeApart = (
 /** Hash of every file the synthesized template is a function of, and of the Node.js that synthesizes. */
 const sourcesHash = (): string => {
   const sources = TEMPLATE_SOURCES.map((path) => join(ROOT, path));
-  const digest = sourcesDigest({ cdkOutDir: join(ROOT, 'cdk.out'), stackName: STACK_NAME, sources });
+  const digest = sourcesDigest({ cdkOutDir: join(ROOT, 'cdk.out'), stackNames: STACK_NAMES, sources });
   return createHash('sha256').update(process.version).update(digest).digest('hex').slice(0, 16);
 };
 
@@ -180,6 +180,33 @@ export const sharedSynthesis = (): Promise<Synthesis> => {
   return shared;
 };
 
-/** The parsed template of the shared synthesis. */
-export const sharedTemplate = async (): Promise<Template> =>
-  JSON.parse((await sharedSynthesis()).templateText) as Template;
+/** Each stack's template, parsed, by stack name. */
+export const parseTemplates = (texts: Record<string, string>): Record<string, Template> =>
+  Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, JSON.parse(text) as Template]));
+
+/**
+ * The stacks' templates as one: every resource and output under its logical id, for the checks that look
+ * across the saga (who may put what, who writes which table). A logical id two stacks use (each stack's
+ * dashboard) is kept once per stack, as `<stack>/<id>`.
+ */
+export const mergeTemplates = (templates: Record<string, Template>): Template => {
+  const merged: Template = { Resources: {}, Outputs: {} };
+  const counts = new Map<string, number>();
+  for (const template of Object.values(templates))
+    for (const id of [...Object.keys(template.Resources), ...Object.keys(template.Outputs ?? {})])
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const [stack, template] of Object.entries(templates)) {
+    const key = (id: string) => ((counts.get(id) ?? 0) > 1 ? `${stack}/${id}` : id);
+    for (const [id, resource] of Object.entries(template.Resources)) merged.Resources[key(id)] = resource;
+    for (const [id, output] of Object.entries(template.Outputs ?? {}))
+      (merged.Outputs as NonNullable<Template['Outputs']>)[key(id)] = output;
+  }
+  return merged;
+};
+
+/** The parsed templates of the shared synthesis, by stack name. */
+export const sharedTemplates = async (): Promise<Record<string, Template>> =>
+  parseTemplates((await sharedSynthesis()).templateTexts);
+
+/** The shared synthesis's stacks as one template (see {@link mergeTemplates}). */
+export const sharedTemplate = async (): Promise<Template> => mergeTemplates(await sharedTemplates());

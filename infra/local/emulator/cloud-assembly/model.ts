@@ -124,10 +124,11 @@ export type LocalArchive = {
 };
 
 export type LocalApp = {
-  stackName: string;
+  /** The stacks of the cloud assembly it runs. */
+  stacks: string[];
   account: string;
   region: string;
-  /** The stack's custom bus (the one whose name is not `default`). */
+  /** The custom bus of the stacks (the first whose name is not `default`). */
   bus: { name: string; arn: string };
   tables: LocalTable[];
   functions: LocalFunction[];
@@ -140,7 +141,7 @@ export type LocalApp = {
   archives: LocalArchive[];
   /** The HTTP APIs (API Gateway v2) with their routes, each route's function by logical id. */
   httpApis: LocalHttpApi[];
-  /** Stack outputs, resolved. */
+  /** The stacks' outputs, resolved; an output name two stacks use is `<stack>.<name>`. */
   outputs: Record<string, string>;
 };
 

@@ -4,7 +4,7 @@
  * Anything else throws, naming the intrinsic and where it was found.
  */
 import { busNameOf, ruleArn } from '../arns.js';
-import { isRecord, type Resource, type Template, TemplateError } from './template-types.js';
+import { isRecord, isSsmParameter, type Resource, type Template, TemplateError } from './template-types.js';
 
 /** CloudFormation's `AWS::NoValue`: the property it stands in for is removed. */
 const NO_VALUE = Symbol('AWS::NoValue');
@@ -14,8 +14,22 @@ const STREAM_LABEL = '1970-01-01T00:00:00.000';
 
 const PARTITION = 'aws';
 
-/** Who the runtime pretends to be, and the prefix of its table names. */
-export type ResolverContext = { account: string; region: string; stackName: string; tableNamePrefix: string };
+/**
+ * Who the runtime pretends to be, the prefix of its table names, and how the template reaches other stacks
+ * of the assembly (see cross-stack.ts); without those, an import or an SSM parameter is refused.
+ */
+export type ResolverContext = {
+  account: string;
+  region: string;
+  stackName: string;
+  tableNamePrefix: string;
+  /** The value another stack exports under `name` (`Fn::ImportValue`). */
+  importValue?: (name: string, path: string) => unknown;
+  /** The value of the SSM parameter `name` another stack creates (a parameter of an SSM parameter type). */
+  ssmParameter?: (name: string, path: string) => unknown;
+  /** The local physical name of a resource that has no explicit name (default: its logical id). */
+  generatedName?: (logicalId: string) => string;
+};
 
 type Resolve = (value: unknown, path: string) => unknown;
 type StringProperty = (logicalId: string, property: string) => string | undefined;
@@ -63,18 +77,19 @@ const createNaming = (
 ) => {
   const { account, region } = ctx;
   const partition = PARTITION;
+  const generated = ctx.generatedName ?? ((id: string) => id);
   const names = {
-    table: (id: string) => `${ctx.tableNamePrefix}${stringProperty(id, 'TableName') ?? id}`,
-    function: (id: string) => stringProperty(id, 'FunctionName') ?? id,
+    table: (id: string) => `${ctx.tableNamePrefix}${stringProperty(id, 'TableName') ?? generated(id)}`,
+    function: (id: string) => stringProperty(id, 'FunctionName') ?? generated(id),
     queue: (id: string) => {
       const explicit = stringProperty(id, 'QueueName');
       if (explicit !== undefined) return explicit;
       const fifo = resources[id]?.Properties?.FifoQueue;
-      return fifo === true || fifo === 'true' ? `${id}.fifo` : id;
+      return fifo === true || fifo === 'true' ? `${generated(id)}.fifo` : generated(id);
     },
-    bus: (id: string) => stringProperty(id, 'Name') ?? id,
-    rule: (id: string) => stringProperty(id, 'Name') ?? id,
-    stateMachine: (id: string) => stringProperty(id, 'StateMachineName') ?? id,
+    bus: (id: string) => stringProperty(id, 'Name') ?? generated(id),
+    rule: (id: string) => stringProperty(id, 'Name') ?? generated(id),
+    stateMachine: (id: string) => stringProperty(id, 'StateMachineName') ?? generated(id),
   };
 
   const arns = {
@@ -167,7 +182,10 @@ const createReferences = (template: Template, ctx: ResolverContext, kinds: Recor
     const parameter = template.Parameters?.[name];
     if (parameter !== undefined) {
       if (parameter.Default === undefined) fail(path, `Parameter ${name} has no Default to run with locally`);
-      return parameter.Default;
+      if (!isSsmParameter(parameter.Type)) return parameter.Default;
+      if (ctx.ssmParameter === undefined)
+        return fail(path, `Parameter ${name} reads SSM, which needs its stack`);
+      return ctx.ssmParameter(asString(parameter.Default, path), path);
     }
     const resource = resourceAt(name, path);
     const kind = kinds[resource.Type];
@@ -211,7 +229,11 @@ const subWith =
   };
 
 /** The intrinsic functions, each resolving its arguments through `resolveValue`. */
-const createIntrinsics = (references: References, resolveValue: Resolve) => {
+const createIntrinsics = (
+  references: References,
+  resolveValue: Resolve,
+  importValue: ResolverContext['importValue'],
+) => {
   const { getAtt } = references;
   const sub = subWith(references, resolveValue);
   const intrinsics: Record<string, (args: unknown, path: string) => unknown> = {
@@ -232,6 +254,12 @@ const createIntrinsics = (references: References, resolveValue: Resolve) => {
       return items.map((item, i) => asString(item, `${path}[1][${i}]`)).join(asString(delimiter, path));
     },
     'Fn::Sub': (args, path) => sub(args, path),
+    'Fn::ImportValue': (args, path) => {
+      const name = asString(resolveValue(args, path), path);
+      return importValue === undefined
+        ? fail(path, `Fn::ImportValue ${name} needs the stack that exports it`)
+        : importValue(name, path);
+    },
     'Fn::Select': (args, path) => {
       const [index, list] = asList(args, path);
       const items = asList(resolveValue(list, `${path}[1]`), `${path}[1]`);
@@ -283,7 +311,11 @@ export const createResolver = (template: Template, ctx: ResolverContext) => {
   let intrinsics: Record<string, (args: unknown, path: string) => unknown> = {};
   const resolveValue = valueResolver(() => intrinsics);
   const naming = createNaming(resources, ctx, stringPropertyReader(resources, resolveValue));
-  intrinsics = createIntrinsics(createReferences(template, ctx, resourceKinds(naming)), resolveValue);
+  intrinsics = createIntrinsics(
+    createReferences(template, ctx, resourceKinds(naming)),
+    resolveValue,
+    ctx.importValue,
+  );
   const { names, arns, queueUrl, busNameOfRule } = naming;
   return { resolveValue, asString, names, arns, queueUrl, busNameOfRule };
 };

@@ -10,10 +10,11 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { basename, join, relative, resolve } from 'node:path';
 import { findStackTemplate } from './template.js';
 
-/** A stack's template in a cloud assembly, and what it is synthesized from. */
+/** The stacks' templates in a cloud assembly, and what they are synthesized from. */
 export type SynthesisSources = {
   cdkOutDir: string;
-  stackName: string;
+  /** The stacks the app synthesizes. */
+  stackNames: readonly string[];
   /**
    * The files and directories the template is built from. A directory's `node_modules`, `cdk.out` and dot
    * folders are skipped, and so is the `local/` folder of a source named `infra` (the local runtime).
@@ -23,7 +24,7 @@ export type SynthesisSources = {
 
 /** The record's file, in the cloud assembly. */
 export const SYNTHESIS_RECORD = '.saga-synthesis.json';
-type SynthesisRecord = { sources: string; template: string };
+type SynthesisRecord = { sources: string; templates: string };
 
 const SKIPPED_DIRS = new Set(['node_modules', 'cdk.out']);
 
@@ -51,7 +52,19 @@ export const sourcesDigest = ({ cdkOutDir, sources }: SynthesisSources): string 
   return hash.digest('hex');
 };
 
-const digestOf = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** One digest of every stack's template, or the name of a stack whose template is missing. */
+const templatesDigest = ({
+  cdkOutDir,
+  stackNames,
+}: SynthesisSources): { digest: string } | { missing: string } => {
+  const hash = createHash('sha256');
+  for (const stackName of stackNames) {
+    const templatePath = findStackTemplate(cdkOutDir, stackName);
+    if (templatePath === undefined) return { missing: stackName };
+    hash.update(stackName).update('\0').update(readFileSync(templatePath)).update('\0');
+  }
+  return { digest: hash.digest('hex') };
+};
 
 const readRecord = (cdkOutDir: string): Partial<SynthesisRecord> => {
   try {
@@ -62,31 +75,30 @@ const readRecord = (cdkOutDir: string): Partial<SynthesisRecord> => {
 };
 
 /**
- * Why the saga tooling must synthesize before it runs: the stack has no template, no synthesis of it was
- * recorded, it was written since, or its sources changed. Undefined when the template is current.
+ * Why the saga tooling must synthesize before it runs: a stack has no template, no synthesis of them was
+ * recorded, one was written since, or their sources changed. Undefined when the templates are current.
  */
 export const whyStale = (options: SynthesisSources): string | undefined => {
-  const templatePath = findStackTemplate(options.cdkOutDir, options.stackName);
-  if (templatePath === undefined) return `cdk.out has no template of stack ${options.stackName}`;
+  const templates = templatesDigest(options);
+  if ('missing' in templates) return `cdk.out has no template of stack ${templates.missing}`;
   const record = readRecord(options.cdkOutDir);
-  if (record.template === undefined)
-    return 'no synthesis of the template is recorded: another cdk synth may have written it';
-  if (record.template !== digestOf(templatePath))
-    return 'the template was written since its synthesis was recorded';
+  if (record.templates === undefined)
+    return 'no synthesis of the templates is recorded: another cdk synth may have written them';
+  if (record.templates !== templates.digest) return 'a template was written since its synthesis was recorded';
   if (record.sources !== sourcesDigest(options))
-    return 'the sources changed since the template was synthesized';
+    return 'the sources changed since the templates were synthesized';
   return undefined;
 };
 
 /**
  * Records a synthesis that succeeded: `sources`, the digest taken before it started (so that a source
- * edited while it ran makes the next run synthesize again), and the digest of the template it wrote.
+ * edited while it ran makes the next run synthesize again), and the digest of the templates it wrote.
  */
 export const recordSynthesis = (options: SynthesisSources, sources: string): void => {
-  const templatePath = findStackTemplate(options.cdkOutDir, options.stackName);
-  if (templatePath === undefined) {
-    throw new Error(`The synthesis wrote no template for stack ${options.stackName} in ${options.cdkOutDir}`);
+  const templates = templatesDigest(options);
+  if ('missing' in templates) {
+    throw new Error(`The synthesis wrote no template for stack ${templates.missing} in ${options.cdkOutDir}`);
   }
-  const record: SynthesisRecord = { sources, template: digestOf(templatePath) };
+  const record: SynthesisRecord = { sources, templates: templates.digest };
   writeFileSync(join(options.cdkOutDir, SYNTHESIS_RECORD), `${JSON.stringify(record, null, 2)}\n`);
 };

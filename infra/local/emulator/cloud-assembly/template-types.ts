@@ -21,3 +21,8 @@ export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The stack's template and asset manifest files, from the assembly's manifest when it names them. */
+
+const SSM_PARAMETER_TYPE = /^AWS::SSM::Parameter::Value<.+>$/;
+
+/** Whether a template parameter is one CloudFormation fills from SSM Parameter Store. */
+export const isSsmParameter = (type: string | undefined): boolean => SSM_PARAMETER_TYPE.test(type ?? '');

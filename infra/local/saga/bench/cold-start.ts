@@ -7,8 +7,7 @@ import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { STACK_NAME } from '../../../project.js';
-import { loadTemplate } from '../../emulator/cloud-assembly/template.js';
+import { loadAssembly } from '../../emulator/cloud-assembly/template.js';
 import { CDK_OUT, ensureTemplate } from '../boot.js';
 import { medianAndSpread } from './percentiles.js';
 
@@ -46,7 +45,7 @@ type Sample = { importMs: number; firstInvokeMs: number };
 type Bundle = { functionName: string; file: string; exportName: string; environment: Record<string, string> };
 
 const bundlesOf = (cdkOutDir: string): Bundle[] => {
-  const app = loadTemplate({ cdkOutDir, stackName: STACK_NAME });
+  const app = loadAssembly({ cdkOutDir });
   return app.functions.map((fn) => {
     const [file, exportName] = fn.handler.split('.') as [string, string];
     return {

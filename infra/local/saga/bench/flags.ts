@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { STACK_NAME } from '../../../project.js';
 
 /** The usage lines `saga help` shows for the bench. */
 export const BENCH_HELP = `  saga bench [--sagas N] [--in-flight K] [--mix happy|scenarios] [--json] [--endpoint-url URL]
@@ -69,9 +68,9 @@ export const parseBenchFlags = (argv: string[]): BenchFlags => {
     for (const name of ['sagas', 'in-flight', 'mix', 'endpoint-url'] as const)
       if (values[name] !== undefined) throw new BenchUsageError(`--${name} does not apply to --cold-start`);
     const baselineDir = values.baseline;
-    if (baselineDir !== undefined && !existsSync(join(baselineDir, `${STACK_NAME}.template.json`)))
+    if (baselineDir !== undefined && !existsSync(join(baselineDir, 'manifest.json')))
       throw new BenchUsageError(
-        `--baseline must be a cdk.out directory holding ${STACK_NAME}.template.json, not ${baselineDir}`,
+        `--baseline must be a cloud assembly (a cdk.out directory holding manifest.json), not ${baselineDir}`,
       );
     return {
       kind: 'cold-start',

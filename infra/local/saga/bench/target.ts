@@ -6,13 +6,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../../services/inventory/adapters/inventory-repository.js';
-import { STACK_NAME } from '../../../project.js';
 import type { LocalApp } from '../../emulator/cloud-assembly/model.js';
-import { loadTemplate } from '../../emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent } from '../../emulator/runtime.js';
 import type { RuntimeStats } from '../../emulator/stats.js';
-import { bootRuntime, CDK_OUT, ensureTemplate, tableNames } from '../boot.js';
+import { bootRuntime, ensureTemplate, loadApp, tableNames } from '../boot.js';
 import { localCall } from '../local-call.js';
 import { dynamoDbLocalPid } from './cpu.js';
 
@@ -85,7 +83,7 @@ const POLL_MS = 10;
  * (serve's default). It does not count DynamoDB calls.
  */
 export const remoteTarget = async (endpoint: string): Promise<BenchTarget> => {
-  const app = loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME });
+  const app = loadApp();
   const dynamoDb = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? 'http://127.0.0.1:8000';
   const inventoryTable = app.outputs.InventoryTableName;
   if (!inventoryTable) throw new Error('The stack has no output InventoryTableName; synthesize it again');

@@ -32,7 +32,7 @@ const synthesizedProject = () => {
   for (const file of [...SOURCES, 'infra/local/cli.ts']) write(file, `// ${file}`);
   const options = {
     cdkOutDir: join(root, 'cdk.out'),
-    stackName: 'Fixture',
+    stackNames: ['Fixture'],
     sources: ['shared', 'services', 'infra', 'package-lock.json'].map((path) => join(root, path)),
   };
   write('cdk.out/Fixture.template.json', '{"Resources":{}}');
@@ -58,21 +58,21 @@ describe('whyStale', () => {
     const { root, options } = synthesizedProject();
     unlinkSync(join(root, 'cdk.out', SYNTHESIS_RECORD));
 
-    expect(whyStale(options)).toMatch(/^no synthesis of the template is recorded/);
+    expect(whyStale(options)).toMatch(/^no synthesis of the templates is recorded/);
   });
 
   it('is stale when the template changed since its synthesis was recorded', () => {
     const { options, write } = synthesizedProject();
     write('cdk.out/Fixture.template.json', '{"Resources":{"Other":{}}}');
 
-    expect(whyStale(options)).toBe('the template was written since its synthesis was recorded');
+    expect(whyStale(options)).toBe('a template was written since its synthesis was recorded');
   });
 
   it.each(SOURCES)('is stale when the content of %s changed', (file) => {
     const { options, write } = synthesizedProject();
     write(file, '// changed');
 
-    expect(whyStale(options)).toBe('the sources changed since the template was synthesized');
+    expect(whyStale(options)).toBe('the sources changed since the templates were synthesized');
   });
 
   it('is stale when a source is added, and when one is removed', () => {
@@ -81,8 +81,8 @@ describe('whyStale', () => {
     const removed = synthesizedProject();
     rmSync(join(removed.root, 'infra', 'app.ts'));
 
-    expect(whyStale(added.options)).toBe('the sources changed since the template was synthesized');
-    expect(whyStale(removed.options)).toBe('the sources changed since the template was synthesized');
+    expect(whyStale(added.options)).toBe('the sources changed since the templates were synthesized');
+    expect(whyStale(removed.options)).toBe('the sources changed since the templates were synthesized');
   });
 
   it('is stale when a source takes back an older content with an old time (not a question of times)', () => {
@@ -90,7 +90,7 @@ describe('whyStale', () => {
     write('infra/app.ts', '// what it was before the synthesis');
     utimesSync(join(root, 'infra', 'app.ts'), 1_000_000_000, 1_000_000_000);
 
-    expect(whyStale(options)).toBe('the sources changed since the template was synthesized');
+    expect(whyStale(options)).toBe('the sources changed since the templates were synthesized');
   });
 
   it('stays current when a source is only touched', () => {
