@@ -70,7 +70,7 @@ const allowDecision = (request: AuthorizationRequest, identity: Found[], resourc
   const delegated = resource.filter((found) => found.grant === 'account');
   if (resourceAccountOf(request) === principalAccount(principal)) {
     const direct = resource.filter((found) => found.grant === 'direct');
-    if (identityAllows || direct.length > 0) return allow(request, [...identity, ...direct]);
+    if (identityAllows || direct.length > 0) return allow(request, [...identity, ...resource]);
     return implicitDeny(request, 'identity-based', delegated);
   }
   if (!identityAllows) return implicitDeny(request, 'identity-based', delegated);

@@ -66,13 +66,13 @@ export const dateOf = (value: string): number | undefined => {
   return Number.isNaN(ms) ? undefined : ms;
 };
 
-type Order = (a: number, b: number) => boolean;
+type Relation = (a: number, b: number) => boolean;
 
-/** A numeric or date comparison: both sides read by `read`, compared by `order`. */
-const orderedComparison = (
+/** A numeric or date comparison: both sides read by `read`, compared by `relation`. */
+const rankedComparison = (
   read: (value: string) => number | undefined,
   what: string,
-  order: Order,
+  relation: Relation,
   negated = false,
 ): Comparison => ({
   negated,
@@ -82,11 +82,11 @@ const orderedComparison = (
   reads: (contextValue) => read(contextValue) !== undefined,
   matches: (contextValue, policyValue) => {
     const [a, b] = [read(contextValue), read(text(policyValue))];
-    return a !== undefined && b !== undefined && order(a, b);
+    return a !== undefined && b !== undefined && relation(a, b);
   },
 });
 
-const ORDERS: Record<string, [Order, boolean]> = {
+const RELATIONS: Record<string, [Relation, boolean]> = {
   Equals: [(a, b) => a === b, false],
   NotEquals: [(a, b) => a === b, true],
   LessThan: [(a, b) => a < b, false],
@@ -95,11 +95,11 @@ const ORDERS: Record<string, [Order, boolean]> = {
   GreaterThanEquals: [(a, b) => a >= b, false],
 };
 
-const orderedFamily = (prefix: string, read: (value: string) => number | undefined, what: string) =>
+const rankedFamily = (prefix: string, read: (value: string) => number | undefined, what: string) =>
   Object.fromEntries(
-    Object.entries(ORDERS).map(([suffix, [order, negated]]) => [
+    Object.entries(RELATIONS).map(([suffix, [relation, negated]]) => [
       `${prefix}${suffix}`,
-      orderedComparison(read, what, order, negated),
+      rankedComparison(read, what, relation, negated),
     ]),
   );
 
@@ -163,8 +163,8 @@ const COMPARISONS: Record<string, Comparison> = {
   StringNotEqualsIgnoreCase: stringComparison(true, false, true),
   StringLike: stringComparison(false, true, false),
   StringNotLike: stringComparison(true, true, false),
-  ...orderedFamily('Numeric', numberOf, 'a number'),
-  ...orderedFamily('Date', dateOf, 'an ISO 8601 date or epoch time'),
+  ...rankedFamily('Numeric', numberOf, 'a number'),
+  ...rankedFamily('Date', dateOf, 'an ISO 8601 date or epoch time'),
   Bool: boolComparison,
   BinaryEquals: binaryComparison,
   IpAddress: ipComparison(false),
