@@ -8,8 +8,10 @@
  *    the account: the caller's identity-based policies must then allow too.
  * 3. Across accounts, both must allow: the caller's identity-based policies and the resource's policy
  *    (which may name the caller or its account).
- * 4. The account root user has every permission its identity-based side could grant; service principals
- *    and anonymous callers have no identity-based policies, so only the resource-based policy can allow them.
+ * 4. The account root user needs no identity-based policy: in its own account whatever no statement
+ *    denies is allowed, across accounts the resource's policy must still allow it. Service principals and
+ *    anonymous callers have no identity-based policies: only the resource-based policy can allow them.
+ *    Identity-based policies are therefore read for users and role sessions only.
  * 5. Otherwise: implicitly denied.
  *
  * Permissions boundaries, session policies, SCPs and RCPs are not modelled: none of them can add a

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type AuthorizationRequest,
   authorize,
   type PolicyDocument,
   type Principal,
@@ -55,7 +56,7 @@ describe('NotAction', () => {
         { name: 'RequireMfa', document: denyWithoutMfa },
       ],
     };
-    const withMfa = (present: string | undefined) => ({
+    const withMfa = (present: string | undefined): AuthorizationRequest => ({
       ...call('s3:GetObject', 'arn:aws:s3:::bucket/key'),
       context: present === undefined ? {} : { 'aws:MultiFactorAuthPresent': present },
     });
