@@ -15,6 +15,10 @@
  *   "require a condition set operator" without spelling out what happens otherwise; not matching is the
  *   behaviour this emulator relies on, and for negated operators the documentation is silent too, so they
  *   do not match either.
+ *
+ * One table of the Condition operators page (`ForAllValues:StringNotLike` on `aws:ResourceOrgPaths`) shows
+ * a missing key as no match; the set-operator pages and every other table say `ForAllValues` holds then,
+ * which is what this does.
  */
 import { type ContextValue, contextValueOf, type RequestContext, variableOf } from './context.js';
 import { type Comparison, type Operator, parseOperator } from './operators.js';

@@ -29,7 +29,9 @@ const tagKeys = (tags: Record<string, string> | undefined): Record<string, strin
  * The global keys IAM puts in the context for a principal ("Principal key values" of "Variables and
  * tags"; the key pages of "AWS global condition context keys"): `aws:PrincipalArn` (for a role session,
  * the role's ARN), `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:userid`, `aws:username` (users only),
- * `aws:PrincipalTag/<key>`, and `aws:PrincipalServiceName` for a service principal.
+ * `aws:PrincipalTag/<key>`, and `aws:PrincipalServiceName` for a service principal. The documentation
+ * gives no `aws:PrincipalType` for a service principal, so it has none here; `aws:userid` of a user or a
+ * role stands on a stable hash of its ARN, since the emulator has no unique ids.
  */
 export const principalKeys = (p: Principal): Record<string, ContextValue> => {
   switch (p.kind) {

@@ -10,7 +10,10 @@
  * - A key with no value (absent, or multivalued: only single-valued keys can be variables) leaves the
  *   value that holds it unresolvable, and an unresolvable value matches nothing.
  *
- * A substituted value is literal text: a `*` in a tag value is not a wildcard.
+ * A substituted value is literal text: a `*` in a tag value is not a wildcard. The Condition operators
+ * page lists variables as supported by string, ARN and Boolean operators (older editions name string and
+ * ARN operators only). IAM only allows variables in the resource part of a `Resource` ARN (after the fifth
+ * colon); this substitutes them wherever they are.
  */
 import { type Glob, type GlobPart, globOf } from './wildcards.js';
 

@@ -255,6 +255,8 @@ describe('Condition operators: ARN', () => {
   });
 });
 
+// No page says how a statement with an unknown operator evaluates: IAM refuses such a policy when it is saved,
+// and so does the evaluator, when the policy is read or evaluated.
 describe('Condition operators: names IAM does not know', () => {
   it('refuses an unknown operator when the policy is read', () => {
     const document = {

@@ -88,6 +88,8 @@ describe('Cross-account policy evaluation logic', () => {
   });
 });
 
+// Pages: "Cross-account policy evaluation logic" (Determining whether a cross-account request is allowed) and
+// "AWS JSON policy elements: Principal" (AWS account principals, All principals).
 describe('Cross-account policy evaluation logic: who the resource-based policy names', () => {
   const bus = `arn:aws:events:us-east-1:${OTHER_ACCOUNT}:event-bus/shared`;
   const caller = roleSession('Producer', { account: ACCOUNT });

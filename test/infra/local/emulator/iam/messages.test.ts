@@ -81,6 +81,7 @@ describe('accessDeniedMessage', () => {
   });
 });
 
+// Not from a page: the sentence a decision gives for a log line.
 describe('Decision reasons', () => {
   it('names the principal, the action, the resource and the denying statement', () => {
     const request = getSecret();

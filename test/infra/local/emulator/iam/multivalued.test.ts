@@ -271,7 +271,8 @@ describe('Set operators with string and ARN operators', () => {
   });
 });
 
-// Page: "Single-valued vs. multivalued context keys" ("Multivalued context keys require a condition set operator").
+// Page: "Single-valued vs. multivalued context keys": multivalued keys "require a condition set operator". What an
+// operator without one does is not spelled out; it does not match (see conditions.ts).
 describe('Operators without a set operator on a multivalued key', () => {
   it('denies a StringEquals condition on a multivalued key, even of one matching value', () => {
     expect(holds({ StringEquals: { 'aws:TagKeys': 'environment' } }, tagKeys('environment'))).toBe(false);
