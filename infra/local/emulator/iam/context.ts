@@ -14,12 +14,19 @@ export type ContextValue = string | readonly string[];
 /** The request context: values by lower-cased key name. */
 export type RequestContext = ReadonlyMap<string, ContextValue>;
 
+const uniqueIds = new Map<string, string>();
+
 /** A stable stand-in for the unique id IAM gives a user (`AIDA...`) or role (`AROA...`): a hash of its ARN. */
 export const uniqueIdOf = (prefix: 'AIDA' | 'AROA', arn: string): string => {
+  const known = uniqueIds.get(arn);
+  if (known) return `${prefix}${known}`;
   let hash = 0xcbf29ce484222325n;
   for (const char of arn)
     hash = ((hash ^ BigInt(char.codePointAt(0) ?? 0)) * 0x100000001b3n) & 0xffffffffffffffffn;
-  return `${prefix}${hash.toString(32).toUpperCase().padStart(13, '0')}`;
+  const id = hash.toString(32).toUpperCase().padStart(13, '0');
+  if (uniqueIds.size >= 10_000) uniqueIds.clear();
+  uniqueIds.set(arn, id);
+  return `${prefix}${id}`;
 };
 
 const tagKeys = (tags: Record<string, string> | undefined): Record<string, string> =>
