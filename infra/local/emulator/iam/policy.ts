@@ -108,19 +108,19 @@ const actionProblem = (value: unknown, element: string): string | undefined => {
   return bad === undefined ? undefined : `${element} "${bad}" is not "*" or "service:action"`;
 };
 
+/** Why a value of the `Null` operator is malformed: it must be true or false. */
+const nullValueProblem = (value: string): string | undefined =>
+  ['true', 'false'].includes(value.toLowerCase()) ? undefined : `"${value}" is not true or false`;
+
 /** Why one key's values under an operator are malformed, or undefined. */
 const conditionValuesProblem = (operatorName: string, key: string, values: unknown): string | undefined => {
   const list = Array.isArray(values) ? values : [values];
   if (list.length === 0 || !list.every(isScalar)) {
     return `Condition ${operatorName} ${key} must be a value or a non-empty list of values`;
   }
-  const operator = parseOperator(operatorName);
+  const invalid = parseOperator(operatorName)?.comparison?.invalid ?? nullValueProblem;
   for (const value of list.map(String)) {
-    const problem = operator?.comparison
-      ? operator.comparison.invalid(value)
-      : ['true', 'false'].includes(value.toLowerCase())
-        ? undefined
-        : `"${value}" is not true or false`;
+    const problem = invalid(value);
     if (problem) return `Condition ${operatorName} ${key}: ${problem}`;
   }
   return undefined;
