@@ -20,12 +20,30 @@ const consumed = () =>
     ),
   );
 
-/** The sources that some role of the stack may put on the bus (the `events:source` condition of its grant). */
+type Statement = { Effect?: string; Condition?: Record<string, Record<string, unknown>> };
+
+/** Every statement of every identity policy of the stacks (inline in roles, attached, managed). */
+const identityStatements = (): Statement[] =>
+  Object.values(template.Resources).flatMap((resource) => {
+    const documents =
+      resource.Type === 'AWS::IAM::Role'
+        ? ((resource.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument)
+        : ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(resource.Type)
+          ? [resource.Properties.PolicyDocument]
+          : [];
+    return documents.flatMap((document) => (document as { Statement: Statement[] }).Statement);
+  });
+
+/** The sources that some role of the stacks may put on the bus (the `events:source` condition of its grant). */
 const producedSources = () =>
   new Set(
-    JSON.stringify(template.Resources)
-      .match(/"events:source":"[^"]+"/g)
-      ?.map((condition) => condition.split(':"')[1]?.replace('"', '')),
+    identityStatements()
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap(
+        (statement) =>
+          (statement.Condition?.['ForAllValues:StringEquals']?.['events:source'] as string[] | undefined) ??
+          [],
+      ),
   );
 
 describe('who produces and who consumes each event', () => {

@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STACK_NAME } from '../../infra/app.js';
 import { CDK_OUT } from '../../infra/local/saga/boot.js';
+import { SharedNames } from '../../infra/project.js';
 import { EnvNames } from '../../shared/config.js';
-import { sharedTemplate, type Template } from './support/synth.js';
+import { assemblyTemplate, sharedTemplate, type Template } from './support/synth.js';
 import {
   DEADLINE_SWEEP,
   functionsByEntry,
   Handlers,
-  onlyResourceOfType,
   refOf,
   resourceOf,
   resourcesOfType,
@@ -35,7 +34,7 @@ const environmentOf = (entry: string) =>
 
 /** The function of `entry` as `cdk synth` wrote it in cdk.out, and the directory of its bundle. */
 const bundledFunction = (entry: string) => {
-  const bundled = JSON.parse(readFileSync(join(CDK_OUT, `${STACK_NAME}.template.json`), 'utf8')) as Template;
+  const bundled = assemblyTemplate(CDK_OUT);
   const resource = resourceOf(bundled, functionsByEntry(bundled).get(entry));
   const key = (resource.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
   return { resource, asset: join(CDK_OUT, `asset.${key}`) };
@@ -75,8 +74,7 @@ describe('the functions', () => {
     expect(environment.NODE_OPTIONS).toBeUndefined();
     expect(environment.POWERTOOLS_SERVICE_NAME).toBe(serviceOf(entry));
     expect(environment.POWERTOOLS_LOG_LEVEL).toBe('INFO');
-    const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
-    expect(refOf(environment[EnvNames.eventBusName])).toBe(busId);
+    expect(environment[EnvNames.eventBusName]).toBe(SharedNames.bus);
   });
 
   it.each(Handlers)("%s is given exactly its service's tables", (entry) => {

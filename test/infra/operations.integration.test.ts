@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAGA_BUS_NAME } from '../../infra/constructs/event-bus.js';
+import { SharedNames, StackNames } from '../../infra/project.js';
 import { CancellationReason } from '../../shared/events/index.js';
 import {
   AuditVerdictRules,
@@ -11,8 +11,21 @@ import {
   MetricDimension,
   Metrics,
 } from '../../shared/metrics.js';
-import { sharedTemplate, synthesize, type Template } from './support/synth.js';
-import { onlyResourceOfType, referencedIds, refOf, resourcesOfType } from './support/template.js';
+import {
+  mergeTemplates,
+  parseTemplates,
+  sharedTemplates,
+  synthesize,
+  type Template,
+} from './support/synth.js';
+import {
+  localArn,
+  onlyResourceOfType,
+  referencedIds,
+  refOf,
+  resourcesOfType,
+  textOf,
+} from './support/template.js';
 
 type Alarm = {
   AlarmName: string;
@@ -27,14 +40,17 @@ type Alarm = {
 };
 
 let template: Template;
+let stacks: Record<string, Template>;
 let alarms: [string, Alarm][];
-let topicId: string;
 
 beforeAll(async () => {
-  template = await sharedTemplate();
+  stacks = await sharedTemplates();
+  template = mergeTemplates(stacks);
   alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties as Alarm]);
-  [topicId] = onlyResourceOfType(template, 'AWS::SNS::Topic');
 });
+
+/** The alarm topic's ARN, as every stack builds it from the topic's name. */
+const TOPIC_ARN = localArn('sns', SharedNames.alarmTopic);
 
 const ids = (type: string) => resourcesOfType(template, type).map(([id]) => id);
 /** The alarms on `metricName` whose dimensions reference `resourceId`. */
@@ -130,10 +146,12 @@ describe('the alarms', () => {
     }
   });
 
-  it('all notify the one topic, when they fire and when they clear', () => {
+  it('all notify the one topic, found by its name, when they fire and when they clear', () => {
+    const [, topic] = onlyResourceOfType(template, 'AWS::SNS::Topic');
+    expect(topic.Properties.TopicName).toBe(SharedNames.alarmTopic);
     for (const [id, alarm] of alarms) {
-      expect(alarm.AlarmActions.map(refOf), id).toStrictEqual([topicId]);
-      expect(alarm.OKActions.map(refOf), id).toStrictEqual([topicId]);
+      expect(alarm.AlarmActions.map(textOf), id).toStrictEqual([TOPIC_ARN]);
+      expect(alarm.OKActions.map(textOf), id).toStrictEqual([TOPIC_ARN]);
       expect(alarm.ComparisonOperator, id).toBe('GreaterThanOrEqualToThreshold');
     }
   });
@@ -174,9 +192,9 @@ describe('the alarm topic', () => {
     const synthesizeWith = (context: Record<string, unknown>) => {
       const outdir = mkdtempSync(join(tmpdir(), 'order-saga-operations-'));
       outdirs.push(outdir);
-      return JSON.parse(
-        synthesize(outdir, { 'aws:cdk:bundling-stacks': [], ...context }).templateText,
-      ) as Template;
+      return mergeTemplates(
+        parseTemplates(synthesize(outdir, { 'aws:cdk:bundling-stacks': [], ...context }).templateTexts),
+      );
     };
     afterAll(() => {
       for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
@@ -203,39 +221,53 @@ const dashboardJson = (body: unknown): string => {
   return parts.map((part) => (typeof part === 'string' ? part : [...referencedIds(part)].join())).join('');
 };
 
-describe('the dashboard', () => {
-  let body: unknown;
-  let text: string;
-  beforeAll(() => {
-    const [, dashboard] = onlyResourceOfType(template, 'AWS::CloudWatch::Dashboard');
-    body = dashboard.Properties.DashboardBody;
-    text = dashboardJson(body);
+describe("each stack's dashboard", () => {
+  /** Each stack's dashboard with its body as JSON text, by stack (the bus stack has none: it has no alarm). */
+  const dashboards = () =>
+    Object.entries(stacks)
+      .filter(([, stack]) => resourcesOfType(stack, 'AWS::CloudWatch::Dashboard').length > 0)
+      .map(([name, stack]) => {
+        const [, dashboard] = onlyResourceOfType(stack, 'AWS::CloudWatch::Dashboard');
+        const body = dashboard.Properties.DashboardBody;
+        return { name, stack, body, text: dashboardJson(body) };
+      });
+  const ofStack = (stack: Template, type: string) => resourcesOfType(stack, type).map(([id]) => id);
+
+  it('is one per stack that has alarms, named after the stack, and valid JSON once deployed', () => {
+    expect(
+      dashboards()
+        .map(({ name }) => name)
+        .sort(),
+    ).toStrictEqual(
+      Object.keys(stacks)
+        .filter((name) => name !== StackNames.bus)
+        .sort(),
+    );
+    for (const { name, stack, text } of dashboards()) {
+      expect(onlyResourceOfType(stack, 'AWS::CloudWatch::Dashboard')[1].Properties.DashboardName).toBe(name);
+      expect(() => JSON.parse(text), name).not.toThrow();
+    }
   });
 
-  it('is valid JSON once deployed', () => {
-    expect(() => JSON.parse(text)).not.toThrow();
+  it('names every dead-letter queue, function and alarm of its stack', () => {
+    for (const { stack, body } of dashboards()) {
+      const named = referencedIds(body);
+      for (const type of ['AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::CloudWatch::Alarm'])
+        for (const id of ofStack(stack, type)) expect(named.has(id), id).toBe(true);
+    }
   });
 
-  it('names every dead-letter queue', () => {
-    const named = referencedIds(body);
-    for (const queueId of ids('AWS::SQS::Queue')) expect(named.has(queueId), queueId).toBe(true);
-  });
-
-  it('shows every function and every alarm', () => {
-    const named = referencedIds(body);
-    for (const functionId of ids('AWS::Lambda::Function'))
-      expect(named.has(functionId), functionId).toBe(true);
-    for (const [alarmId] of alarms) expect(named.has(alarmId), alarmId).toBe(true);
-  });
-
-  it('shows the funnel, every cancellation reason, duration percentiles and audit verdicts', () => {
+  it("shows, on the audit's, the funnel, every cancellation reason, duration percentiles and audit verdicts", () => {
+    const audit = dashboards().find(({ name }) => name === StackNames.audit);
     const funnel = [
       Metrics.ordersPlaced,
       Metrics.paymentsCharged,
       Metrics.stockReserved,
       Metrics.ordersConfirmed,
     ];
-    const metrics = (JSON.parse(text) as { widgets: { properties: { metrics?: unknown[][] } }[] }).widgets
+    const metrics = (
+      JSON.parse(audit?.text ?? '{}') as { widgets: { properties: { metrics?: unknown[][] } }[] }
+    ).widgets
       .flatMap((widget) => widget.properties.metrics ?? [])
       .map((metric) => JSON.stringify(metric));
 
@@ -279,7 +311,7 @@ describe('the bus log', () => {
     expect(source.Properties.LogType).toBe('ERROR_LOGS');
     expect(refOf(source.Properties.ResourceArn)).toBe(busId);
     expect(logGroup?.Type).toBe('AWS::Logs::LogGroup');
-    expect(logGroup?.Properties.LogGroupName).toBe(`/aws/vendedlogs/events/event-bus/${SAGA_BUS_NAME}`);
+    expect(logGroup?.Properties.LogGroupName).toBe(`/aws/vendedlogs/events/event-bus/${SharedNames.bus}`);
     expect(delivery.Properties.DeliverySourceName).toBe(source.Properties.Name);
     expect(refOf(delivery.Properties.DeliveryDestinationArn)).toBe(destinationId);
   });

@@ -2,12 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAGA_BUS_NAME } from '../../infra/constructs/event-bus.js';
+import { SharedNames } from '../../infra/project.js';
 import { type StackTableName, type TableName, TableSpecs } from '../../infra/tables.js';
 import { EnvNames } from '../../shared/config.js';
 import { catalogue } from '../../shared/events/index.js';
 import { jsonSchemaText } from '../../shared/events/json-schema.js';
-import { sharedTemplate, synthesize, type Template } from './support/synth.js';
+import {
+  mergeTemplates,
+  parseTemplates,
+  sharedTemplate,
+  synthesize,
+  type Template,
+} from './support/synth.js';
 import {
   DEADLINE_SWEEP,
   functionsByEntry,
@@ -26,10 +32,10 @@ beforeAll(async () => {
 });
 
 describe('the bus', () => {
-  it(`is the custom bus ${SAGA_BUS_NAME}`, () => {
+  it(`is the custom bus ${SharedNames.bus}`, () => {
     const [, bus] = onlyResourceOfType(template, 'AWS::Events::EventBus');
 
-    expect(bus.Properties.Name).toBe(SAGA_BUS_NAME);
+    expect(bus.Properties.Name).toBe(SharedNames.bus);
   });
 
   it('archives every event of the account put on it, for replay', () => {
@@ -41,7 +47,7 @@ describe('the bus', () => {
     expect(archive.Properties.RetentionDays).toBeGreaterThan(0);
   });
 
-  it("accepts events from the stack's own account only (trust.test pins what it refuses)", () => {
+  it("accepts events from the bus's own account only (trust.test pins what it refuses)", () => {
     const [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
     const allows = resourcesOfType(template, 'AWS::Events::EventBusPolicy').filter(
       ([, policy]) => (policy.Properties.Statement as { Effect: string }).Effect === 'Allow',
@@ -115,7 +121,7 @@ describe('the schema registry', () => {
       ([, schema]) => schema.Properties,
     );
 
-    expect(registry.Properties.RegistryName).toBe(SAGA_BUS_NAME);
+    expect(registry.Properties.RegistryName).toBe(SharedNames.bus);
     expect(schemas).toHaveLength(catalogue.length);
     for (const event of catalogue) {
       expect(schemas).toContainEqual(
@@ -157,9 +163,9 @@ describe('the context', () => {
   const synthesizeWith = (context: Record<string, unknown>) => {
     const outdir = mkdtempSync(join(tmpdir(), 'order-saga-context-'));
     outdirs.push(outdir);
-    return JSON.parse(
-      synthesize(outdir, { 'aws:cdk:bundling-stacks': [], ...context }).templateText,
-    ) as Template;
+    return mergeTemplates(
+      parseTemplates(synthesize(outdir, { 'aws:cdk:bundling-stacks': [], ...context }).templateTexts),
+    );
   };
   afterAll(() => {
     for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SharedNames } from '../../infra/project.js';
 import { sharedTemplate, type Template } from './support/synth.js';
 import {
   AUDIT,
@@ -17,19 +18,18 @@ type Target = {
 };
 
 let template: Template;
-let busId: string;
 let stateMachineId: string;
 let functions: Map<string, string>;
 
 beforeAll(async () => {
   template = await sharedTemplate();
-  [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
   [stateMachineId] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
   functions = functionsByEntry(template);
 });
 
 const rules = () => resourcesOfType(template, 'AWS::Events::Rule');
-const busRules = () => rules().filter(([, rule]) => refOf(rule.Properties.EventBusName) === busId);
+/** The rules on the saga bus, which each consumer's stack names. */
+const busRules = () => rules().filter(([, rule]) => rule.Properties.EventBusName === SharedNames.bus);
 const targetsOf = (rule: (typeof template.Resources)[string]) => (rule.Properties.Targets ?? []) as Target[];
 const consumerIdOf = (consumer: string) => (consumer === AUDIT ? stateMachineId : functions.get(consumer));
 

@@ -10,6 +10,7 @@ import {
   actionsOf,
   functionsByEntry,
   Handlers,
+  isSagaBus,
   onlyResourceOfType,
   referencedIds,
   refOf,
@@ -22,14 +23,12 @@ import {
 } from './support/template.js';
 
 let template: Template;
-let busId: string;
 let auditRoleId: string;
 let tables: Record<StackTableName, string>;
 const roleOfEntry = new Map<string, string>();
 
 beforeAll(async () => {
   template = await sharedTemplate();
-  [busId] = onlyResourceOfType(template, 'AWS::Events::EventBus');
   const [, stateMachine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
   auditRoleId = refOf(stateMachine.Properties.RoleArn) as string;
   tables = tablesByName(template);
@@ -56,17 +55,20 @@ const holdersOf = (policyId: string) =>
     )
     .map(([id]) => id);
 
-/** The bus policy's statements. */
+/** The bus policy's statements: the bus stack's, and each producing stack's own. */
 const busStatements = () =>
-  resourcesOfType(template, 'AWS::Events::EventBusPolicy')
-    .filter(([, policy]) => refOf(policy.Properties.EventBusName) === busId)
-    .map(([, policy]) => policy.Properties.Statement as Statement & { Principal: unknown });
+  resourcesOfType(template, 'AWS::Events::EventBusPolicy').map(
+    ([, policy]) => policy.Properties.Statement as Statement & { Principal: unknown },
+  );
+
+/** The sources a deny of the bus policy names (a multivalued key: with a set operator). */
+const deniedSources = (statement: Statement) =>
+  statement.Condition?.['ForAnyValue:StringEquals']?.['events:source'] as string[] | undefined;
 
 /** The bus policy's deny of one source: the roles it still admits. */
 const denyOf = (source: string) => {
   const denies = busStatements().filter(
-    (statement) =>
-      statement.Effect === 'Deny' && statement.Condition?.StringEquals?.['events:source'] === source,
+    (statement) => statement.Effect === 'Deny' && deniedSources(statement)?.includes(source),
   );
   expect(denies, `one deny of ${source}`).toHaveLength(1);
   return denies[0] as Statement & { Principal: unknown };
@@ -105,9 +107,13 @@ describe('the storefront', () => {
     const [statement] = statements as [Statement];
     expect(statement.Effect).toBe('Allow');
     expect(actionsOf(statement)).toStrictEqual(['events:PutEvents']);
-    expect(refOf(statement.Resource)).toBe(busId);
+    expect(isSagaBus(template, statement.Resource)).toBe(true);
     expect(statement.Condition).toStrictEqual({
-      StringEquals: { 'events:source': OrderPlaced.source, 'events:detail-type': [OrderPlaced.detailType] },
+      'ForAllValues:StringEquals': {
+        'events:source': [OrderPlaced.source],
+        'events:detail-type': [OrderPlaced.detailType],
+      },
+      Null: { 'events:source': 'false', 'events:detail-type': 'false' },
     });
   });
 
@@ -122,7 +128,7 @@ describe('the storefront', () => {
 });
 
 describe("the bus's resource policy", () => {
-  it("still accepts PutEvents from the stack's own account only", () => {
+  it("still accepts PutEvents from the bus's own account only", () => {
     const allows = busStatements().filter((statement) => statement.Effect === 'Allow');
 
     expect(allows).toHaveLength(1);
@@ -133,15 +139,19 @@ describe("the bus's resource policy", () => {
     const sources = [...new Set(catalogue.map((event) => event.source))].sort();
     const denied = busStatements()
       .filter((statement) => statement.Effect === 'Deny')
-      .map((statement) => statement.Condition?.StringEquals?.['events:source']);
+      .flatMap((statement) => deniedSources(statement) ?? []);
 
     expect(denied.sort()).toStrictEqual(sources);
     for (const source of sources) {
       const deny = denyOf(source);
       expect(deny.Principal).toStrictEqual({ AWS: '*' });
       expect(actionsOf(deny)).toStrictEqual(['events:PutEvents']);
-      expect(refOf(deny.Resource)).toBe(busId);
-      expect(Object.keys(deny.Condition ?? {}).sort()).toStrictEqual(['ArnNotEquals', 'StringEquals']);
+      expect(isSagaBus(template, deny.Resource)).toBe(true);
+      expect(deniedSources(deny)).toStrictEqual([source]);
+      expect(Object.keys(deny.Condition ?? {}).sort()).toStrictEqual([
+        'ArnNotEquals',
+        'ForAnyValue:StringEquals',
+      ]);
     }
   });
 

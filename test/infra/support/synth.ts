@@ -22,10 +22,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createApp } from '../../../infra/app.js';
 import { sourcesDigest } from '../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
+import { findStackTemplate, stacksOf } from '../../../infra/local/emulator/cloud-assembly/template.js';
 import { STACK_NAMES, TEMPLATE_SOURCES } from '../../../infra/project.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -39,7 +40,13 @@ export type Template = {
 };
 
 /** A cdk-nag finding that no acknowledgement covers. */
-export type NagFinding = { rule: string; severity: string; description: string; resources: string[] };
+export type NagFinding = {
+  stack: string;
+  rule: string;
+  severity: string;
+  description: string;
+  resources: string[];
+};
 
 /** A rule acknowledged (suppressed) on a construct, with its written reason. */
 export type Acknowledgement = { path: string; rule: string; reason: string };
@@ -49,7 +56,10 @@ export type Synthesis = {
   outdir: string;
   /** Each stack's template exactly as written to disk, by stack name. */
   templateTexts: Record<string, string>;
+  /** cdk-nag's unacknowledged findings, checked stack by stack. */
   findings: NagFinding[];
+  /** The stacks cdk-nag checked, each on its own. */
+  checkedStacks: string[];
   acknowledgements: Acknowledgement[];
   /** Each function's bundle (`index.mjs`) size in bytes, by logical id. */
   bundleBytes: Record<string, number>;
@@ -79,12 +89,17 @@ export const synthesize = (outdir: string, context: Record<string, unknown> = {}
     assembly.stacks.map((stack) => [stack.stackName, readFileSync(stack.templateFullPath, 'utf8')]),
   );
 
-  const findings = new AwsSolutionsChecks().validateScope(app).violations.map((violation) => ({
-    rule: violation.ruleName,
-    severity: violation.severity ?? 'error',
-    description: violation.description,
-    resources: violation.violatingResources.map((r) => r.resourceLogicalId ?? r.constructPath ?? '?'),
-  }));
+  const stacks = app.node.children.filter((child): child is Stack => child instanceof Stack);
+  const findings = stacks.flatMap((stack) =>
+    new AwsSolutionsChecks().validateScope(stack).violations.map((violation) => ({
+      stack: stack.stackName,
+      rule: violation.ruleName,
+      severity: violation.severity ?? 'error',
+      description: violation.description,
+      resources: violation.violatingResources.map((r) => r.resourceLogicalId ?? r.constructPath ?? '?'),
+    })),
+  );
+  const checkedStacks = stacks.map((stack) => stack.stackName);
   const acknowledgements = app.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === ACKNOWLEDGED)
@@ -104,7 +119,7 @@ export const synthesize = (outdir: string, context: Record<string, unknown> = {}
     const bundle = key && join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
     if (bundle && existsSync(bundle)) bundleBytes[id] = statSync(bundle).size;
   }
-  return { outdir, templateTexts, findings, acknowledgements, bundleBytes, durationMs };
+  return { outdir, templateTexts, findings, checkedStacks, acknowledgements, bundleBytes, durationMs };
 };
 
 /**
@@ -133,11 +148,19 @@ export const synthesizeApart = (
     });
   });
 
-/** Hash of every file the synthesized template is a function of, and of the Node.js that synthesizes. */
+/**
+ * Hash of every file the synthesized templates are a function of, of the Node.js that synthesizes, and of
+ * this file (what a synthesis records).
+ */
 const sourcesHash = (): string => {
   const sources = TEMPLATE_SOURCES.map((path) => join(ROOT, path));
   const digest = sourcesDigest({ cdkOutDir: join(ROOT, 'cdk.out'), stackNames: STACK_NAMES, sources });
-  return createHash('sha256').update(process.version).update(digest).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(process.version)
+    .update(digest)
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex')
+    .slice(0, 16);
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -210,3 +233,14 @@ export const sharedTemplates = async (): Promise<Record<string, Template>> =>
 
 /** The shared synthesis's stacks as one template (see {@link mergeTemplates}). */
 export const sharedTemplate = async (): Promise<Template> => mergeTemplates(await sharedTemplates());
+
+/** The stacks of the cloud assembly in `dir` (a `cdk.out`), read from disk, as one template. */
+export const assemblyTemplate = (dir: string): Template =>
+  mergeTemplates(
+    Object.fromEntries(
+      stacksOf(dir).map((stack) => [
+        stack,
+        JSON.parse(readFileSync(findStackTemplate(dir, stack) as string, 'utf8')) as Template,
+      ]),
+    ),
+  );

@@ -1,5 +1,6 @@
 /** Reading a synthesized template: resources by type, references, roles' statements, the services' tables. */
 import { expect } from 'vitest';
+import { SharedNames } from '../../../infra/project.js';
 import type { ServiceName, StackTableName } from '../../../infra/tables.js';
 import type { EventDefinition } from '../../../shared/events/index.js';
 import {
@@ -171,3 +172,30 @@ export const actionsOf = (statement: Statement): string[] =>
 
 export const resourcesOf = (statement: Statement): unknown[] =>
   Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+
+/**
+ * A value as text, the way CloudFormation will make it: `Fn::Join` flattened and a pseudo parameter's `Ref` as
+ * `${AWS::Name}` (`arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/order-saga`);
+ * undefined when it holds anything else (a resource's Ref or GetAtt).
+ */
+export const textOf = (value: unknown): string | undefined => {
+  if (typeof value === 'string') return value;
+  const ref = (value as { Ref?: unknown } | null)?.Ref;
+  if (typeof ref === 'string') return ref.startsWith('AWS::') ? `\${${ref}}` : undefined;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (!Array.isArray(join)) return undefined;
+  const parts = join[1].map(textOf);
+  return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
+};
+
+/** The ARN of a resource of this account and region, as {@link textOf} writes it. */
+export const localArn = (service: string, resource: string) =>
+  `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+
+/**
+ * Whether a value is the saga bus: its ARN, which every stack builds from the bus's name, or (in the bus
+ * stack) a reference to the bus itself.
+ */
+export const isSagaBus = (template: Template, value: unknown): boolean =>
+  textOf(value) === localArn('events', `event-bus/${SharedNames.bus}`) ||
+  template.Resources[refOf(value) ?? '']?.Type === 'AWS::Events::EventBus';

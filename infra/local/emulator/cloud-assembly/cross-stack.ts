@@ -81,9 +81,21 @@ export const crossStackLinks = (
       }
     return missing(`The SSM parameter ${name}`, path);
   };
+  const explicitTableNames = new Set(
+    stacks.flatMap(({ template }) =>
+      Object.values(template.Resources ?? {})
+        .filter(
+          (resource) =>
+            resource.Type === 'AWS::DynamoDB::Table' || resource.Type === 'AWS::DynamoDB::GlobalTable',
+        )
+        .map((resource) => resource.Properties?.TableName)
+        .filter((name): name is string => typeof name === 'string'),
+    ),
+  );
   const contextOf = (stackName: string) => ({
     importValue,
     ssmParameter,
+    explicitTableNames,
     generatedName: (logicalId: string) =>
       qualified.has(logicalId) ? `${stackName}-${logicalId}` : logicalId,
   });

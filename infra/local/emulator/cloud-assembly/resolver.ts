@@ -29,6 +29,24 @@ export type ResolverContext = {
   ssmParameter?: (name: string, path: string) => unknown;
   /** The local physical name of a resource that has no explicit name (default: its logical id). */
   generatedName?: (logicalId: string) => string;
+  /**
+   * The tables of the assembly named explicitly in their templates. Under a `tableNamePrefix`, a value that
+   * names one of them (its name, or its ARN) names the prefixed table: another stack may refer to a table by
+   * its name rather than by a reference.
+   */
+  explicitTableNames?: ReadonlySet<string>;
+};
+
+/** A string naming an explicitly named table (`name`, `...:table/name`, `...:table/name/...`), prefixed. */
+const tableRenamer = ({ tableNamePrefix, explicitTableNames }: ResolverContext) => {
+  if (tableNamePrefix === '' || explicitTableNames === undefined || explicitTableNames.size === 0)
+    return (text: string) => text;
+  return (text: string) => {
+    if (explicitTableNames.has(text)) return `${tableNamePrefix}${text}`;
+    const match = /^(.*:table\/)([^/]+)(\/.*)?$/.exec(text);
+    if (match === null || !explicitTableNames.has(match[2] as string)) return text;
+    return `${match[1]}${tableNamePrefix}${match[2]}${match[3] ?? ''}`;
+  };
 };
 
 type Resolve = (value: unknown, path: string) => unknown;
@@ -79,7 +97,8 @@ const createNaming = (
   const partition = PARTITION;
   const generated = ctx.generatedName ?? ((id: string) => id);
   const names = {
-    table: (id: string) => `${ctx.tableNamePrefix}${stringProperty(id, 'TableName') ?? generated(id)}`,
+    // An explicit name is prefixed as it is resolved (see tableRenamer).
+    table: (id: string) => stringProperty(id, 'TableName') ?? `${ctx.tableNamePrefix}${generated(id)}`,
     function: (id: string) => stringProperty(id, 'FunctionName') ?? generated(id),
     queue: (id: string) => {
       const explicit = stringProperty(id, 'QueueName');
@@ -281,18 +300,21 @@ const createIntrinsics = (
 /** Resolves every intrinsic inside a value; `path` names where it sits, for error messages. */
 const valueResolver = (
   intrinsics: () => Record<string, (args: unknown, path: string) => unknown>,
+  renameTable: (text: string) => string,
 ): Resolve => {
   const resolveValue = (value: unknown, path: string): unknown => {
     if (Array.isArray(value)) {
       return value.map((item, i) => resolveValue(item, `${path}[${i}]`)).filter((item) => item !== NO_VALUE);
     }
+    if (typeof value === 'string') return renameTable(value);
     if (!isRecord(value)) return value;
     const keys = Object.keys(value);
     const [only] = keys;
     if (keys.length === 1 && only !== undefined && (only === 'Ref' || only.startsWith('Fn::'))) {
       const intrinsic = intrinsics()[only];
       if (intrinsic === undefined) return fail(`${path}.${only}`, `Unsupported intrinsic ${only}`);
-      return intrinsic(value[only], `${path}.${only}`);
+      const resolved = intrinsic(value[only], `${path}.${only}`);
+      return typeof resolved === 'string' ? renameTable(resolved) : resolved;
     }
     const out: Record<string, unknown> = {};
     for (const key of keys) {
@@ -309,7 +331,7 @@ const valueResolver = (
 export const createResolver = (template: Template, ctx: ResolverContext) => {
   const resources = template.Resources ?? {};
   let intrinsics: Record<string, (args: unknown, path: string) => unknown> = {};
-  const resolveValue = valueResolver(() => intrinsics);
+  const resolveValue = valueResolver(() => intrinsics, tableRenamer(ctx));
   const naming = createNaming(resources, ctx, stringPropertyReader(resources, resolveValue));
   intrinsics = createIntrinsics(
     createReferences(template, ctx, resourceKinds(naming)),

@@ -1,24 +1,22 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTemplate } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
+import { loadAssembly } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
 import { CDK_OUT } from '../../../../../infra/local/saga/boot.js';
-import { STACK_NAME } from '../../../../../infra/project.js';
+import { assemblyTemplate } from '../../../support/synth.js';
 
 /** A cloud assembly holding one stack with these resources. */
 const assemblyWith = (resources: Record<string, unknown>) => {
   const dir = mkdtempSync(join(tmpdir(), 'alarms-'));
   writeFileSync(join(dir, 'Alarms.template.json'), JSON.stringify({ Resources: resources }));
-  return () => loadTemplate({ cdkOutDir: dir, stackName: 'Alarms' });
+  return () => loadAssembly({ cdkOutDir: dir, stacks: ['Alarms'] });
 };
 
 describe("the template's alarms, as the local runtime reads them", () => {
-  it('reads every alarm of the synthesized stack, its dimensions resolved to local resources', () => {
-    const template = JSON.parse(readFileSync(join(CDK_OUT, `${STACK_NAME}.template.json`), 'utf8')) as {
-      Resources: Record<string, { Type: string }>;
-    };
-    const app = loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME });
+  it('reads every alarm of the synthesized stacks, its dimensions resolved to local resources', () => {
+    const template = assemblyTemplate(CDK_OUT);
+    const app = loadAssembly({ cdkOutDir: CDK_OUT });
     const declared = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     expect(app.alarms).toHaveLength(declared.length);
     const queueNames = new Set(app.queues.map((q) => q.queueName));

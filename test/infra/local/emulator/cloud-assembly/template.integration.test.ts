@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LocalApp, LocalFunction } from '../../../../../infra/local/emulator/cloud-assembly/model.js';
 import { whyStale } from '../../../../../infra/local/emulator/cloud-assembly/synthesis-record.js';
-import { loadTemplate, TemplateError } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
+import { loadAssembly, TemplateError } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
 import { createLambdaPool } from '../../../../../infra/local/emulator/lambda/pool.js';
-import { TEMPLATE } from '../../../../../infra/local/saga/boot.js';
+import { ASSEMBLY } from '../../../../../infra/local/saga/boot.js';
+import { STACK_NAMES } from '../../../../../infra/project.js';
 import { AUDIT_VERDICT_RULE_PREFIX } from '../../../../../shared/metrics.js';
 
 const FIXTURE_DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'cloud-assembly');
@@ -52,16 +53,16 @@ const byLogicalId = <T extends { logicalId: string }>(items: T[], logicalId: str
   return item;
 };
 
-describe('loadTemplate on the fixture stack', () => {
+describe('loadAssembly on the fixture stack', () => {
   let app: LocalApp;
   let chargeEnv: Record<string, string>;
   beforeAll(() => {
-    app = loadTemplate({ cdkOutDir: FIXTURE_DIR, stackName: 'Fixture' });
+    app = loadAssembly({ cdkOutDir: FIXTURE_DIR, stacks: ['Fixture'] });
     chargeEnv = byLogicalId(app.functions, 'ChargeFunction5A6B7C8D').environment;
   });
 
   it('pretends to be the local account and region by default', () => {
-    expect(app).toMatchObject({ stackName: 'Fixture', account: '000000000000', region: 'us-east-1' });
+    expect(app).toMatchObject({ stacks: ['Fixture'], account: '000000000000', region: 'us-east-1' });
   });
 
   it('names the custom bus and its ARN', () => {
@@ -165,7 +166,7 @@ describe('loadTemplate on the fixture stack', () => {
   });
 
   it('prefixes every table name, and the functions see the prefixed names', () => {
-    const prefixed = loadTemplate({ cdkOutDir: FIXTURE_DIR, stackName: 'Fixture', tableNamePrefix: 'run1-' });
+    const prefixed = loadAssembly({ cdkOutDir: FIXTURE_DIR, stacks: ['Fixture'], tableNamePrefix: 'run1-' });
 
     expect(prefixed.tables.map((table) => table.tableName)).toEqual([
       'run1-OrdersTableE5F6A7B8',
@@ -339,9 +340,9 @@ describe('loadTemplate on the fixture stack', () => {
   });
 
   it('uses the account and region it is given', () => {
-    const elsewhere = loadTemplate({
+    const elsewhere = loadAssembly({
       cdkOutDir: FIXTURE_DIR,
-      stackName: 'Fixture',
+      stacks: ['Fixture'],
       account: '123456789012',
       region: 'eu-west-1',
     });
@@ -353,30 +354,30 @@ describe('loadTemplate on the fixture stack', () => {
   });
 });
 
-describe('loadTemplate errors', () => {
+describe('loadAssembly errors', () => {
   it('says to synthesize when cdk.out is missing', () => {
-    expect(() => loadTemplate({ cdkOutDir: join(temporaryDir(), 'cdk.out'), stackName: 'Fixture' })).toThrow(
+    expect(() => loadAssembly({ cdkOutDir: join(temporaryDir(), 'cdk.out'), stacks: ['Fixture'] })).toThrow(
       /run `npx cdk synth` first/,
     );
   });
 
   it('says to synthesize when the stack is missing', () => {
-    expect(() => loadTemplate({ cdkOutDir: FIXTURE_DIR, stackName: 'Missing' })).toThrow(
+    expect(() => loadAssembly({ cdkOutDir: FIXTURE_DIR, stacks: ['Missing'] })).toThrow(
       /Stack Missing has no template .*run `npx cdk synth` first/,
     );
   });
 
   it('names an unsupported intrinsic and where it is', () => {
     const dir = changedAssembly((template) => {
-      charge(template).Environment.Variables.IMPORTED = {
-        'Fn::ImportValue': 'SharedBusName',
+      charge(template).Environment.Variables.MAPPED = {
+        'Fn::FindInMap': ['Regions', 'us-east-1', 'Bus'],
       };
     });
 
-    expect(() => loadTemplate({ cdkOutDir: dir, stackName: 'Fixture' })).toThrow(
+    expect(() => loadAssembly({ cdkOutDir: dir, stacks: ['Fixture'] })).toThrow(
       new TemplateError(
-        'Unsupported intrinsic Fn::ImportValue at ' +
-          'Resources.ChargeFunction5A6B7C8D.Properties.Environment.Variables.IMPORTED.Fn::ImportValue',
+        'Unsupported intrinsic Fn::FindInMap at ' +
+          'Resources.ChargeFunction5A6B7C8D.Properties.Environment.Variables.MAPPED.Fn::FindInMap',
       ),
     );
   });
@@ -388,7 +389,7 @@ describe('loadTemplate errors', () => {
       };
     });
 
-    expect(() => loadTemplate({ cdkOutDir: dir, stackName: 'Fixture' })).toThrow(
+    expect(() => loadAssembly({ cdkOutDir: dir, stacks: ['Fixture'] })).toThrow(
       /Unsupported Fn::GetAtt TableKey9A8B7C6D\.Arn \(AWS::KMS::Key\) at .*Variables\.KEY\.Fn::GetAtt/,
     );
   });
@@ -398,7 +399,7 @@ describe('loadTemplate errors', () => {
       charge(template).Environment.Variables.GONE = { Ref: 'Gone' };
     });
 
-    expect(() => loadTemplate({ cdkOutDir: dir, stackName: 'Fixture' })).toThrow(
+    expect(() => loadAssembly({ cdkOutDir: dir, stacks: ['Fixture'] })).toThrow(
       /Reference to unknown resource Gone at .*Variables\.GONE\.Ref/,
     );
   });
@@ -408,14 +409,14 @@ describe('loadTemplate errors', () => {
       charge(template).Code.S3Key = 'feedface.zip';
     });
 
-    expect(() => loadTemplate({ cdkOutDir: dir, stackName: 'Fixture' })).toThrow(/Asset feedface is not in/);
+    expect(() => loadAssembly({ cdkOutDir: dir, stacks: ['Fixture'] })).toThrow(/Asset feedface is not in/);
   });
 });
 
 /** The real stack, when the CDK app has been synthesized and cdk.out is current. */
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..', '..');
 const CDK_OUT = join(ROOT, 'cdk.out');
-const realTemplateReady = whyStale(TEMPLATE) === undefined;
+const realTemplateReady = whyStale(ASSEMBLY) === undefined;
 
 /** The file a function's handler module resolves to, as Lambda looks for it (`.js`, `.mjs`, `.cjs`). */
 const handlerModule = (fn: LocalFunction) => {
@@ -423,10 +424,10 @@ const handlerModule = (fn: LocalFunction) => {
   return ['.js', '.mjs', '.cjs'].map((ext) => `${stem}${ext}`).find((file) => existsSync(file));
 };
 
-describe.runIf(realTemplateReady)('loadTemplate on the synthesized OrderSaga stack', () => {
+describe.runIf(realTemplateReady)("loadAssembly on the app's synthesized stacks", () => {
   let app: LocalApp;
   beforeAll(() => {
-    app = loadTemplate({ cdkOutDir: CDK_OUT, stackName: 'OrderSaga' });
+    app = loadAssembly({ cdkOutDir: CDK_OUT, stacks: STACK_NAMES });
   });
 
   /** The service handlers, as `<service>/<handler>` (e.g. `order/on-order-placed`). */
@@ -493,5 +494,115 @@ describe.runIf(realTemplateReady)('loadTemplate on the synthesized OrderSaga sta
     } finally {
       await pool.close();
     }
+  });
+});
+
+/** The fixture beside a second stack `Consumer`, which `change` may give resources, parameters and outputs. */
+const withConsumer = (
+  consumer: Record<string, unknown>,
+  change: (fixture: Record<string, unknown>) => void = () => {},
+) => {
+  const dir = changedAssembly((template) => change(template as unknown as Record<string, unknown>));
+  writeFileSync(join(dir, 'Consumer.template.json'), JSON.stringify(consumer));
+  writeFileSync(join(dir, 'Consumer.assets.json'), JSON.stringify({ files: {} }));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({
+      artifacts: {
+        Fixture: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Fixture.template.json' } },
+        Consumer: {
+          type: 'aws:cloudformation:stack',
+          properties: { templateFile: 'Consumer.template.json' },
+        },
+      },
+    }),
+  );
+  return dir;
+};
+
+/** A queue of the consumer stack, named from `name`, which the test resolves. */
+const queueNamed = (name: unknown) => ({ Type: 'AWS::SQS::Queue', Properties: { QueueName: name } });
+
+describe('loadAssembly across stacks', () => {
+  it('runs every stack of the assembly when none is named, in the order of its manifest', () => {
+    const dir = withConsumer({ Resources: { Inbox: queueNamed('inbox') } });
+
+    const app = loadAssembly({ cdkOutDir: dir });
+
+    expect(app.stacks).toStrictEqual(['Fixture', 'Consumer']);
+    expect(app.queues.map((queue) => queue.queueName)).toContain('inbox');
+    expect(app.functions.length).toBeGreaterThan(0);
+  });
+
+  it('resolves Fn::ImportValue to the value another stack exports under that name', () => {
+    const dir = withConsumer(
+      { Resources: { Inbox: queueNamed({ 'Fn::ImportValue': 'fixture-bus-name' }) } },
+      (fixture) => {
+        (fixture.Outputs as Record<string, unknown>).Exported = {
+          Value: { Ref: 'SagaBus1A2B3C4D' },
+          Export: { Name: 'another-name' },
+        };
+      },
+    );
+    expect(() => loadAssembly({ cdkOutDir: dir })).toThrow(
+      /The export fixture-bus-name .* is provided by none/,
+    );
+
+    const fixed = withConsumer(
+      { Resources: { Inbox: queueNamed({ 'Fn::ImportValue': 'fixture-bus' }) } },
+      (fixture) => {
+        (fixture.Outputs as Record<string, unknown>).Exported = {
+          Value: { Ref: 'SagaBus1A2B3C4D' },
+          Export: { Name: { 'Fn::Join': ['-', ['fixture', 'bus']] } },
+        };
+      },
+    );
+    expect(loadAssembly({ cdkOutDir: fixed }).queues.map((queue) => queue.queueName)).toContain('order-saga');
+  });
+
+  it('resolves a parameter of an SSM parameter type to the parameter another stack creates', () => {
+    const consumer = {
+      Parameters: { BusName: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/fixture/bus' } },
+      Resources: { Inbox: queueNamed({ Ref: 'BusName' }) },
+    };
+    const dir = withConsumer(consumer, (fixture) => {
+      (fixture.Resources as Record<string, unknown>).BusParameter = {
+        Type: 'AWS::SSM::Parameter',
+        Properties: { Name: '/fixture/bus', Type: 'String', Value: { Ref: 'SagaBus1A2B3C4D' } },
+      };
+    });
+
+    expect(loadAssembly({ cdkOutDir: dir }).queues.map((queue) => queue.queueName)).toContain('order-saga');
+    expect(() => loadAssembly({ cdkOutDir: dir, stacks: ['Consumer'] })).toThrow(
+      /The SSM parameter \/fixture\/bus .* is provided by none of the stacks Consumer: run the stack that provides it/,
+    );
+  });
+
+  it('refuses a rule on a bus that no stack of the run creates, naming the bus', () => {
+    const dir = withConsumer({
+      Resources: {
+        Listen: {
+          Type: 'AWS::Events::Rule',
+          Properties: { EventBusName: 'order-saga', EventPattern: { source: ['x'] } },
+        },
+      },
+    });
+
+    expect(loadAssembly({ cdkOutDir: dir }).rules.map((rule) => rule.logicalId)).toContain('Listen');
+    expect(() => loadAssembly({ cdkOutDir: dir, stacks: ['Consumer'] })).toThrow(
+      /Rule Listen is on bus order-saga, which none of the stacks Consumer creates/,
+    );
+  });
+
+  it('names a resource after its stack where two stacks use the same logical id', () => {
+    const dir = withConsumer({
+      Resources: { ChargeDlq2D3E4F5A: { Type: 'AWS::SQS::Queue', Properties: {} } },
+    });
+
+    const names = loadAssembly({ cdkOutDir: dir }).queues.map((queue) => queue.queueName);
+
+    expect(names).toEqual(
+      expect.arrayContaining(['Fixture-ChargeDlq2D3E4F5A', 'Consumer-ChargeDlq2D3E4F5A']),
+    );
   });
 });

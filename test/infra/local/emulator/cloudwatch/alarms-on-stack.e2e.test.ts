@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTemplate } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
+import { loadAssembly } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
 import { LOCAL_AWS } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { type Runtime, startRuntime } from '../../../../../infra/local/emulator/runtime.js';
 import { firedAlarms } from '../../../../../infra/local/saga/alarms.js';
 import { CDK_OUT } from '../../../../../infra/local/saga/boot.js';
-import { STACK_NAME } from '../../../../../infra/project.js';
 import { SagaAudited } from '../../../../../shared/events/index.js';
 
 /**
@@ -17,7 +16,7 @@ import { SagaAudited } from '../../../../../shared/events/index.js';
 const ALWAYS_FAILING = fileURLToPath(new URL('../../fixtures/runtime/always-failing', import.meta.url));
 const PAYLOAD = fileURLToPath(new URL('../../../../payloads/payment-declined.json', import.meta.url));
 
-const app = loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME });
+const app = loadAssembly({ cdkOutDir: CDK_OUT });
 const broken = app.functions.find((fn) => fn.logicalId.startsWith('PaymentOnOrderCancelled'));
 let runtime: Runtime;
 

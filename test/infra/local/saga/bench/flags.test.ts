@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BenchUsageError, parseBenchFlags } from '../../../../../infra/local/saga/bench/flags.js';
-import { STACK_NAME } from '../../../../../infra/project.js';
 
 describe('saga bench flags', () => {
   it('reads a throughput run with its defaults', () => {
@@ -51,7 +50,7 @@ describe('saga bench flags', () => {
   it('reads a cold-start run beside a baseline synthesis', () => {
     const baselineDir = mkdtempSync(join(tmpdir(), 'saga-baseline-'));
     try {
-      writeFileSync(join(baselineDir, `${STACK_NAME}.template.json`), '{}');
+      writeFileSync(join(baselineDir, 'manifest.json'), '{}');
       expect(parseBenchFlags(['--cold-start', '--baseline', baselineDir])).toEqual({
         kind: 'cold-start',
         runs: 5,
@@ -64,7 +63,7 @@ describe('saga bench flags', () => {
   });
 
   it.each([
-    [['--cold-start', '--baseline', 'no-such-dir'], '--baseline must be a cdk.out directory holding'],
+    [['--cold-start', '--baseline', 'no-such-dir'], '--baseline must be a cloud assembly'],
     [['--baseline', 'cdk.out'], '--baseline applies only to --cold-start'],
   ])('refuses %j, naming the baseline', (argv, message) => {
     expect(() => parseBenchFlags(argv)).toThrow(message);

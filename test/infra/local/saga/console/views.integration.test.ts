@@ -1,10 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadTemplate } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
+import { loadAssembly } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
 import type { LoggedEvent, Runtime } from '../../../../../infra/local/emulator/runtime.js';
 import { CDK_OUT } from '../../../../../infra/local/saga/boot.js';
 import { type Console, startConsole } from '../../../../../infra/local/saga/console/server.js';
-import { STACK_NAME } from '../../../../../infra/project.js';
 import {
   OrderCancelled,
   OrderPlaced,
@@ -38,7 +37,7 @@ const logged = (at: number, fact: { detailType: string; source: string }, detail
 
 beforeAll(async () => {
   const tables = await createTables(client, ['orders', 'payments', 'inventory']);
-  const app = loadTemplate({ cdkOutDir: CDK_OUT, stackName: STACK_NAME });
+  const app = loadAssembly({ cdkOutDir: CDK_OUT });
   const runtime = {
     app: {
       ...app,
