@@ -75,26 +75,38 @@ export const bootRuntime = ({
 export const localDocumentClient = (runtime: Runtime) =>
   DynamoDBDocumentClient.from(new DynamoDBClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.dynamoDb }));
 
-/** The stack's table names, from its outputs. */
-export const tableNames = (runtime: Runtime) => {
-  const output = (name: string) => {
-    const value = runtime.app.outputs[name];
-    if (!value)
-      throw new Error(`No stack of the run has the output ${name}; synthesize again (npx cdk synth)`);
-    return value;
-  };
-  return {
-    orders: output('OrdersTableName'),
-    payments: output('PaymentsTableName'),
-    paymentGateway: output('PaymentGatewayTableName'),
-    inventory: output('InventoryTableName'),
-    audit: output('AuditTableName'),
-  };
+/** The saga's tables the tooling reads, by the output that names each. */
+const TABLE_OUTPUTS = {
+  orders: 'OrdersTableName',
+  payments: 'PaymentsTableName',
+  paymentGateway: 'PaymentGatewayTableName',
+  inventory: 'InventoryTableName',
+  audit: 'AuditTableName',
+} as const;
+type SagaTables = Record<keyof typeof TABLE_OUTPUTS, string>;
+
+/** The names of the saga's tables that the stacks of the run hold (a run of some stacks has some). */
+export const runningTables = (runtime: Runtime): Partial<SagaTables> =>
+  Object.fromEntries(
+    Object.entries(TABLE_OUTPUTS)
+      .map(([table, output]) => [table, runtime.app.outputs[output]])
+      .filter(([, name]) => name !== undefined),
+  );
+
+/** The saga's table names, from the stacks' outputs; every stack of the app must be running. */
+export const tableNames = (runtime: Runtime): SagaTables => {
+  const tables = runningTables(runtime);
+  for (const [table, output] of Object.entries(TABLE_OUTPUTS))
+    if (tables[table as keyof SagaTables] === undefined)
+      throw new Error(`No stack of the run has the output ${output}; run every stack, or synthesize again`);
+  return tables as SagaTables;
 };
 
 /** Seeds the inventory with the stock the test payloads expect; returns what was seeded. */
 export const seedScenarioStock = async (runtime: Runtime): Promise<Record<string, number>> => {
   const stock = scenarioStock();
-  await seedStock(localDocumentClient(runtime), tableNames(runtime).inventory, stock);
+  const { inventory } = runningTables(runtime);
+  if (inventory === undefined) throw new Error('No stack of the run has the inventory table');
+  await seedStock(localDocumentClient(runtime), inventory, stock);
   return stock;
 };

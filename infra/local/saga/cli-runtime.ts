@@ -5,7 +5,7 @@
 import { type ChaosReport, formatReport, formatViolations } from '../chaos/report.js';
 import { runChaos } from '../chaos/run.js';
 import type { Runtime } from '../emulator/runtime.js';
-import { bootRuntime, ensureTemplate, seedScenarioStock, tableNames } from './boot.js';
+import { bootRuntime, ensureTemplate, runningTables, seedScenarioStock } from './boot.js';
 import { type Console, startConsole } from './console/server.js';
 import { formatSummary, runDemo } from './demo.js';
 import type { Flags } from './flags.js';
@@ -90,13 +90,15 @@ const curlLines = (api: string, region: string) => {
 export const serve = async (flags: Flags) => {
   await ensureTemplate(out);
   const runtime = await bootRuntime({
+    ...(flags.stacks && { stacks: flags.stacks }),
     eventBridgePort: flags.eventBridgePort,
     dynamoDbPort: flags.dynamoDbPort,
     apiPort: flags.apiPort,
     timeScale: flags.timeScale,
     onLog: printFunctionLog(flags.verbose),
   });
-  const seeded = await seedScenarioStock(runtime);
+  const tables = runningTables(runtime);
+  const seeded = tables.inventory === undefined ? undefined : await seedScenarioStock(runtime);
   const web = await startConsole(runtime, flags.consolePort).catch(async (error: unknown) => {
     await runtime.stop();
     throw error;
@@ -110,13 +112,13 @@ export const serve = async (flags: Flags) => {
   if (runtime.endpoints.api)
     out(`  HTTP API     ${runtime.endpoints.api}   (IAM: any SigV4-shaped signature)`);
   out(`  Console      ${web.url}   (the sagas live, their diagrams, dead letters, alarms)`);
-  out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
+  if (seeded) out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
   out('  Everything is in memory: stopping serve loses every table, event and dead letter.');
   out();
   out('Try (any credentials and region will do):');
   out(`  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${runtime.app.region}`);
   out(`  aws events put-events --endpoint-url ${eventBridge} --entries file://test/payloads/scenario-7.json`);
-  out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tableNames(runtime).audit}`);
+  if (tables.audit) out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tables.audit}`);
   out(`  npm run saga -- timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
   out(`  npm run saga -- dlq list --endpoint-url ${eventBridge}`);
   if (runtime.endpoints.api)

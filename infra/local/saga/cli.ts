@@ -22,11 +22,12 @@ Usage (from a clone: npm run saga -- <command> [flags]):
                                              synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
-  saga serve [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--console-port N] [--verbose]
+  saga serve [--stacks A,B] [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--console-port N] [--verbose]
                                              start the runtime (defaults 4010, 8000, the storefront API on
                                              4011 and the saga console on 4012, loopback) and keep it
                                              running until Ctrl-C; everything is in memory: stopping it loses
-                                             every table, event and dead letter
+                                             every table, event and dead letter. --stacks runs some stacks of
+                                             cdk.out only (OrderSaga-Bus,OrderSaga-Payment: one service alone)
   saga put-events <file> [--endpoint-url URL]
                                              send a put-events entries file to a running runtime, or to AWS
                                              when no endpoint is given

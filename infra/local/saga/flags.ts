@@ -40,6 +40,8 @@ export type Flags = {
   /** A replay's window, ISO-8601 instants. */
   from?: string;
   to?: string;
+  /** `serve --stacks`: the stacks of the cloud assembly to run (every one when absent). */
+  stacks?: string[];
 };
 
 /** What `parseCommandLine` returns: the command, its one argument, and the flags. */
@@ -64,6 +66,7 @@ const OPTIONS = {
   table: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  stacks: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -133,6 +136,15 @@ const instant = (name: string, text: string | undefined): string | undefined => 
   return text;
 };
 
+/** A comma-separated list of stack names. */
+const stackList = (text: string | undefined): string[] | undefined => {
+  if (text === undefined) return undefined;
+  const stacks = text.split(',').map((stack) => stack.trim());
+  if (stacks.some((stack) => stack === ''))
+    throw new UsageError(`--stacks must be stack names separated by commas, not ${JSON.stringify(text)}`);
+  return stacks;
+};
+
 const parse = (argv: string[]) => {
   try {
     return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -170,6 +182,7 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       faults: faults(values.faults),
       from: instant('from', values.from),
       to: instant('to', values.to),
+      ...(values.stacks !== undefined && { stacks: stackList(values.stacks) }),
     },
   };
 };

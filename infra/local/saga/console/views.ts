@@ -16,7 +16,7 @@ import {
 } from '../../../../shared/events/index.js';
 import type { AlarmStatus, LoggedEvent, Runtime } from '../../emulator/runtime.js';
 import { summarize as latencies } from '../bench/percentiles.js';
-import { localDocumentClient, tableNames } from '../boot.js';
+import { localDocumentClient, runningTables } from '../boot.js';
 import { eventOfDeadLetter } from '../dead-letters.js';
 import { summarize } from '../summaries.js';
 import { consumersOf, mermaidOf, timelineOf } from '../timeline.js';
@@ -162,10 +162,13 @@ export const markOf = (event: SagaEventView): string | undefined =>
 
 /** The order, payment and reservation items of a saga now, read from the runtime's DynamoDB Local. */
 export const sagaItems = async (runtime: Runtime, orderId: string) => {
-  const tables = tableNames(runtime);
+  const tables = runningTables(runtime);
   const client = localDocumentClient(runtime);
-  const get = async (TableName: string, Key: Record<string, string>) =>
-    (await client.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item ?? null;
+  // A service whose stack is not running has no item to show.
+  const get = async (TableName: string | undefined, Key: Record<string, string>) =>
+    TableName === undefined
+      ? null
+      : ((await client.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item ?? null);
   try {
     const [order, payment, reservation] = await Promise.all([
       get(tables.orders, { orderId }),

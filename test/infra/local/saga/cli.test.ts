@@ -27,6 +27,10 @@ describe('the saga command line refuses', () => {
     [['dlq', 'purge'], 'dlq takes list or redrive, not purge'],
     [['dlq', 'list', '--queue', ''], '--queue must not be empty'],
     [['demo', '--verbose=yes'], "Option '--verbose' does not take an argument"],
+    [
+      ['serve', '--stacks', 'OrderSaga-Bus,,OrderSaga-Payment'],
+      '--stacks must be stack names separated by commas',
+    ],
   ])('%j, naming the flag', async (args, message) => {
     const failure = await main(args).then(
       () => undefined,
@@ -56,5 +60,14 @@ describe('saga chaos --in-flight', () => {
   it('bounds the sagas in flight when given, and leaves the chaos default otherwise', () => {
     expect(parseCommandLine(['chaos', '--in-flight', '25']).flags.inFlight).toBe(25);
     expect(parseCommandLine(['chaos']).flags).not.toHaveProperty('inFlight');
+  });
+});
+
+describe('saga serve --stacks', () => {
+  it('runs the stacks named, and every stack of the assembly when absent', () => {
+    expect(
+      parseCommandLine(['serve', '--stacks', 'OrderSaga-Bus, OrderSaga-Payment']).flags.stacks,
+    ).toStrictEqual(['OrderSaga-Bus', 'OrderSaga-Payment']);
+    expect(parseCommandLine(['serve']).flags).not.toHaveProperty('stacks');
   });
 });
