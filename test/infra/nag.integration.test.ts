@@ -2,8 +2,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STACK_NAMES } from '../../infra/project.js';
-import { type Synthesis, sharedSynthesis } from './support/synth.js';
+import { STACK_NAMES, StackNames } from '../../infra/project.js';
+import { AuditStack } from '../../infra/stacks/audit-stack.js';
+import { BusStack } from '../../infra/stacks/bus-stack.js';
+import { settingsFrom } from '../../infra/stacks/context.js';
+import { InventoryStack } from '../../infra/stacks/inventory-stack.js';
+import { OrderStack } from '../../infra/stacks/order-stack.js';
+import { PaymentStack } from '../../infra/stacks/payment-stack.js';
+import { cdkJsonContext, type Synthesis, sharedSynthesis } from './support/synth.js';
 
 /** The findings the stacks acknowledge, each reviewed: where it may appear. */
 const Reviewed: Record<string, RegExp> = {
@@ -45,5 +51,23 @@ describe('cdk-nag (AWS Solutions)', () => {
     expect(report.violations.map((violation) => violation.ruleName)).toEqual(
       expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']),
     );
+  });
+});
+
+describe('each stack on its own', () => {
+  it.each([
+    [StackNames.bus, BusStack],
+    [StackNames.order, OrderStack],
+    [StackNames.payment, PaymentStack],
+    [StackNames.inventory, InventoryStack],
+    [StackNames.audit, AuditStack],
+  ] as const)('%s synthesizes in an app of its own, clean under cdk-nag', (name, StackClass) => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const stack = new StackClass(app, name, { settings: settingsFrom(app.node) });
+
+    const assembly = app.synth();
+
+    expect(assembly.stacks.map((synthesized) => synthesized.stackName)).toStrictEqual([name]);
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toStrictEqual([]);
   });
 });
