@@ -13,11 +13,12 @@ const tier = (name: (typeof TIERS)[number]) => `test/**/*.${name}.test.ts`;
 const RESOURCES = ['test/support/global-setup.ts'];
 
 /** Checks too slow for `npm test` that `npm run test:chaos` (the long suite, also run by CI) makes: two
- * syntheses of the whole app compared byte for byte, the demo in its own process (what `npm start` runs), the
+ * syntheses of the whole app compared byte for byte, two more around a change to the payment service, the demo in its own process (what `npm start` runs), the
  * fuzz of hostile events at its full size, an archive's replay, and every alarm of the template on the
  * runtime. */
 const LONG = [
   'test/infra/determinism.integration.test.ts',
+  'test/infra/independence.integration.test.ts',
   'test/e2e/demo.e2e.test.ts',
   'test/e2e/fuzz.e2e.test.ts',
   'test/e2e/replay.e2e.test.ts',

@@ -130,14 +130,16 @@ export const synthesizeApart = (
   outdir: string,
   result: string,
   context: Record<string, unknown> = {},
+  /** The project to synthesize (a copy of this one, with its own `test/infra/support`). */
+  project: string = ROOT,
 ): Promise<Synthesis> =>
   new Promise((resolve, reject) => {
-    const main = fileURLToPath(new URL('./synth-main.ts', import.meta.url));
+    const main = join(project, 'test/infra/support/synth-main.ts');
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', main, outdir, result, JSON.stringify(context)],
       {
-        cwd: ROOT,
+        cwd: project,
         stdio: ['ignore', 'inherit', 'inherit'],
       },
     );
