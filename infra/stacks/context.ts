@@ -67,9 +67,10 @@ const objectFrom = (key: string, value: unknown): Record<string, unknown> | unde
   if (value === undefined) return undefined;
   let parsed = value;
   if (typeof value === 'string') {
-    const text = value.startsWith('file://') ? readFileSync(value.slice('file://'.length), 'utf8') : value;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(
+        value.startsWith('file://') ? readFileSync(value.slice('file://'.length), 'utf8') : value,
+      );
     } catch (error) {
       return fail(key, `a JSON object or file://path to one (${(error as Error).message})`, value);
     }

@@ -183,10 +183,37 @@ describe('the context', () => {
     expect(variables[EnvNames.orderDeadlineSeconds]).toBe('60');
   }, 120_000);
 
-  it.each([{ removalPolicy: 'snapshot' }, { orderDeadlineSeconds: 'soon' }, { orderDeadlineSeconds: 0 }])(
-    'refuses %j',
-    (context) => {
-      expect(() => synthesizeWith(context)).toThrow(/must be/);
-    },
-  );
+  it("adopts an existing deployment's tables: with tableNames, each table is named as given, kept on deletion, and read by the audit under that name", () => {
+    const existing = Object.fromEntries(
+      StackTables.map(([name]) => [name, `OrderSaga-${name}Table1A2B3C4D-ABCDEFGHIJKL`]),
+    ) as Record<StackTableName, string>;
+
+    const adopted = synthesizeWith({ tableNames: JSON.stringify(existing) });
+
+    // `cdk import` reads each table's identifier, its TableName, from the template, and imports only what
+    // keeps a Retain deletion policy.
+    const tables = tablesByName(adopted);
+    for (const [name] of StackTables) {
+      const table = resourceOf(adopted, tables[name]);
+      expect(table.Properties.TableName, name).toBe(existing[name]);
+      expect(table.DeletionPolicy, name).toBe('Retain');
+    }
+    const [, audit] = onlyResourceOfType(adopted, 'AWS::StepFunctions::StateMachine');
+    expect(audit.Properties.DefinitionSubstitutions).toMatchObject({
+      OrdersTable: existing.orders,
+      PaymentsTable: existing.payments,
+      InventoryTable: existing.inventory,
+    });
+  }, 120_000);
+
+  it.each([
+    { removalPolicy: 'snapshot' },
+    { orderDeadlineSeconds: 'soon' },
+    { orderDeadlineSeconds: 0 },
+    { tableNames: '{"ordrs":"x-table"}' },
+    { tableNames: '{"orders":"not a table name"}' },
+    { tableNames: 'file:///no/such/tables.json' },
+  ])('refuses %j', (context) => {
+    expect(() => synthesizeWith(context)).toThrow(/must be/);
+  });
 });
