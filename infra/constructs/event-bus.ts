@@ -1,5 +1,6 @@
 import { Arn, Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { detailTypesOf, type EventDefinition, type Source } from '../../shared/events/index.js';
@@ -34,6 +35,8 @@ export type SagaEventBusProps = {
   removalPolicy: RemovalPolicy;
   /** How long the archive keeps every event of the bus, for replay. */
   archiveRetention?: Duration;
+  /** Other accounts that produce on the bus, one owner's each, with the sources they own. */
+  otherAccounts?: readonly { account: string; sources: readonly Source[] }[];
 };
 
 /**
@@ -50,7 +53,7 @@ export class SagaEventBus extends Construct {
 
   constructor(scope: Construct, id: string, props: SagaEventBusProps) {
     super(scope, id);
-    const { busName, removalPolicy, archiveRetention = Duration.days(30) } = props;
+    const { busName, removalPolicy, archiveRetention = Duration.days(30), otherAccounts = [] } = props;
     const { account } = Stack.of(this);
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: busName,
@@ -68,13 +71,74 @@ export class SagaEventBus extends Construct {
         resources: [this.bus.eventBusArn],
       }),
     );
+    for (const { account: other, sources } of otherAccounts) this.admitAccount(other, sources);
     this.archive = this.bus.archive('Archive', {
       description: 'Every event of the order saga, for replay.',
-      eventPattern: { account: [account] },
+      // The events of the saga's accounts (an event put from another account carries that account).
+      eventPattern: { account: [account, ...otherAccounts.map((other) => other.account)] },
       retention: archiveRetention,
     });
   }
+
+  /**
+   * Admits another account, one owner's, as the producer of its `sources` and the owner of its rules: it may
+   * put events of those sources (and no other: the keys are multivalued, hence the set operator and the Null
+   * guard); it may create and manage rules on the bus, each its own (`events:creatorAccount`); and no other
+   * account may put those sources.
+   */
+  private admitAccount(account: string, sources: readonly Source[]): void {
+    const sid = (what: string) => `${what}-${account}`;
+    const bus = this.bus.eventBusArn;
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: sid('PutOwnSources'),
+        principals: [new iam.AccountPrincipal(account)],
+        actions: ['events:PutEvents'],
+        resources: [bus],
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': [...sources] },
+          Null: { 'events:source': 'false' },
+        },
+      }),
+    );
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: sid('ManageOwnRules'),
+        principals: [new iam.AccountPrincipal(account)],
+        actions: RULE_ACTIONS,
+        resources: [
+          `${Stack.of(this).formatArn({ service: 'events', resource: 'rule' })}/${this.bus.eventBusName}/*`,
+        ],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM.
+        conditions: { StringEqualsIfExists: { 'events:creatorAccount': '${aws:PrincipalAccount}' } },
+      }),
+    );
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: sid('OnlyItPutsItsSources'),
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [bus],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'events:source': [...sources] },
+          StringNotEquals: { 'aws:PrincipalAccount': account },
+        },
+      }),
+    );
+  }
 }
+
+/** What an account owning rules on the bus may do with them. */
+const RULE_ACTIONS = [
+  'events:PutRule',
+  'events:DeleteRule',
+  'events:DescribeRule',
+  'events:EnableRule',
+  'events:DisableRule',
+  'events:PutTargets',
+  'events:RemoveTargets',
+];
 
 export type SharedBusProps = {
   /** The name of the bus the bus stack owns. */
@@ -97,6 +161,8 @@ export class SharedBus extends Construct {
   readonly bus: events.IEventBus;
   readonly eventBusName: string;
   readonly eventBusArn: string;
+  /** Whether the bus is in another account: the bus account then says who may put this stack's sources. */
+  readonly crossAccount: boolean;
   private readonly removalPolicy: RemovalPolicy;
   /** The roles admitted as producers of each source this stack owns. */
   private readonly producers: Map<Source, iam.IRole[]>;
@@ -105,16 +171,18 @@ export class SharedBus extends Construct {
     super(scope, id);
     const { busName, busAccount, owns, removalPolicy } = props;
     this.removalPolicy = removalPolicy;
-    this.eventBusName = busName;
+    this.crossAccount = busAccount !== undefined;
     this.eventBusArn = busArnOf(this, busName, busAccount);
-    // A rule on a bus of another account names the bus by its ARN.
+    // A bus of another account is named by its ARN, in a rule and in a PutEvents call alike.
+    this.eventBusName = this.crossAccount ? this.eventBusArn : busName;
     this.bus = events.EventBus.fromEventBusAttributes(this, 'Bus', {
-      eventBusName: busAccount === undefined ? busName : this.eventBusArn,
+      eventBusName: this.eventBusName,
       eventBusArn: this.eventBusArn,
       eventBusPolicy: '',
     });
     this.producers = new Map(owns.map((source) => [source, []]));
-    for (const source of owns) this.refuseUnlessProducer(source);
+    // A stack can add statements to the policy of a bus of its own account only.
+    if (!this.crossAccount) for (const source of owns) this.refuseUnlessProducer(source);
     this.node.addValidation({
       validate: () =>
         [...this.producers]
@@ -135,10 +203,11 @@ export class SharedBus extends Construct {
     consumer: string,
     target: (delivery: Delivery) => events.IRuleTarget,
   ): Subscription {
+    const eventPattern = { source: [event.source], detailType: [event.detailType] };
     const rule = new events.Rule(scope, `${event.detailType}Rule`, {
-      eventBus: this.bus,
+      eventBus: this.crossAccount ? this.forwarded(scope, event) : this.bus,
       description: `${event.detailType} from ${event.source} to ${consumer}`,
-      eventPattern: { source: [event.source], detailType: [event.detailType] },
+      eventPattern,
     });
     const deadLetterQueue = new DeadLetterQueue(scope, `${event.detailType}DeliveryDlq`, {
       purpose: `${event.detailType} events that EventBridge could not deliver to ${consumer}`,
@@ -146,6 +215,26 @@ export class SharedBus extends Construct {
     });
     rule.addTarget(target({ ...DeliveryRetry, deadLetterQueue }));
     return { rule, deadLetterQueue };
+  }
+
+  /**
+   * One account per owner: the consumer's account owns a rule on the shared bus (in the bus account) that
+   * forwards the event to the consumer account's default bus, as a role of its own; the consumer's rule on
+   * that bus feeds the target, as in one account. Returns the bus the consumer's rule goes on.
+   */
+  private forwarded(scope: Construct, event: EventDefinition): events.IEventBus {
+    const local = events.EventBus.fromEventBusName(scope, `${event.detailType}LocalBus`, 'default');
+    const forward = new events.Rule(scope, `${event.detailType}Forward`, {
+      eventBus: this.bus,
+      description: `${event.detailType} from ${event.source}, from the shared bus to this account's bus`,
+      eventPattern: { source: [event.source], detailType: [event.detailType] },
+    });
+    const role = new iam.Role(scope, `${event.detailType}ForwardRole`, {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: `Forwards ${event.detailType} from the shared bus to this account's default bus`,
+    });
+    forward.addTarget(new targets.EventBus(local, { role }));
+    return local;
   }
 
   /**

@@ -1,10 +1,25 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { Source } from '../../shared/events/index.js';
 import { SagaEventBus } from '../constructs/event-bus.js';
 import { AlarmTopic } from '../constructs/operations.js';
 import { SagaSchemaRegistry } from '../constructs/schema-registry.js';
 import { SharedNames } from '../project.js';
+import type { Settings } from './context.js';
 import type { SagaStackProps } from './owner-stack.js';
+import { OwnedSources, type ProducingOwner } from './owners.js';
+
+/** The accounts of the owners that are not the bus's, each with the sources its owners produce. */
+const otherAccountsOf = ({ accounts }: Settings) => {
+  const bus = accounts?.bus;
+  const sources = new Map<string, Source[]>();
+  for (const [owner, owned] of Object.entries(OwnedSources) as [ProducingOwner, readonly Source[]][]) {
+    const account = accounts?.[owner];
+    if (account !== undefined && account !== bus)
+      sources.set(account, [...(sources.get(account) ?? []), ...owned]);
+  }
+  return [...sources].map(([account, owned]) => ({ account, sources: owned }));
+};
 
 /**
  * The bus stack, deployed first: the saga's bus (its archive, its error log, the base of its policy), the
@@ -22,7 +37,11 @@ export class BusStack extends Stack {
       ...props,
     });
     const { removalPolicy, alarmEmail } = settings;
-    this.bus = new SagaEventBus(this, 'EventBus', { busName: SharedNames.bus, removalPolicy });
+    this.bus = new SagaEventBus(this, 'EventBus', {
+      busName: SharedNames.bus,
+      removalPolicy,
+      otherAccounts: otherAccountsOf(settings),
+    });
     new SagaSchemaRegistry(this, 'Schemas', { registryName: SharedNames.schemaRegistry });
     const alarms = new AlarmTopic(this, 'Alarms', {
       topicName: SharedNames.alarmTopic,

@@ -1,5 +1,4 @@
 import type { Construct } from 'constructs';
-import { Sources } from '../../shared/events/index.js';
 import { InventoryService } from '../constructs/inventory-service.js';
 import { OwnerStack, type SagaStackProps } from './owner-stack.js';
 
@@ -10,8 +9,9 @@ export class InventoryStack extends OwnerStack {
   constructor(scope: Construct, id: string, props: SagaStackProps) {
     super(scope, id, 'The order saga: the inventory service (reservations and releases)', props);
     const { tableName, removalPolicy } = this.settings;
-    const bus = this.sharedBus([Sources.inventory]);
+    const bus = this.sharedBus('inventory');
     this.service = new InventoryService(this, 'Inventory', { bus, tableName, removalPolicy });
+    this.letTheAuditRead(this.service.table);
     this.operate(this.service.tables);
   }
 }

@@ -1,6 +1,6 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { OrderPlaced, Sources } from '../../shared/events/index.js';
+import { OrderPlaced } from '../../shared/events/index.js';
 import { deadlineAlarm } from '../constructs/operations-alarms.js';
 import { OrderService } from '../constructs/order-service.js';
 import { StorefrontAccess } from '../constructs/storefront-access.js';
@@ -17,7 +17,7 @@ export class OrderStack extends OwnerStack {
   constructor(scope: Construct, id: string, props: SagaStackProps) {
     super(scope, id, 'The order saga: the order service, its deadline sweep and the storefront API', props);
     const { tableName, removalPolicy, deadlineSeconds } = this.settings;
-    const bus = this.sharedBus([Sources.orders, Sources.storefront]);
+    const bus = this.sharedBus('order');
     this.service = new OrderService(this, 'Order', { bus, tableName, removalPolicy, deadlineSeconds });
     const storefront = new StorefrontAccess(this, 'Storefront', { bus });
     const api = new StorefrontApi(this, 'StorefrontApi', {
@@ -26,6 +26,7 @@ export class OrderStack extends OwnerStack {
       idempotencyTable: this.service.tables.orderIdempotency,
       removalPolicy,
     });
+    this.letTheAuditRead(this.service.table);
     this.operate(this.service.tables, { alarms: [deadlineAlarm()] });
 
     new CfnOutput(this, 'StorefrontPolicyArn', {

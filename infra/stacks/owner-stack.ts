@@ -1,15 +1,16 @@
 import { Arn, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { Source } from '../../shared/events/index.js';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.js';
 import { SharedBus } from '../constructs/event-bus.js';
 import { Operations, type OperationsProps } from '../constructs/operations.js';
 import { nameOf } from '../constructs/operations-alarms.js';
 import type { SagaTable } from '../constructs/saga-table.js';
-import { SharedNames, type StackOwner } from '../project.js';
+import { SharedNames, StackNames, type StackOwner } from '../project.js';
 import type { StackTableName } from '../tables.js';
 import type { Settings } from './context.js';
+import { OwnedSources, type ProducingOwner } from './owners.js';
 
 /** What every stack of the app is built with. */
 export type SagaStackProps = StackProps & { settings: Settings };
@@ -30,15 +31,34 @@ export abstract class OwnerStack extends Stack {
     this.settings = settings;
   }
 
-  /** The shared bus, through which this stack owns `sources` (only its producers may put them). */
-  protected sharedBus(owns: readonly Source[]): SharedBus {
+  /** The shared bus, through which this stack owns `owner`'s sources (only its producers may put them). */
+  protected sharedBus(owner: ProducingOwner): SharedBus {
     const busAccount = this.settings.accounts?.bus;
     return new SharedBus(this, 'Bus', {
       busName: SharedNames.bus,
-      owns,
+      owns: OwnedSources[owner],
       removalPolicy: this.settings.removalPolicy,
       ...(busAccount !== undefined && busAccount !== this.account && { busAccount }),
     });
+  }
+
+  /**
+   * One account per owner: lets the audit, in its own account, read `table` by key (the table's resource
+   * policy admits the audit stack's roles of that account). Nothing to do when they share an account.
+   */
+  protected letTheAuditRead(table: SagaTable): void {
+    const audit = accountOf(this.settings, 'audit');
+    if (audit === undefined || audit === this.account) return;
+    table.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AccountPrincipal(audit)],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'aws:PrincipalArn': `arn:${this.partition}:iam::${audit}:role/${StackNames.audit}-*` },
+        },
+      }),
+    );
   }
 
   /**
@@ -76,6 +96,10 @@ export abstract class OwnerStack extends Stack {
     return operations;
   }
 }
+
+/** The account of an owner's stack, when the deployment gives owners accounts of their own. */
+export const accountOf = (settings: Settings, owner: StackOwner): string | undefined =>
+  settings.accounts?.[owner] ?? settings.accounts?.bus;
 
 /** The account an owner's stack deploys to, when the deployment gives one (else the CLI's). */
 export const envOf = (settings: Settings, owner: StackOwner): StackProps['env'] => {

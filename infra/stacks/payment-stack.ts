@@ -1,5 +1,4 @@
 import type { Construct } from 'constructs';
-import { Sources } from '../../shared/events/index.js';
 import { PaymentService } from '../constructs/payment-service.js';
 import { OwnerStack, type SagaStackProps } from './owner-stack.js';
 
@@ -10,8 +9,9 @@ export class PaymentStack extends OwnerStack {
   constructor(scope: Construct, id: string, props: SagaStackProps) {
     super(scope, id, 'The order saga: the payment service (charges and refunds)', props);
     const { tableName, removalPolicy } = this.settings;
-    const bus = this.sharedBus([Sources.payments]);
+    const bus = this.sharedBus('payment');
     this.service = new PaymentService(this, 'Payment', { bus, tableName, removalPolicy });
+    this.letTheAuditRead(this.service.table);
     this.operate(this.service.tables);
   }
 }

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedNames } from '../../infra/project.js';
-import { type StackTableName, type TableName, TableSpecs } from '../../infra/tables.js';
+import { SharedNames, StackNames } from '../../infra/project.js';
+import { defaultTableName, type StackTableName, type TableName, TableSpecs } from '../../infra/tables.js';
 import { EnvNames } from '../../shared/config.js';
-import { catalogue } from '../../shared/events/index.js';
+import { catalogue, Sources } from '../../shared/events/index.js';
 import { jsonSchemaText } from '../../shared/events/json-schema.js';
 import {
   mergeTemplates,
@@ -23,6 +23,7 @@ import {
   resourcesOfType,
   Services,
   tablesByName,
+  textOf,
 } from './support/template.js';
 
 let template: Template;
@@ -206,8 +207,105 @@ describe('the context', () => {
     });
   }, 120_000);
 
+  describe('with one account per owner (-c accounts)', () => {
+    const accounts = {
+      bus: '111111111111',
+      order: '222222222222',
+      payment: '333333333333',
+      inventory: '444444444444',
+      audit: '555555555555',
+    };
+    let stacks: Record<string, Template>;
+    beforeAll(() => {
+      const outdir = mkdtempSync(join(tmpdir(), 'order-saga-accounts-'));
+      outdirs.push(outdir);
+      const synthesis = synthesize(outdir, {
+        'aws:cdk:bundling-stacks': [],
+        accounts: JSON.stringify(accounts),
+      });
+      expect(synthesis.findings).toStrictEqual([]);
+      stacks = parseTemplates(synthesis.templateTexts);
+    }, 120_000);
+    const busPolicy = () =>
+      resourcesOfType(stacks[StackNames.bus] as Template, 'AWS::Events::EventBusPolicy').map(
+        ([, policy]) => policy.Properties.Statement as Record<string, unknown> & { Sid: string },
+      );
+
+    it("admits each service account on the bus account's bus for its own sources only, and as the owner of its rules", () => {
+      const owned: Record<string, string[]> = {
+        [accounts.order]: [Sources.orders, Sources.storefront],
+        [accounts.payment]: [Sources.payments],
+        [accounts.inventory]: [Sources.inventory],
+        [accounts.audit]: [Sources.sagaAudit],
+      };
+      for (const [account, sources] of Object.entries(owned)) {
+        const of = (sid: string) =>
+          busPolicy().find((statement) => statement.Sid === `cdk-${sid}-${account}`);
+        expect(of('PutOwnSources')?.Condition, account).toStrictEqual({
+          'ForAllValues:StringEquals': { 'events:source': sources },
+          Null: { 'events:source': 'false' },
+        });
+        expect(of('ManageOwnRules')?.Condition, account).toStrictEqual({
+          StringEqualsIfExists: { 'events:creatorAccount': '${aws:PrincipalAccount}' },
+        });
+        expect(of('OnlyItPutsItsSources')).toMatchObject({
+          Effect: 'Deny',
+          Condition: {
+            'ForAnyValue:StringEquals': { 'events:source': sources },
+            StringNotEquals: { 'aws:PrincipalAccount': account },
+          },
+        });
+      }
+    });
+
+    it("subscribes a service from its own account: a rule of its own on the shared bus forwards to its account's bus, where its rule feeds the function", () => {
+      const payment = stacks[StackNames.payment] as Template;
+      const rules = resourcesOfType(payment, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
+      const forwards = rules.filter((rule) => typeof rule.EventBusName !== 'string');
+      const local = rules.filter((rule) => rule.EventBusName === 'default');
+
+      expect(forwards.map((rule) => textOf(rule.EventBusName))).toStrictEqual([
+        `arn:\${AWS::Partition}:events:\${AWS::Region}:${accounts.bus}:event-bus/${SharedNames.bus}`,
+        `arn:\${AWS::Partition}:events:\${AWS::Region}:${accounts.bus}:event-bus/${SharedNames.bus}`,
+      ]);
+      expect(forwards.map((rule) => rule.EventPattern)).toStrictEqual(local.map((rule) => rule.EventPattern));
+      for (const rule of forwards) {
+        const [target] = rule.Targets as { Arn: unknown; RoleArn?: unknown }[];
+        expect(textOf(target?.Arn)).toBe(
+          `arn:\${AWS::Partition}:events:\${AWS::Region}:${accounts.payment}:event-bus/default`,
+        );
+        expect(target?.RoleArn).toBeDefined();
+      }
+      expect(resourcesOfType(payment, 'AWS::Events::EventBusPolicy')).toStrictEqual([]);
+    });
+
+    it("lets the audit read the services' tables across accounts, by their ARNs, where each table's policy admits the audit stack's roles", () => {
+      const [, audit] = onlyResourceOfType(
+        stacks[StackNames.audit] as Template,
+        'AWS::StepFunctions::StateMachine',
+      );
+      const substitutions = audit.Properties.DefinitionSubstitutions as Record<string, unknown>;
+      expect(textOf(substitutions.PaymentsTable)).toBe(
+        `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:${accounts.payment}:table/${defaultTableName('payments')}`,
+      );
+      const [, payments] = resourcesOfType(
+        stacks[StackNames.payment] as Template,
+        'AWS::DynamoDB::Table',
+      ).find(([, table]) => table.Properties.TableName === defaultTableName('payments')) as [
+        string,
+        Template['Resources'][string],
+      ];
+      const policy = JSON.stringify(payments.Properties.ResourcePolicy);
+      expect(policy).toContain(`:iam::${accounts.audit}:root`);
+      expect(policy).toContain(`:iam::${accounts.audit}:role/${StackNames.audit}-*`);
+      expect(policy).toContain('dynamodb:BatchGetItem');
+    });
+  });
+
   it.each([
     { removalPolicy: 'snapshot' },
+    { accounts: '{"payment":"333333333333"}' },
+    { accounts: '{"bus":"1111"}' },
     { orderDeadlineSeconds: 'soon' },
     { orderDeadlineSeconds: 0 },
     { tableNames: '{"ordrs":"x-table"}' },
