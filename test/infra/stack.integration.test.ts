@@ -246,6 +246,7 @@ describe('the context', () => {
           Null: { 'events:source': 'false' },
         });
         expect(of('ManageOwnRules')?.Condition, account).toStrictEqual({
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable.
           StringEqualsIfExists: { 'events:creatorAccount': '${aws:PrincipalAccount}' },
         });
         expect(of('OnlyItPutsItsSources')).toMatchObject({
