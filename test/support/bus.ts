@@ -7,16 +7,18 @@ export const TEST_BUS = 'test-bus';
 
 /**
  * The local EventBridge endpoint with no rules: it validates PutEvents exactly as the runtime does and
- * records every accepted event, so handler tests see what a service really published.
+ * records every event accepted on the test bus, so handler tests see what a service really published there.
  */
 export const startTestBus = async () => {
   const events: EventEnvelope[] = [];
   const server = await startEventBridgeServer({
-    busName: TEST_BUS,
+    buses: [TEST_BUS],
     rules: [],
     account: '000000000000',
     region: LOCAL_AWS.region,
-    onEvents: (accepted) => events.push(...accepted),
+    onEvents: (accepted, bus) => {
+      if (bus === TEST_BUS) events.push(...accepted);
+    },
   });
   const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: server.url });
   return {

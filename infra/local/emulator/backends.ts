@@ -24,8 +24,8 @@ export type BackendOptions = {
   dynamoDbEndpoint?: string | undefined;
   faults: FaultHooks;
   random: () => number;
-  /** Receives the events the bus accepts for the stack's bus. */
-  onEvents: (events: EventEnvelope[]) => void;
+  /** Receives the events a bus accepts, with the bus's name. */
+  onEvents: (events: EventEnvelope[], bus: string) => void;
   /** The emulator's own operations, served by the bus as `X-Amz-Target: LocalRuntime.<name>`. */
   localOperations: Record<string, (body: unknown) => Promise<unknown>>;
   /** Counts every DynamoDB call of the functions and the state machines, by table and operation. */
@@ -54,7 +54,7 @@ const startBus = (options: BackendOptions): Promise<EventBridgeServer> => {
   const { app, faults, random } = options;
   return startEventBridgeServer({
     port: options.eventBridgePort || 0,
-    busName: app.bus.name,
+    buses: app.buses.map((bus) => bus.name),
     rules: app.rules.map((rule) => ({
       name: rule.name,
       eventBusName: rule.eventBusName,

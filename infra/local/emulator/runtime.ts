@@ -65,8 +65,8 @@ export type RuntimeOptions = {
   environment?: Record<string, string>;
 };
 
-/** An event accepted by the bus, with its arrival in milliseconds since the runtime started. */
-export type LoggedEvent = { at: number; event: EventEnvelope };
+/** An event accepted by a bus, with the bus's name and its arrival in milliseconds since the runtime started. */
+export type LoggedEvent = { at: number; bus: string; event: EventEnvelope };
 
 /** Bounds for `idle` and `waitFor`. */
 export type WaitOptions = { timeoutMs?: number };
@@ -84,7 +84,7 @@ export type Runtime = {
    * faults (`faults.onDynamoDbCall`), its DynamoDB endpoint is the fault proxy.
    */
   readonly baseEnv: Record<string, string>;
-  /** Every event accepted by PutEvents on the stack's bus, in arrival order. */
+  /** Every event accepted by PutEvents on a bus of the stacks (or the default bus), in arrival order. */
   readonly events: readonly LoggedEvent[];
   /** The dead-letter queues of the template with their messages. */
   deadLetters(): DeadLetterQueue[];
@@ -411,12 +411,12 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
   const signals: Signals = { cloudWatch, archives };
   const stops: (() => Promise<void>)[] = [];
   const wiring: Wiring = { stopped: false };
-  const onEvents = (batch: EventEnvelope[]) => {
+  const onEvents = (batch: EventEnvelope[], bus: string) => {
     if (wiring.stopped) return;
     stats.eventsPut += batch.length;
-    log.append(batch.map((event) => ({ at: now(), event })));
-    archives.record(batch);
-    for (const event of batch) router.route(event);
+    log.append(batch.map((event) => ({ at: now(), bus, event })));
+    archives.record(bus, batch);
+    for (const event of batch) router.route(bus, event);
   };
 
   let handle: Runtime | undefined;

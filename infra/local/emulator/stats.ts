@@ -1,6 +1,6 @@
 /** Counters of everything the runtime did, for the demo's summary and the chaos runs' figures. */
 export type RuntimeStats = {
-  /** Events accepted by PutEvents on the stack's bus (the event log's length). */
+  /** Events accepted by PutEvents on any bus (the event log's length). */
   eventsPut: number;
   /** Scheduled events fired by schedule rules. */
   scheduledEvents: number;

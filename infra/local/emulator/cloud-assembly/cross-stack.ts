@@ -22,6 +22,42 @@ export const qualifiedNames = (stacks: readonly StackTemplate[]): ReadonlySet<st
   return new Set([...seen].filter(([, count]) => count > 1).map(([id]) => id));
 };
 
+const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
+
+/** One table's explicit name, resolved within its own stack; undefined when it has none or it needs another stack. */
+const tableNameIn = (resolver: Resolver, name: unknown, path: string): string | undefined => {
+  try {
+    const resolved = name === undefined ? undefined : resolver.resolveValue(name, path);
+    return typeof resolved === 'string' ? resolved : undefined;
+  } catch (error) {
+    // A name imported from another stack is not resolved here: that table keeps its name unprefixed. Any
+    // other error surfaces when the table itself is read.
+    if (error instanceof TemplateError) return undefined;
+    throw error;
+  }
+};
+
+/**
+ * The names the stacks give their tables explicitly, as literals or built within their stack
+ * (`${AWS::StackName}-inventory`), before any prefix: the names that a `tableNamePrefix` renames.
+ */
+const explicitTableNamesOf = (stacks: readonly StackTemplate[], context: Context): ReadonlySet<string> =>
+  new Set(
+    stacks.flatMap(({ stackName, template }) => {
+      const unprefixed = createResolver(template, { ...context, stackName, tableNamePrefix: '' });
+      return Object.entries(template.Resources ?? {})
+        .filter(([, resource]) => TABLE_TYPES.includes(resource.Type))
+        .map(([id, resource]) =>
+          tableNameIn(
+            unprefixed,
+            resource.Properties?.TableName,
+            `${stackName}.Resources.${id}.Properties.TableName`,
+          ),
+        )
+        .filter((name): name is string => name !== undefined);
+    }),
+  );
+
 /**
  * The links between the stacks: for each stack, how its resolver reads another stack's export or SSM
  * parameter, and the local name of a resource named after its logical id.
@@ -81,17 +117,7 @@ export const crossStackLinks = (
       }
     return missing(`The SSM parameter ${name}`, path);
   };
-  const explicitTableNames = new Set(
-    stacks.flatMap(({ template }) =>
-      Object.values(template.Resources ?? {})
-        .filter(
-          (resource) =>
-            resource.Type === 'AWS::DynamoDB::Table' || resource.Type === 'AWS::DynamoDB::GlobalTable',
-        )
-        .map((resource) => resource.Properties?.TableName)
-        .filter((name): name is string => typeof name === 'string'),
-    ),
-  );
+  const explicitTableNames = explicitTableNamesOf(stacks, context);
   const contextOf = (stackName: string) => ({
     importValue,
     ssmParameter,

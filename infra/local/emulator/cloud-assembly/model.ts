@@ -123,13 +123,18 @@ export type LocalArchive = {
   retentionDays?: number;
 };
 
+/** An event bus, by name and ARN. */
+export type LocalBus = { name: string; arn: string };
+
 export type LocalApp = {
   /** The stacks of the cloud assembly it runs. */
   stacks: string[];
   account: string;
   region: string;
-  /** The custom bus of the stacks (the first whose name is not `default`). */
-  bus: { name: string; arn: string };
+  /** The custom buses the stacks create: the runtime serves each, and the account's `default` bus, with its own rules. */
+  buses: LocalBus[];
+  /** The first of `buses`, or the `default` bus when the stacks create none. */
+  bus: LocalBus;
   tables: LocalTable[];
   functions: LocalFunction[];
   queues: LocalQueue[];

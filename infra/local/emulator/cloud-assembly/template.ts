@@ -145,12 +145,14 @@ export const loadAssembly = ({
   }));
   const all = <K extends keyof (typeof loaded)[number]>(key: K) =>
     loaded.flatMap((stack) => stack[key] as never[]);
-  const busName = all<'buses'>('buses')[0] ?? 'default';
+  const busOf = (name: string) => ({ name, arn: `arn:aws:events:${region}:${account}:event-bus/${name}` });
+  const buses = all<'buses'>('buses').map(busOf);
   const app: LocalApp = {
     stacks: [...names],
     account,
     region,
-    bus: { name: busName, arn: `arn:aws:events:${region}:${account}:event-bus/${busName}` },
+    buses,
+    bus: buses[0] ?? busOf('default'),
     tables: all('tables'),
     functions: all('functions'),
     queues: all('queues'),

@@ -1,10 +1,11 @@
 /**
- * The bus's archives and their replays. Every event the bus accepts that matches an archive's pattern is
- * archived; a replay sends the archived events of a window of event time (`[start, end)`) to the bus's rules
+ * The buses' archives and their replays. Every event a bus accepts that matches the pattern of one of its
+ * archives is archived; a replay sends the archived events of a window of event time (`[start, end)`) to the bus's rules
  * again, all of them or those it names, each copy carrying `replay-name` as EventBridge sets it. As on
  * EventBridge, events are replayed a minute of event time after another, in no promised order within it.
  * Retention is not enforced: a local run is over long before an archive's days are.
  */
+import { busNameOf } from '../arns.js';
 import type { LocalApp, LocalArchive, LocalRule } from '../cloud-assembly/model.js';
 import type { InFlight } from '../in-flight.js';
 import { matchesPattern } from './pattern.js';
@@ -50,8 +51,8 @@ export type ArchiveContents = {
 /** What the archives need of the runtime. */
 export type ArchiveOptions = {
   app: LocalApp;
-  /** Routes an event to the matching rules that `only` admits. */
-  route: (event: EventEnvelope, only?: RuleFilter) => void;
+  /** Routes an event of a bus (by name) to the matching rules of that bus that `only` admits. */
+  route: (bus: string, event: EventEnvelope, only?: RuleFilter) => void;
   inFlight: InFlight;
   /** A rule's ARN. */
   ruleArnOf: (rule: LocalRule) => string;
@@ -72,11 +73,11 @@ const minutesOf = (events: readonly EventEnvelope[], start: number, end: number)
   return [...minutes].sort(([a], [b]) => a - b).map(([, batch]) => batch);
 };
 
-/** The archives of the stack's bus: they record what the bus accepts, and replay a window of it. */
+/** The archives of the stacks' buses: each records what its bus accepts, and replays a window of it. */
 export const createArchives = ({ app, route, inFlight, ruleArnOf }: ArchiveOptions) => {
   const archives = app.archives.map((archive) => ({
     contents: { archive, createdAt: Date.now(), events: [], bytes: 0 } as ArchiveContents,
-    records: archive.sourceArn === app.bus.arn,
+    bus: busNameOf(archive.sourceArn),
   }));
   const replays = new Map<string, Replay>();
 
@@ -89,7 +90,8 @@ export const createArchives = ({ app, route, inFlight, ruleArnOf }: ArchiveOptio
         ? undefined
         : (rule: LocalRule) => replay.filterArns.includes(ruleArnOf(rule));
     for (const batch of minutesOf(events, replay.eventStartTime, replay.eventEndTime)) {
-      for (const event of batch) route({ ...event, 'replay-name': replay.name } as ReplayedEvent, only);
+      const bus = busNameOf(replay.archive.sourceArn);
+      for (const event of batch) route(bus, { ...event, 'replay-name': replay.name } as ReplayedEvent, only);
       replay.replayed += batch.length;
       replay.eventLastReplayedTime = Math.max(...batch.map((event) => Date.parse(event.time)));
       // Each minute in its own turn, so that the deliveries start and a DescribeReplay sees the progress.
@@ -101,10 +103,10 @@ export const createArchives = ({ app, route, inFlight, ruleArnOf }: ArchiveOptio
   };
 
   return {
-    /** Archives the events the bus accepted that each archive's pattern matches. */
-    record(batch: readonly EventEnvelope[]): void {
-      for (const { contents, records } of archives) {
-        if (!records) continue;
+    /** Archives the events `bus` accepted that the pattern of each of its archives matches. */
+    record(bus: string, batch: readonly EventEnvelope[]): void {
+      for (const { contents, bus: source } of archives) {
+        if (source !== bus) continue;
         for (const event of batch) {
           const { eventPattern } = contents.archive;
           if (eventPattern !== undefined && !matchesPattern(eventPattern, event)) continue;

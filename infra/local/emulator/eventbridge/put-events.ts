@@ -36,6 +36,9 @@ export type EventEnvelope = {
   detail: Record<string, unknown>;
 };
 
+/** An accepted event, with the name of the bus it was put on. */
+export type BusEvent = { bus: string; event: EventEnvelope };
+
 /** The most entries one PutEvents request may carry. */
 export const MAX_ENTRIES = 10;
 /** The most bytes the entries of one request may total, counted as `entrySize` does. */
@@ -213,27 +216,26 @@ export const toEnvelope = (
 });
 
 /**
- * A whole PutEvents call against a local bus named `busName`: the response EventBridge would return,
- * and the envelopes to deliver. Entries addressed to `default` while a custom bus is served are
- * accepted and not delivered, as on AWS where the default bus exists but carries none of the rules.
- * Entries addressed to any other bus fail with `ResourceNotFoundException`.
+ * A whole PutEvents call against the local buses named `buses` (the `default` bus among them): the
+ * response EventBridge would return, and each accepted envelope with its bus. Entries addressed to any
+ * other bus fail with `ResourceNotFoundException`.
  * Throws `PutEventsValidationError` when the request as a whole is refused.
  */
 export const putEvents = (
   body: unknown,
-  context: EnvelopeContext & { busName: string },
-): { response: PutEventsResponse; events: EventEnvelope[] } => {
+  context: EnvelopeContext & { buses: readonly string[] },
+): { response: PutEventsResponse; events: BusEvent[] } => {
   const entries = validatePutEventsRequest(body);
-  const events: EventEnvelope[] = [];
+  const events: BusEvent[] = [];
   const results = entries.map((entry): PutEventsResultEntry => {
     const checked = checkEntry(entry);
     if (!('detail' in checked)) return checked;
     const bus = busNameOf(entry.EventBusName);
-    if (bus !== context.busName && bus !== 'default') {
+    if (!context.buses.includes(bus)) {
       return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${bus} does not exist.` };
     }
     const envelope = toEnvelope(entry, checked.detail, context);
-    if (bus === context.busName) events.push(envelope);
+    events.push({ bus, event: envelope });
     return { EventId: envelope.id };
   });
   return {

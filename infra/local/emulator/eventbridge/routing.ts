@@ -1,4 +1,4 @@
-/** Routing on the stack's bus: each accepted event to the targets of the enabled rules it matches, and the schedule rules' timers. */
+/** Routing on the stacks' buses: each accepted event to the targets of the enabled rules of its bus that it matches, and the schedule rules' timers. */
 import { busNameOf } from '../arns.js';
 import type { CompressedClock } from '../clock.js';
 import { ruleArnOf } from '../cloud-assembly/lookup.js';
@@ -10,26 +10,25 @@ import { ratePeriodMs, scheduledEvent } from './schedule.js';
 /** Hands one event to one target of one rule. */
 export type DeliverTo = (event: EventEnvelope, rule: LocalRule, target: LocalTarget) => void;
 
-/** The rules of the stack's bus that route events: enabled, with a pattern (parsed once). */
-const eventRules = (app: LocalApp): { rule: LocalRule; pattern: unknown }[] =>
+/** The rules that route events, with their bus: enabled, with a pattern (parsed once). */
+const eventRules = (app: LocalApp): { rule: LocalRule; bus: string; pattern: unknown }[] =>
   app.rules
-    .filter(
-      (rule) =>
-        rule.state === 'ENABLED' &&
-        rule.eventPattern !== undefined &&
-        busNameOf(rule.eventBusName) === app.bus.name,
-    )
+    .filter((rule) => rule.state === 'ENABLED' && rule.eventPattern !== undefined)
     .map((rule) => ({
       rule,
+      bus: busNameOf(rule.eventBusName),
       pattern: typeof rule.eventPattern === 'string' ? JSON.parse(rule.eventPattern) : rule.eventPattern,
     }));
 
 /** Which rules may receive an event (a replay's `FilterArns`); every rule when absent. */
 export type RuleFilter = (rule: LocalRule) => boolean;
 
-/** Routes events by the template's rules. Events routed before `ready` wait, in order, until it is called. */
+/**
+ * Routes events put on a bus (by name) by the rules of that bus. Events routed before `ready` wait, in
+ * order, until it is called.
+ */
 export type Router = {
-  route(event: EventEnvelope, only?: RuleFilter): void;
+  route(bus: string, event: EventEnvelope, only?: RuleFilter): void;
   ready(deliver: DeliverTo): void;
 };
 
@@ -39,15 +38,15 @@ export type Router = {
  */
 export const createRouter = (app: LocalApp, onMatch: (rule: LocalRule) => void = () => {}): Router => {
   const routing = eventRules(app);
-  const early: [EventEnvelope, RuleFilter | undefined][] = [];
+  const early: [string, EventEnvelope, RuleFilter | undefined][] = [];
   let deliver: DeliverTo | undefined;
-  const route = (event: EventEnvelope, only?: RuleFilter) => {
+  const route = (bus: string, event: EventEnvelope, only?: RuleFilter) => {
     if (deliver === undefined) {
-      early.push([event, only]);
+      early.push([bus, event, only]);
       return;
     }
-    for (const { rule, pattern } of routing) {
-      if ((only && !only(rule)) || !matchesPattern(pattern, event)) continue;
+    for (const { rule, bus: ruleBus, pattern } of routing) {
+      if (ruleBus !== bus || (only && !only(rule)) || !matchesPattern(pattern, event)) continue;
       onMatch(rule);
       for (const target of rule.targets) deliver(event, rule, target);
     }
@@ -56,7 +55,7 @@ export const createRouter = (app: LocalApp, onMatch: (rule: LocalRule) => void =
     route,
     ready: (ready) => {
       deliver = ready;
-      for (const [event, only] of early.splice(0)) route(event, only);
+      for (const [bus, event, only] of early.splice(0)) route(bus, event, only);
     },
   };
 };

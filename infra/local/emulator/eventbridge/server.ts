@@ -12,6 +12,7 @@ import type { PutEventsContext, PutEventsFault } from '../fault-hooks.js';
 import { EventBridgeApiError } from './api-error.js';
 import { InvalidEventPatternError, matchesPattern, validatePattern } from './pattern.js';
 import {
+  type BusEvent,
   type EventEnvelope,
   PutEventsValidationError,
   putEvents,
@@ -32,11 +33,14 @@ export type EventBridgeServerOptions = {
   /** The port to listen on; 0 or absent for a free one. */
   port?: number;
   host?: '127.0.0.1';
-  /** The custom bus this server stands for (the `default` bus also exists, with no rules). */
-  busName: string;
+  /** The custom buses this server stands for; the `default` bus is served too. */
+  buses: readonly string[];
   rules: BusRule[];
-  /** Receives the envelopes of the entries accepted for `busName`; a throw fails the request (HTTP 500). */
-  onEvents: (events: EventEnvelope[]) => void;
+  /**
+   * Receives the envelopes of the entries accepted for one bus, once per bus a request put events on; a
+   * throw fails the request (HTTP 500).
+   */
+  onEvents: (events: EventEnvelope[], bus: string) => void;
   /**
    * Fault injection: asked once per valid PutEvents request, before anything is accepted. It may fail
    * the request (HTTP 500 `InternalException`) or some of its entries (`InternalFailure` in a 200).
@@ -101,15 +105,26 @@ const page = <T>(items: T[], input: Input): { items: T[]; NextToken?: string } =
 /** The fields TestEventPattern requires of its event, per the API reference. */
 const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
 
+/** The buses the server stands for: `default`, the custom ones, and those its rules are on. */
+const servedBuses = (options: EventBridgeServerOptions): string[] =>
+  [...new Set(['default', ...options.buses, ...options.rules.map((r) => busNameOf(r.eventBusName))])].sort();
+
+/** Hands the accepted events to `onEvents`, one call per bus, in the order of the request. */
+const handOn = (options: EventBridgeServerOptions, accepted: BusEvent[]) => {
+  const byBus = new Map<string, EventEnvelope[]>();
+  for (const { bus, event } of accepted) byBus.set(bus, [...(byBus.get(bus) ?? []), event]);
+  for (const [bus, events] of byBus) options.onEvents(events, bus);
+};
+
 /** PutEvents: validates the request, lets the fault hook fail it or some entries, and hands on the accepted events. */
 const putEventsOperation = (options: EventBridgeServerOptions, input: Input) => {
-  const { account, region, busName } = options;
+  const { account, region } = options;
   const fault = options.onPutEvents?.({ entries: validatePutEventsRequest(input) });
   if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
-  const { response, events } = putEvents(input, { account, region, busName });
+  const { response, events } = putEvents(input, { account, region, buses: servedBuses(options) });
   const failing = new Set(fault?.failEntries ?? []);
   if (failing.size === 0) {
-    if (events.length > 0) options.onEvents(events);
+    handOn(options, events);
     return response;
   }
   // An entry failed by the fault is not accepted: it gets no event id and is not delivered.
@@ -119,8 +134,10 @@ const putEventsOperation = (options: EventBridgeServerOptions, input: Input) => 
     refused.add(entry.EventId);
     return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Failure' };
   });
-  const accepted = events.filter((event) => !refused.has(event.id));
-  if (accepted.length > 0) options.onEvents(accepted);
+  handOn(
+    options,
+    events.filter(({ event }) => !refused.has(event.id)),
+  );
   return {
     FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length,
     Entries: entries,
@@ -166,12 +183,10 @@ const testEventPattern = (input: Input) => {
 };
 
 const operations = (options: EventBridgeServerOptions): Record<string, Operation> => {
-  const { account, region, busName } = options;
+  const { account, region } = options;
   const busArn = (name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
   const ruleArnOf = (rule: BusRule) => ruleArn({ ...rule, account, region });
-  const buses = [
-    ...new Set(['default', busName, ...options.rules.map((r) => busNameOf(r.eventBusName))]),
-  ].sort();
+  const buses = servedBuses(options);
 
   const busOf = (input: Input): string => {
     const name = busNameOf(input.EventBusName as string | undefined);

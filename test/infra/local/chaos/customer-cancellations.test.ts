@@ -31,6 +31,7 @@ const order = (orderId: string, cancelAfterEvents?: number): WorkloadOrder =>
 
 const logged = (detailType: string, orderId: string): LoggedEvent => ({
   at: 0,
+  bus: 'order-saga',
   event: { 'detail-type': detailType, detail: { orderId } } as unknown as LoggedEvent['event'],
 });
 

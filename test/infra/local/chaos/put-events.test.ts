@@ -34,7 +34,7 @@ const clientOf = (maxAttempts?: number) => {
 
 beforeAll(async () => {
   server = await startEventBridgeServer({
-    busName: BUS,
+    buses: [BUS],
     rules: [],
     account: '000000000000',
     region: REGION,

@@ -594,6 +594,18 @@ describe('loadAssembly across stacks', () => {
     );
   });
 
+  it("serves every custom bus the stacks create, the first as the app's bus", () => {
+    const dir = withConsumer({
+      Resources: { Desk: { Type: 'AWS::Events::EventBus', Properties: { Name: 'desk' } } },
+    });
+
+    const app = loadAssembly({ cdkOutDir: dir });
+
+    expect(app.buses.map((bus) => bus.name)).toStrictEqual(['order-saga', 'desk']);
+    expect(app.buses[1]?.arn).toBe(`${PREFIX}:events:${REGION_ACCOUNT}:event-bus/desk`);
+    expect(app.bus.name).toBe('order-saga');
+  });
+
   it('names a resource after its stack where two stacks use the same logical id', () => {
     const dir = withConsumer({
       Resources: { ChargeDlq2D3E4F5A: { Type: 'AWS::SQS::Queue', Properties: {} } },

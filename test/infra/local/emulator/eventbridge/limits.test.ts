@@ -21,7 +21,7 @@ const delivered: EventEnvelope[] = [];
 
 beforeAll(async () => {
   server = await startEventBridgeServer({
-    busName: BUS,
+    buses: [BUS],
     rules: [],
     account: '123456789012',
     region: REGION,

@@ -18,6 +18,8 @@ import {
 import { patternCases } from './pattern-cases.js';
 
 const BUS = 'saga-bus';
+/** A second custom bus the server stands for, with no rules. */
+const OTHER_BUS = 'library';
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
@@ -52,14 +54,19 @@ const entry = (overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequest
 let server: EventBridgeServer;
 let client: EventBridgeClient;
 const delivered: EventEnvelope[][] = [];
+/** The bus of each batch in `delivered`. */
+const deliveredOn: string[] = [];
 
 beforeAll(async () => {
   server = await startEventBridgeServer({
-    busName: BUS,
+    buses: [BUS, OTHER_BUS],
     rules,
     account: ACCOUNT,
     region: REGION,
-    onEvents: (events) => delivered.push(events),
+    onEvents: (events, bus) => {
+      delivered.push(events);
+      deliveredOn.push(bus);
+    },
   });
   client = new EventBridgeClient({
     endpoint: server.url,
@@ -71,6 +78,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   delivered.length = 0;
+  deliveredOn.length = 0;
 });
 
 afterAll(async () => {
@@ -180,14 +188,26 @@ describe('PutEvents', () => {
     expect(delivered).toEqual([]);
   });
 
-  it('accepts an entry for the default bus without delivering it, as that bus has none of the rules', async () => {
+  it('hands on an entry that names no bus as an event of the default bus', async () => {
     const response = await client.send(
       new PutEventsCommand({ Entries: [entry({ EventBusName: undefined })] }),
     );
 
     expect(response.FailedEntryCount).toBe(0);
-    expect(response.Entries?.[0]?.EventId).toBeDefined();
-    expect(delivered).toEqual([]);
+    expect(delivered.map((events) => events.map((e) => e.id))).toEqual([[response.Entries?.[0]?.EventId]]);
+    expect(deliveredOn).toEqual(['default']);
+  });
+
+  it('hands on the entries of each bus of a request apart, each batch with its bus', async () => {
+    const response = await client.send(
+      new PutEventsCommand({
+        Entries: [entry(), entry({ EventBusName: OTHER_BUS }), entry({ Detail: '{"orderId":"o-3"}' })],
+      }),
+    );
+
+    const ids = response.Entries?.map((e) => e.EventId);
+    expect(deliveredOn).toEqual([BUS, OTHER_BUS]);
+    expect(delivered.map((events) => events.map((e) => e.id))).toEqual([[ids?.[0], ids?.[2]], [ids?.[1]]]);
   });
 
   it('accepts the bus by its ARN', async () => {
@@ -337,11 +357,12 @@ describe('rules and buses', () => {
     ]);
   });
 
-  it('lists the default bus and the served bus', async () => {
+  it('lists the default bus and the served buses', async () => {
     const response = await client.send(new ListEventBusesCommand({}));
 
     expect(response.EventBuses).toEqual([
       { Name: 'default', Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` },
+      { Name: OTHER_BUS, Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${OTHER_BUS}` },
       { Name: BUS, Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${BUS}` },
     ]);
   });
@@ -371,7 +392,7 @@ describe('the protocol', () => {
 
   it('fails the request with InternalException (HTTP 500) when onEvents throws', async () => {
     const failing = await startEventBridgeServer({
-      busName: BUS,
+      buses: [BUS],
       rules: [],
       account: ACCOUNT,
       region: REGION,
@@ -398,7 +419,7 @@ describe('the protocol', () => {
 
     await expect(
       startEventBridgeServer({
-        busName: BUS,
+        buses: [BUS],
         rules: [badRule],
         account: ACCOUNT,
         region: REGION,

@@ -22,6 +22,7 @@ let web: Console;
 
 const logged = (at: number, fact: { detailType: string; source: string }, detail: object): LoggedEvent => ({
   at,
+  bus: 'order-saga',
   event: {
     version: '0',
     id: `e-${at}`,

@@ -23,6 +23,7 @@ type Fact = { detailType: string; source: string };
 let next = 0;
 const logged = (at: number, fact: Fact, detail: Record<string, unknown>, id = `e${++next}`): LoggedEvent => ({
   at,
+  bus: 'order-saga',
   event: {
     version: '0',
     id,
