@@ -12,6 +12,7 @@ import { runDemo } from '../../../../../infra/local/saga/demo.js';
 import { expectations, readPayload } from '../../../../../infra/local/saga/scenarios.js';
 import { PROJECT_ROOT } from '../../../../../infra/project.js';
 import { SagaAudited } from '../../../../../shared/events/index.js';
+import { findChromium, NO_BROWSER } from '../../../../support/browser.js';
 import { bootTestRuntime } from '../../../../support/runtime.js';
 
 /**
@@ -22,15 +23,6 @@ import { bootTestRuntime } from '../../../../support/runtime.js';
  */
 const FAILING_ORDER = randomUUID();
 const SCREENSHOTS = join(PROJECT_ROOT, '.saga', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 
 let runtime: Runtime;
 let web: Console;
@@ -55,7 +47,9 @@ beforeAll(async () => {
   expect(report.problems).toEqual([]);
   web = await startConsole(runtime, 0);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const found = await findChromium();
+  if (found === undefined) throw new Error(NO_BROWSER);
+  browser = await chromium.launch({ executablePath: found.executablePath, args: found.args });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   // The page must load nothing from the network: every request goes to the console itself.
