@@ -1,6 +1,7 @@
 /**
  * Reads the synthesized stacks out of `cdk.out` and turns them into the local runtime's model (`LocalApp`):
- * tables, functions (with their asset directories), queues, rules, state machines and outputs of every stack
+ * tables, functions (with their asset directories), queues, rules, state machines, outputs, and IAM (roles
+ * and resource-based policies, see iam.ts) of every stack
  * of the cloud assembly (or of the ones asked for), every intrinsic resolved to local names and ARNs, and
  * what one stack takes from another (`Fn::ImportValue`, SSM parameter types) resolved as CloudFormation
  * would. The templates are the single source of the wiring; nothing here knows what they deploy.
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { httpApisOf } from '../apigateway/http-api.js';
 import { readAlarms, readArchives } from './alarms.js';
 import { crossStackLinks, qualifiedNames, type StackTemplate } from './cross-stack.js';
+import { assembleIam, readStackIam } from './iam.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalApp } from './model.js';
 import { createResolver } from './resolver.js';
 import {
@@ -73,16 +75,24 @@ const locateStackFiles = (cdkOutDir: string, stackName: string) => {
   return { templatePath, assetsPath: join(cdkOutDir, assetsFile) };
 };
 
-/** One stack, read and resolved into the model's parts. */
+type Links = ReturnType<typeof crossStackLinks>;
+
+/**
+ * One stack, read and resolved into the model's parts. Its IAM is read through `iamLinks`, which resolve
+ * table names as deployed: a policy may name a table by a literal ARN, which no local prefix reaches.
+ */
 const loadStack = (
   stack: StackTemplate,
   outDir: string,
   context: { account: string; region: string; tableNamePrefix: string },
-  links: ReturnType<typeof crossStackLinks>,
+  { links, iamLinks }: { links: Links; iamLinks: Links },
 ) => {
   const { stackName, template, assetsPath } = stack;
   const r = createResolver(template, { ...context, stackName, ...links.contextOf(stackName) });
-  const reader = createReader(template.Resources ?? {}, r, { outDir, assetsPath, stackName });
+  const files = { outDir, assetsPath, stackName };
+  const reader = createReader(template.Resources ?? {}, r, files);
+  const iamContext = { ...context, tableNamePrefix: '', stackName, ...iamLinks.contextOf(stackName) };
+  const iamReader = createReader(template.Resources ?? {}, createResolver(template, iamContext), files);
   const buses = reader
     .byType('AWS::Events::EventBus')
     .map(([logicalId]) => r.names.bus(logicalId))
@@ -94,7 +104,7 @@ const loadStack = (
   return {
     buses,
     outputs,
-    tables: readTables(reader),
+    tables: readTables(reader, (id) => iamReader.r.arns.table(iamReader.r.names.table(id))),
     functions: readFunctions(reader),
     queues: readQueues(reader),
     rules: readRules(reader),
@@ -102,6 +112,7 @@ const loadStack = (
     alarms: readAlarms(reader),
     archives: readArchives(reader, context.account, context.region),
     httpApis: httpApisOf(template as Parameters<typeof httpApisOf>[0]),
+    iam: readStackIam(iamReader, stackName),
   };
 };
 
@@ -138,7 +149,11 @@ export const loadAssembly = ({
     return { stackName, template: readJson<Template>(templatePath, 'the stack template'), assetsPath };
   });
   const context = { account, region, tableNamePrefix };
-  const links = crossStackLinks(templates, context, qualifiedNames(templates));
+  const qualified = qualifiedNames(templates);
+  const links = {
+    links: crossStackLinks(templates, context, qualified),
+    iamLinks: crossStackLinks(templates, { ...context, tableNamePrefix: '' }, qualified),
+  };
   const loaded = templates.map((stack) => ({
     stackName: stack.stackName,
     ...loadStack(stack, outDir, context, links),
@@ -160,6 +175,7 @@ export const loadAssembly = ({
     archives: all('archives'),
     httpApis: all('httpApis'),
     outputs: mergeOutputs(loaded),
+    iam: assembleIam(loaded.map((stack) => stack.iam)),
   };
   refuseRulesOnMissingBuses(app, all<'buses'>('buses'));
   return app;
