@@ -26,13 +26,13 @@ export class OrderStack extends OwnerStack {
       idempotencyTable: this.service.tables.orderIdempotency,
       removalPolicy,
     });
+    storefront.allowInvoke(api);
     this.operate(this.service.tables, { alarms: [deadlineAlarm()] });
 
     new CfnOutput(this, 'StorefrontPolicyArn', {
       value: storefront.policy.managedPolicyArn,
       description: `Attach to what places orders: it may put ${OrderPlaced.detailType} on the saga bus, and nothing else`,
     });
-    // Its name, not its ARN: the local runtime resolves a role's Ref (its logical id) but models no role ARN.
     new CfnOutput(this, 'StorefrontRoleName', {
       value: storefront.role.roleName,
       description: `Assume to place orders: the principal the bus accepts ${OrderPlaced.detailType} from`,
