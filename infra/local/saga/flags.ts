@@ -40,6 +40,8 @@ export type Flags = {
   /** A replay's window, ISO-8601 instants. */
   from?: string;
   to?: string;
+  /** Whether the runtime authorizes every call with the template's IAM (`--no-iam` turns it off). */
+  iam: boolean;
 };
 
 /** What `parseCommandLine` returns: the command, its one argument, and the flags. */
@@ -64,6 +66,7 @@ const OPTIONS = {
   table: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  'no-iam': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -170,6 +173,7 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       faults: faults(values.faults),
       from: instant('from', values.from),
       to: instant('to', values.to),
+      iam: !(values['no-iam'] ?? false),
     },
   };
 };

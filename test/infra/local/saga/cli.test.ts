@@ -58,3 +58,13 @@ describe('saga chaos --in-flight', () => {
     expect(parseCommandLine(['chaos']).flags).not.toHaveProperty('inFlight');
   });
 });
+
+describe('saga --no-iam', () => {
+  it('enforces IAM by default', () => {
+    expect(parseCommandLine(['demo']).flags.iam).toBe(true);
+  });
+
+  it.each(['demo', 'serve', 'chaos'])('turns enforcement off for a %s run', (command) => {
+    expect(parseCommandLine([command, '--no-iam']).flags.iam).toBe(false);
+  });
+});

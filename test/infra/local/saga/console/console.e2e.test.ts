@@ -200,7 +200,7 @@ describe('the console page in a headless browser', () => {
     bus.destroy();
     await runtime.idle({ timeoutMs: 60_000 });
 
-    const letter = page.locator('#dead-letters li', { hasText: FAILING_ORDER });
+    const letter = page.locator('#dead-letters tbody tr', { hasText: FAILING_ORDER });
     await letter.waitFor();
     await page.locator('section[aria-labelledby="dlq-heading"]').screenshot({
       path: join(SCREENSHOTS, 'dead-letters.png'),
