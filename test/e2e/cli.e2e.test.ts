@@ -2,11 +2,14 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { freePort } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { loadApp } from '../../infra/local/saga/boot.js';
 import { readPayload } from '../../infra/local/saga/scenarios.js';
+import { storefrontCredentials } from '../../infra/local/saga/storefront-principal.js';
 import { PROJECT_ROOT } from '../../infra/project.js';
+import { busAs, functionPrincipal } from '../support/principals.js';
 
 const CLI = join(PROJECT_ROOT, 'infra', 'local', 'saga', 'cli.ts');
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -93,8 +96,10 @@ describe('the saga command line on a running serve', () => {
       headers: { 'x-amz-target': `LocalRuntime.${operation}` },
       body: JSON.stringify(body),
     }).then((response) => response.json() as Promise<Record<string, unknown>>);
+  // Poison is put as payment's role, the one principal the bus lets put its facts.
   const putAll = async (entries: ReturnType<typeof poison>[]) => {
-    const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint });
+    const app = loadApp();
+    const client = busAs(endpoint, app.region, functionPrincipal(app, 'PaymentOnOrderPlaced').credentials);
     try {
       for (let i = 0; i < entries.length; i += 10) {
         const response = await client.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
@@ -171,7 +176,17 @@ describe('the saga command line on a running serve', () => {
     endpoint = `http://127.0.0.1:${eventBridgePort}`;
     expect(banner).toContain(`aws events put-events --endpoint-url ${endpoint}`);
     expect(banner).toContain(`aws dynamodb scan --endpoint-url http://127.0.0.1:${dynamoDbPort}`);
-    expect(banner).toContain(`--user local:local -i -X POST http://127.0.0.1:${apiPort}/orders`);
+    const { accessKeyId, secretAccessKey } = storefrontCredentials(loadApp());
+    expect(banner).toContain(
+      `export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}`,
+    );
+    expect(banner).toContain(
+      `--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -i -X POST http://127.0.0.1:${apiPort}/orders`,
+    );
+    expect(banner).toContain("IAM enforced: every call is authorized with the template's policies");
+    expect(banner).toMatch(
+      /^ {2}function +ASIA[A-Z2-7]{16} {2}PaymentOnOrderPlacedRole\w+\/PaymentOnOrderPlacedFunction\w+$/m,
+    );
     expect(banner).toContain(`Console      http://127.0.0.1:${consolePort}/`);
     expect(banner).toContain(
       'Everything is in memory: stopping serve loses every table, event and dead letter.',

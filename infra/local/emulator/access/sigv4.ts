@@ -2,8 +2,9 @@
  * Signature Version 4, checked as an AWS endpoint checks it: the request is signed again with the secret of
  * the access key its `Authorization` header names, over the headers that header says were signed, at the
  * instant of its `X-Amz-Date`, for the region and service of its credential scope; the signatures must be
- * equal. The signing itself is `@smithy/signature-v4`'s, the one the AWS SDKs sign with. Not checked: how
- * old the signature is (AWS refuses one more than 15 minutes off), and presigned URLs (query signatures).
+ * equal, and a payload hash the request gives (`X-Amz-Content-Sha256`) must be its body's. The signing
+ * itself is `@smithy/signature-v4`'s, the one the AWS SDKs sign with. Not checked: how old the signature
+ * is (AWS refuses one more than 15 minutes off), and presigned URLs (query signatures).
  */
 import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -99,6 +100,10 @@ export const signatureMatches = async (
 ): Promise<boolean> => {
   const date = amzDate(String(request.headers['x-amz-date'] ?? ''));
   if (date === undefined) return false;
+  // The signer trusts a payload hash given in the headers; the endpoint hashes the body it received.
+  const claimed = request.headers['x-amz-content-sha256'];
+  if (claimed !== undefined && claimed !== createHash('sha256').update(request.body).digest('hex'))
+    return false;
   const headers = Object.fromEntries(
     header.signedHeaders.map((name) => [name, [request.headers[name] ?? ''].flat().join(',')]),
   );
