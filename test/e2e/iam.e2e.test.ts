@@ -52,9 +52,9 @@ const failureOf = async (
   throw new Error('the call was allowed');
 };
 
-/** The success payload's order, under a fresh order id. */
-const freshOrder = (busName: string): PutEventsRequestEntry => {
-  const [entry] = readPayload('success.json');
+/** A payload's order (the success payload's by default), under a fresh order id. */
+const freshOrder = (busName: string, file = 'success.json'): PutEventsRequestEntry => {
+  const [entry] = readPayload(file);
   const detail = { ...JSON.parse(entry?.Detail ?? '{}'), orderId: randomUUID() };
   return { ...entry, EventBusName: busName, Detail: JSON.stringify(detail) };
 };
@@ -409,5 +409,97 @@ describe('the conditions of the previous template: plain StringEquals on events:
       bus.destroy();
     }
     expect(runtime.events).toEqual([]);
+  });
+});
+
+describe("EventBridge's deliveries a copy of the template no longer permits", () => {
+  let runtime: Runtime;
+  let assembly: ReturnType<typeof changedAssembly>;
+  const lines: string[] = [];
+
+  /**
+   * Inventory's reservation loses its Lambda permission; its release loses the permission and its DLQ's
+   * allow; the audit's target role no longer trusts EventBridge.
+   */
+  const withdrawn = (_: string, template: TemplateJson) => {
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (
+        resource.Type === 'AWS::Lambda::Permission' &&
+        /^Inventory(OnPaymentProcessed|OnOrderCancelled)/.test(id)
+      )
+        delete template.Resources[id];
+      if (
+        resource.Type === 'AWS::SQS::QueuePolicy' &&
+        id.startsWith('InventoryOnOrderCancelledOrderCancelledDeliveryDlq')
+      ) {
+        const document = resource.Properties?.PolicyDocument as { Statement: { Effect: string }[] };
+        document.Statement = document.Statement.filter((statement) => statement.Effect !== 'Allow');
+      }
+      if (resource.Type === 'AWS::IAM::Role' && id.startsWith('AuditStateMachineEventsRole'))
+        (resource.Properties as { AssumeRolePolicyDocument: unknown }).AssumeRolePolicyDocument = {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        };
+    }
+  };
+
+  beforeAll(async () => {
+    assembly = changedAssembly(withdrawn);
+    runtime = await bootAssemblyRuntime(assembly.dir, { onLog: keepRuntimeLines(lines) });
+    const bus = storefrontBus(runtime);
+    await bus.send(
+      new PutEventsCommand({
+        Entries: [
+          freshOrder(runtime.app.bus.name),
+          freshOrder(runtime.app.bus.name, 'payment-declined.json'),
+        ],
+      }),
+    );
+    bus.destroy();
+    await runtime.idle({ timeoutMs: 60_000 });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    assembly?.remove();
+  });
+
+  /** The messages of the target DLQ of the rule whose logical id starts with `rulePrefix`. */
+  const targetLetters = (rulePrefix: string) => {
+    const rule = runtime.app.rules.find((r) => r.logicalId.startsWith(rulePrefix));
+    const queue = runtime.deadLetters().find((q) => q.arn === rule?.targets[0]?.deadLetterArn);
+    return queue?.messages ?? [];
+  };
+
+  it("sends a delivery the function's permissions do not allow to the target's DLQ at once, as NO_PERMISSIONS", () => {
+    const [letter, ...more] = targetLetters('InventoryOnPaymentProcessedPaymentProcessedRule');
+
+    expect(more).toEqual([]);
+    expect(letter?.attributes).toMatchObject({ ERROR_CODE: 'NO_PERMISSIONS', RETRY_ATTEMPTS: '0' });
+    expect(denialOf(letter?.reason ?? '')).toEqual({
+      principal: 'events.amazonaws.com',
+      action: 'lambda:InvokeFunction',
+      resource: expect.stringMatching(/:function:InventoryOnPaymentProcessedFunction\w+$/),
+    });
+  });
+
+  it('sends a delivery to a state machine whose target role does not trust EventBridge to its DLQ, as FAILED_TO_ASSUME_ROLE', () => {
+    const [letter] = targetLetters('AuditOrderCancelledRule');
+
+    expect(letter?.attributes).toMatchObject({ ERROR_CODE: 'FAILED_TO_ASSUME_ROLE' });
+    expect(letter?.reason).toContain(
+      'is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::',
+    );
+  });
+
+  it("drops and counts a denied delivery whose DLQ's policy does not let EventBridge send to it", () => {
+    expect(targetLetters('InventoryOnOrderCancelledOrderCancelledRule')).toEqual([]);
+    expect(runtime.stats().lost).toBeGreaterThanOrEqual(1);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^InventoryOnOrderCancelledOrderCancelledRule\w+\/Target0: OrderCancelled \S+ given up after 1 attempt\(s\) and lost \(NO_PERMISSIONS\): its DLQ's policy does not let EventBridge send to it/,
+      ),
+    );
   });
 });

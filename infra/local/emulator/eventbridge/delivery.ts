@@ -152,9 +152,9 @@ const deadLetter = (
   const { app, queues, stats, log, metrics, access } = emulator;
   const { event, rule, target } = context;
   const where = `${rule.name}/${target.id}`;
-  const lost = (why: string) => {
+  const lost = (why: string, outcome: 'lost' | 'dlq-refused' = 'lost') => {
     stats.lost++;
-    metrics.targetInvoked(rule, 'lost');
+    metrics.targetInvoked(rule, outcome);
     log(
       `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): ${why}`,
     );
@@ -165,7 +165,7 @@ const deadLetter = (
   }
   const denied = sendByRule(access, app, ruleArnOf(app, rule), target.deadLetterArn);
   if (denied) {
-    lost(`its DLQ's policy does not let EventBridge send to it (${denied.message})`);
+    lost(`its DLQ's policy does not let EventBridge send to it (${denied.message})`, 'dlq-refused');
     return;
   }
   queues.send(
