@@ -96,10 +96,10 @@ describe('the saga command line on a running serve', () => {
       headers: { 'x-amz-target': `LocalRuntime.${operation}` },
       body: JSON.stringify(body),
     }).then((response) => response.json() as Promise<Record<string, unknown>>);
-  // Poison is put as payment's role, the one principal the bus lets put its facts.
-  const putAll = async (entries: ReturnType<typeof poison>[]) => {
+  // Each fact is put as a role of its source's producer, the only principal the bus lets put it.
+  const putAll = async (entries: ReturnType<typeof poison>[], producer = 'PaymentOnOrderPlaced') => {
     const app = loadApp();
-    const client = busAs(endpoint, app.region, functionPrincipal(app, 'PaymentOnOrderPlaced').credentials);
+    const client = busAs(endpoint, app.region, functionPrincipal(app, producer).credentials);
     try {
       for (let i = 0; i < entries.length; i += 10) {
         const response = await client.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
@@ -222,19 +222,23 @@ describe('the saga command line on a running serve', () => {
   it('timeline prints a malformed event raw instead of failing on it', async () => {
     const orderId = 'cli-malformed-order-1';
     const detail = { orderId, items: 'none', amountCents: 'lots', currency: 'US', shipTo: {} };
-    await putAll([
-      {
-        EventBusName: busName,
-        Source: 'shop.orders',
-        DetailType: 'OrderPlaced',
-        Detail: JSON.stringify(detail),
-      },
-    ]);
+    // A fact the order service's role may put, malformed: the audit it starts finds no such order.
+    await putAll(
+      [
+        {
+          EventBusName: busName,
+          Source: 'shop.orders',
+          DetailType: 'OrderConfirmed',
+          Detail: JSON.stringify(detail),
+        },
+      ],
+      'OrderOnInventoryReserved',
+    );
 
     const { stdout } = await saga(['timeline', orderId, '--endpoint-url', endpoint]);
-    expect(stdout).toMatch(/OrderPlaced\s+malformed: \{"orderId":"cli-malformed-order-1","items":"none"/);
+    expect(stdout).toMatch(/OrderConfirmed\s+malformed: \{"orderId":"cli-malformed-order-1","items":"none"/);
     const mermaid = (await saga(['timeline', orderId, '--mermaid', '--endpoint-url', endpoint])).stdout;
-    expect(mermaid).toContain('OrderPlaced: malformed: {');
+    expect(mermaid).toContain('OrderConfirmed: malformed: {');
   }, 180_000);
 
   it('dlq redrive says how many were dead-lettered again, and exits 1', async () => {

@@ -14,6 +14,7 @@ import { readPayload } from '../../../../infra/local/saga/scenarios.js';
 import { storefrontBus } from '../../../../infra/local/saga/storefront-principal.js';
 import { timelineOf } from '../../../../infra/local/saga/timeline.js';
 import { InventoryReserved, OrderPlaced, SagaAudited } from '../../../../shared/events/index.js';
+import { busAs, functionPrincipal } from '../../../support/principals.js';
 import { bootTestRuntime } from '../../../support/runtime.js';
 
 /**
@@ -110,11 +111,18 @@ describe('a saga under injected faults, on the synthesized template', () => {
       DetailType: InventoryReserved.detailType,
       Detail: JSON.stringify(InventoryReserved.detail.parse(detail)),
     };
-    // The put itself meets the injected PutEvents faults: retried as the services' publisher does, bounded.
+    // Put as inventory's role, the one that may put its facts; the put itself meets the injected PutEvents
+    // faults: retried as the services' publisher does, bounded.
+    const inventory = busAs(
+      runtime.endpoints.eventBridge,
+      runtime.app.region,
+      functionPrincipal(runtime.app, 'InventoryOnPaymentProcessed').credentials,
+    );
     let failed = 1;
     for (let attempt = 0; attempt < 10 && failed > 0; attempt++) {
-      failed = (await bus.send(new PutEventsCommand({ Entries: [entry] }))).FailedEntryCount ?? 0;
+      failed = (await inventory.send(new PutEventsCommand({ Entries: [entry] }))).FailedEntryCount ?? 0;
     }
+    inventory.destroy();
     expect(failed).toBe(0);
     await settled();
 
