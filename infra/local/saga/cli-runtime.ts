@@ -151,7 +151,7 @@ export const serve = async (flags: Flags) => {
   out('Try, as the storefront (its local credentials: any others are an anonymous caller, denied):');
   const { accessKeyId, secretAccessKey } = storefrontPrincipal(runtime.app).credentials;
   out(
-    `  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} AWS_REGION=${runtime.app.region}`,
+    `  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} AWS_REGION=${runtime.app.region} AWS_DEFAULT_REGION=${runtime.app.region}`,
   );
   out(`  aws events put-events --endpoint-url ${eventBridge} --entries file://test/payloads/scenario-7.json`);
   out(
