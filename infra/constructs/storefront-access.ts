@@ -1,13 +1,16 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { OrderPlaced, Sources } from '../../shared/events/index.js';
 import type { SharedBus } from './event-bus.js';
+import type { StorefrontApi } from './storefront-api.js';
 
 /**
  * What a storefront (anything that places orders) is given: a managed policy that allows putting
- * `OrderPlaced` on the saga bus and nothing else, and a role holding it, which the bus policy admits as the
- * storefront's producer. A storefront outside the stack assumes the role; nothing else may place an order,
- * and the role can do nothing but place one.
+ * `OrderPlaced` on the saga bus and calling the storefront API's routes, and a role holding it, which the bus
+ * policy admits as the storefront's producer. A storefront outside the stack (its backend, which the API's
+ * IAM authorization expects as its caller) assumes the role; nothing else may place an order, and the role
+ * can do nothing but place, follow and cancel one.
  */
 export class StorefrontAccess extends Construct {
   readonly policy: iam.ManagedPolicy;
@@ -26,5 +29,22 @@ export class StorefrontAccess extends Construct {
       managedPolicies: [this.policy],
     });
     bus.admit(this.role, Sources.storefront);
+  }
+
+  /** Lets the storefront call the API's routes: `execute-api:Invoke` on each, and nothing else of the API. */
+  allowInvoke(api: StorefrontApi): void {
+    const routes = api.routeArns();
+    this.policy.addStatements(
+      new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: routes.map(({ arn }) => arn) }),
+    );
+    const apiId = Stack.of(api).getLogicalId(api.api.node.defaultChild as CfnElement);
+    for (const { resource } of routes.filter((route) => route.resource.includes('*'))) {
+      Validations.of(this.policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${resource}]`,
+        reason:
+          'The order id of the route, as a wildcard: the storefront follows and cancels any order through its ' +
+          'route, and may call no other route or method.',
+      });
+    }
   }
 }

@@ -59,6 +59,8 @@ export class StorefrontApi extends Construct {
   readonly stage: apigwv2.HttpStage;
   readonly accessLogs: logs.LogGroup;
   readonly functions: SagaFunction[] = [];
+  /** Its routes, as `[method, path]`. */
+  private readonly routes: [apigwv2.HttpMethod, string][] = [];
   private readonly props: StorefrontApiProps;
 
   constructor(scope: Construct, id: string, props: StorefrontApiProps) {
@@ -109,6 +111,21 @@ export class StorefrontApi extends Construct {
     return this.stage.url;
   }
 
+  /**
+   * The `execute-api:Invoke` ARN of each route on its stage, each path parameter as `*`
+   * (`arn:aws:execute-api:<region>:<account>:<apiId>/$default/GET/orders/*`): what a caller is granted; with
+   * the part after the API id (`$default/GET/orders/*`).
+   */
+  routeArns(): { arn: string; resource: string }[] {
+    return this.routes.map(([method, path]) => {
+      const wildcard = path.replace(/\{[^}]+\}/g, '*');
+      return {
+        arn: this.api.arnForExecuteApi(method, wildcard, this.stage.stageName),
+        resource: `${this.stage.stageName}/${method}${wildcard}`,
+      };
+    });
+  }
+
   /** One route and its function, integrated with payload format 2.0. */
   private route(
     id: string,
@@ -125,6 +142,7 @@ export class StorefrontApi extends Construct {
       timeout: Duration.seconds(10),
       ...options,
     });
+    this.routes.push([method, path]);
     this.api.addRoutes({
       path,
       methods: [method],

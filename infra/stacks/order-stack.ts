@@ -26,6 +26,7 @@ export class OrderStack extends OwnerStack {
       idempotencyTable: this.service.tables.orderIdempotency,
       removalPolicy,
     });
+    storefront.allowInvoke(api);
     this.letTheAuditRead(this.service.table);
     this.operate(this.service.tables, { alarms: [deadlineAlarm()] });
 
@@ -33,7 +34,6 @@ export class OrderStack extends OwnerStack {
       value: storefront.policy.managedPolicyArn,
       description: `Attach to what places orders: it may put ${OrderPlaced.detailType} on the saga bus, and nothing else`,
     });
-    // Its name, not its ARN: the local runtime resolves a role's Ref (its logical id) but models no role ARN.
     new CfnOutput(this, 'StorefrontRoleName', {
       value: storefront.role.roleName,
       description: `Assume to place orders: the principal the bus accepts ${OrderPlaced.detailType} from`,

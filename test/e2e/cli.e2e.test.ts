@@ -2,11 +2,14 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { freePort } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
+import { loadApp } from '../../infra/local/saga/boot.js';
 import { readPayload } from '../../infra/local/saga/scenarios.js';
+import { storefrontCredentials } from '../../infra/local/saga/storefront-principal.js';
 import { PROJECT_ROOT } from '../../infra/project.js';
+import { busAs, functionPrincipal } from '../support/principals.js';
 
 const CLI = join(PROJECT_ROOT, 'infra', 'local', 'saga', 'cli.ts');
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -93,8 +96,10 @@ describe('the saga command line on a running serve', () => {
       headers: { 'x-amz-target': `LocalRuntime.${operation}` },
       body: JSON.stringify(body),
     }).then((response) => response.json() as Promise<Record<string, unknown>>);
-  const putAll = async (entries: ReturnType<typeof poison>[]) => {
-    const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint });
+  // Each fact is put as a role of its source's producer, the only principal the bus lets put it.
+  const putAll = async (entries: ReturnType<typeof poison>[], producer = 'PaymentOnOrderPlaced') => {
+    const app = loadApp();
+    const client = busAs(endpoint, app.region, functionPrincipal(app, producer).credentials);
     try {
       for (let i = 0; i < entries.length; i += 10) {
         const response = await client.send(new PutEventsCommand({ Entries: entries.slice(i, i + 10) }));
@@ -171,7 +176,17 @@ describe('the saga command line on a running serve', () => {
     endpoint = `http://127.0.0.1:${eventBridgePort}`;
     expect(banner).toContain(`aws events put-events --endpoint-url ${endpoint}`);
     expect(banner).toContain(`aws dynamodb scan --endpoint-url http://127.0.0.1:${dynamoDbPort}`);
-    expect(banner).toContain(`--user local:local -i -X POST http://127.0.0.1:${apiPort}/orders`);
+    const { accessKeyId, secretAccessKey } = storefrontCredentials(loadApp());
+    expect(banner).toContain(
+      `export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}`,
+    );
+    expect(banner).toContain(
+      `--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -i -X POST http://127.0.0.1:${apiPort}/orders`,
+    );
+    expect(banner).toContain("IAM enforced: every call is authorized with the template's policies");
+    expect(banner).toMatch(
+      /^ {2}function +ASIA[A-Z2-7]{16} {2}PaymentOnOrderPlacedRole\w+\/PaymentOnOrderPlacedFunction\w+$/m,
+    );
     expect(banner).toContain(`Console      http://127.0.0.1:${consolePort}/`);
     expect(banner).toContain(
       'Everything is in memory: stopping serve loses every table, event and dead letter.',
@@ -207,19 +222,23 @@ describe('the saga command line on a running serve', () => {
   it('timeline prints a malformed event raw instead of failing on it', async () => {
     const orderId = 'cli-malformed-order-1';
     const detail = { orderId, items: 'none', amountCents: 'lots', currency: 'US', shipTo: {} };
-    await putAll([
-      {
-        EventBusName: busName,
-        Source: 'shop.orders',
-        DetailType: 'OrderPlaced',
-        Detail: JSON.stringify(detail),
-      },
-    ]);
+    // A fact the order service's role may put, malformed: the audit it starts finds no such order.
+    await putAll(
+      [
+        {
+          EventBusName: busName,
+          Source: 'shop.orders',
+          DetailType: 'OrderConfirmed',
+          Detail: JSON.stringify(detail),
+        },
+      ],
+      'OrderOnInventoryReserved',
+    );
 
     const { stdout } = await saga(['timeline', orderId, '--endpoint-url', endpoint]);
-    expect(stdout).toMatch(/OrderPlaced\s+malformed: \{"orderId":"cli-malformed-order-1","items":"none"/);
+    expect(stdout).toMatch(/OrderConfirmed\s+malformed: \{"orderId":"cli-malformed-order-1","items":"none"/);
     const mermaid = (await saga(['timeline', orderId, '--mermaid', '--endpoint-url', endpoint])).stdout;
-    expect(mermaid).toContain('OrderPlaced: malformed: {');
+    expect(mermaid).toContain('OrderConfirmed: malformed: {');
   }, 180_000);
 
   it('dlq redrive says how many were dead-lettered again, and exits 1', async () => {

@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultKinds, faultPlanFrom } from '../../infra/local/chaos/fault-plan.js';
@@ -6,10 +6,10 @@ import { checkInvariants, readSnapshot, type Violation } from '../../infra/local
 import { type ChaosReport, formatViolations } from '../../infra/local/chaos/report.js';
 import { runChaos } from '../../infra/local/chaos/run.js';
 import { putEntryOf } from '../../infra/local/chaos/workload.js';
-import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { Runtime } from '../../infra/local/emulator/runtime.js';
 import { AUDIT_STATE_MACHINE } from '../../infra/local/saga/audit-again.js';
 import { bootRuntime, localDocumentClient, tableNames } from '../../infra/local/saga/boot.js';
+import { storefrontBus } from '../../infra/local/saga/storefront-principal.js';
 import { timelineOf } from '../../infra/local/saga/timeline.js';
 import { seedStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { OrderPlaced, PaymentProcessed, SagaAudited, type SagaOutcome } from '../../shared/events/index.js';
@@ -115,7 +115,7 @@ const startWith = async (stock: Record<string, number>, options: Parameters<type
   const runtime = await bootRuntime(options);
   const documents = localDocumentClient(runtime);
   await seedStock(documents, tableNames(runtime).inventory, stock);
-  const bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  const bus = storefrontBus(runtime);
   return { runtime, documents, bus };
 };
 

@@ -472,7 +472,10 @@ const putAndCheck = async (batch: HostileEntry[]) => {
 };
 
 beforeAll(async () => {
-  runtime = await bootTestRuntime({ timeScale: TIME_SCALE, scheduleScale: 0.01 });
+  // The hostile events are about the consumers, which must refuse whatever reaches them: a batch mixes every
+  // source, which IAM lets no one put (each producer's role may put its own facts only), so the run does not
+  // enforce IAM and they reach the consumers as a buggy or compromised producer's own events would.
+  runtime = await bootTestRuntime({ timeScale: TIME_SCALE, scheduleScale: 0.01, iam: false });
   documents = localDocumentClient(runtime);
   bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
   await seedScenarioStock(runtime);

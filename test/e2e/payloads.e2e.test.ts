@@ -1,10 +1,10 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { Runtime } from '../../infra/local/emulator/runtime.js';
 import { localDocumentClient, seedScenarioStock, tableNames } from '../../infra/local/saga/boot.js';
 import { expectations, payloadFiles, readPayload } from '../../infra/local/saga/scenarios.js';
+import { storefrontBus } from '../../infra/local/saga/storefront-principal.js';
 import { readStock } from '../../services/inventory/adapters/inventory-repository.js';
 import { createSimulatedGateway } from '../../services/payment/adapters/simulated-gateway.js';
 import { OrderPlaced, SagaAudited } from '../../shared/events/index.js';
@@ -23,7 +23,7 @@ let stock: Record<string, number>;
 beforeAll(async () => {
   runtime = await bootTestRuntime();
   documents = localDocumentClient(runtime);
-  bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  bus = storefrontBus(runtime);
   tables = tableNames(runtime);
   stock = await seedScenarioStock(runtime);
 });

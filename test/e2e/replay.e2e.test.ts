@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   DescribeReplayCommand,
-  EventBridgeClient,
+  type EventBridgeClient,
   PutEventsCommand,
   type PutEventsRequestEntry,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanAll } from '../../infra/local/chaos/invariants.js';
-import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent, Runtime } from '../../infra/local/emulator/runtime.js';
 import { localDocumentClient, seedScenarioStock, tableNames } from '../../infra/local/saga/boot.js';
+import { storefrontBus } from '../../infra/local/saga/storefront-principal.js';
 import { SagaAudited } from '../../shared/events/index.js';
 import { bootTestRuntime } from '../support/runtime.js';
 
@@ -28,7 +28,7 @@ let documents: ReturnType<typeof localDocumentClient>;
 
 beforeAll(async () => {
   runtime = await bootTestRuntime();
-  bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  bus = storefrontBus(runtime);
   documents = localDocumentClient(runtime);
   await seedScenarioStock(runtime);
 });

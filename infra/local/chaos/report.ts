@@ -4,6 +4,7 @@
 import { PaymentProcessed } from '../../../shared/events/index.js';
 import type { RuntimeStats } from '../emulator/stats.js';
 import type { CpuSplit } from '../saga/bench/cpu.js';
+import { type IamSummary, iamSummary, shortPrincipal } from '../saga/iam-summary.js';
 import { table } from '../saga/text-table.js';
 import type { FaultKind } from './fault-plan.js';
 import {
@@ -72,6 +73,8 @@ export type ChaosReport = {
   runtime: RuntimeStats;
   /** The template's alarms that fired during the run, as the runtime evaluated them. */
   alarmsFired: string[];
+  /** What IAM decided on the run's calls: whether enforced, calls allowed and denied, each denial. */
+  iam: IamSummary;
 };
 
 /** What `composeReport` works from. */
@@ -177,8 +180,22 @@ export const composeReport = (input: ReportInput): ChaosReport => {
     cpu: input.cpu,
     runtime: { ...stats },
     alarmsFired: input.alarmsFired,
+    iam: iamSummary(stats),
   };
 };
+
+/** IAM's rows: enforced or not, calls allowed and denied, and each denial by action and principal. */
+const iamRows = ({ iam }: ChaosReport): [string, string][] =>
+  iam.enforced
+    ? [
+        ['IAM: calls allowed', count(iam.allowed)],
+        ['IAM: calls denied', count(iam.denied)],
+        ...iam.denials.map(({ principal, action, denied }): [string, string] => [
+          `  denied ${action} to ${shortPrincipal(principal)}`,
+          count(denied),
+        ]),
+      ]
+    : [['IAM', 'not enforced (--no-iam)']];
 
 const count = (n: number) => String(n);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -226,6 +243,7 @@ export const formatReport = (report: ChaosReport): string[] => {
           ]
         : []),
     ]),
+    ...iamRows(report),
     ['alarms fired', count(report.alarmsFired.length)],
     ...report.alarmsFired.map((name): [string, string] => [`  ${name}`, 'fired']),
     ['wall time (boot included)', seconds(report.wallMs)],

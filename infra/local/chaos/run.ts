@@ -11,10 +11,9 @@
  * their order through the storefront API.
  */
 import { availableParallelism } from 'node:os';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { seedStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { OrderCancelled, OrderConfirmed, SagaAudited } from '../../../shared/events/index.js';
-import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { FaultHooks } from '../emulator/fault-hooks.js';
 import { seededRandom } from '../emulator/random.js';
 import { retryWithBackoff } from '../emulator/retry.js';
@@ -24,6 +23,7 @@ import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { cpuBetween, dynamoDbLocalPid, sampleCpu } from '../saga/bench/cpu.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
 import { storefrontClient } from '../saga/storefront-client.js';
+import { storefrontBus, storefrontCredentials } from '../saga/storefront-principal.js';
 import { formatTimeline, timelineOf } from '../saga/timeline.js';
 import { deadLetterAlarmViolations } from './alarms-check.js';
 import { type CustomerCancellations, createCustomerCancellations } from './customer-cancellations.js';
@@ -73,6 +73,8 @@ export type ChaosOptions = {
   stallMs?: number;
   /** The share of orders their customer asks to cancel through the storefront API (default 0.2; 0: none). */
   customerCancels?: number;
+  /** Whether the runtime authorizes every call with the template's IAM (default true; `--no-iam`: false). */
+  iam?: boolean;
   /** Called once the runtime is up, before any saga (`chaos --console` serves the console on it). */
   onRuntime?: (runtime: Runtime) => Promise<void>;
   /** Awaited with the report before the runtime stops (`chaos --console` keeps it open until Ctrl-C). */
@@ -422,17 +424,26 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     timeScale: settings.timeScale,
     scheduleScale: settings.scheduleScale,
     maxConcurrency: settings.maxConcurrency,
+    iam: options.iam ?? true,
     ...(options.onFunctionLog && { onLog: options.onFunctionLog }),
   });
   const documents = localDocumentClient(runtime);
-  const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  // The orders are placed, and cancelled, by the storefront: its role's local credentials sign both.
+  const client = storefrontBus(runtime);
   const customers = createCustomerCancellations(
-    storefrontClient({ url: runtime.endpoints.api ?? '', region: runtime.app.region }),
+    storefrontClient({
+      url: runtime.endpoints.api ?? '',
+      region: runtime.app.region,
+      credentials: storefrontCredentials(runtime.app),
+    }),
   );
   try {
     await seedStock(documents, tableNames(runtime).inventory, workload.stock);
     await options.onRuntime?.(runtime);
-    log(`Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded`);
+    log(
+      `Runtime up in ${seconds(Date.now() - started)}; ${Object.keys(workload.stock).length} SKUs seeded; ` +
+        (runtime.iamEnforced ? 'IAM enforced' : 'IAM NOT enforced (--no-iam)'),
+    );
     const javaPid = dynamoDbLocalPid(Number(new URL(runtime.endpoints.dynamoDb).port));
     const cpuBefore = sampleCpu(javaPid);
     const sagasStarted = Date.now();

@@ -1,10 +1,15 @@
 /**
  * The processes behind the emulator's endpoints: the local bus (the EventBridge API) and DynamoDB Local
- * with every table of the template, the SDK clients the emulator itself uses, and, when a fault hook asks
- * for DynamoDB faults, the fault proxy that the functions reach DynamoDB Local through.
+ * with every table of the template, the SDK clients the emulator itself uses, and, when IAM is enforced,
+ * calls are counted or a fault hook asks for DynamoDB faults, the proxy that the functions and the state
+ * machines reach DynamoDB Local through (which authorizes, counts and strikes their calls).
  */
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { AccessControl } from './access/access-control.js';
+import type { LocalCredentials } from './access/credentials.js';
+import { dynamoDbAuthorizer } from './access/dynamodb.js';
+import { putEventsAuthorizer } from './access/events.js';
 import type { LocalApp } from './cloud-assembly/model.js';
 import { countDynamoDbAnswer } from './dynamodb/call-counts.js';
 import { LOCAL_AWS, startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
@@ -36,6 +41,8 @@ export type BackendOptions = {
   busOperations?: Record<string, (input: Record<string, unknown>) => unknown>;
   /** Where each backend that started registers its stop, so a later failure stops it. */
   stops: (() => Promise<void>)[];
+  /** Authorizes the calls of the functions and state machines, and the bus's PutEvents. */
+  access: AccessControl;
 };
 
 /** The running backends. */
@@ -43,10 +50,15 @@ export type Backends = {
   bus: EventBridgeServer;
   dynamoDbEndpoint: string;
   dynamoDb: DynamoDBClient;
-  /** The client the state machines' integrations use: through the proxy when calls are counted. */
-  machineDynamoDb: DynamoDBClient;
-  eventBridge: EventBridgeClient;
-  /** The environment every worker starts from (endpoints, region, dummy credentials). */
+  /**
+   * The clients a state machine's integrations call with, signed with its role's credentials (anonymous
+   * without them): DynamoDB through the proxy when there is one, the local bus. Made once per credentials.
+   */
+  clientsFor(credentials: LocalCredentials | undefined): {
+    dynamoDb: DynamoDBClient;
+    eventBridge: EventBridgeClient;
+  };
+  /** The environment every worker starts from (endpoints, region, dummy credentials its own replace). */
   baseEnv: Record<string, string>;
 };
 
@@ -70,6 +82,7 @@ const startBus = (options: BackendOptions): Promise<EventBridgeServer> => {
     region: app.region,
     localOperations: options.localOperations,
     ...(options.busOperations && { moreOperations: options.busOperations }),
+    ...(options.access.enforced && { authorize: putEventsAuthorizer(app, options.access) }),
   });
 };
 
@@ -98,14 +111,10 @@ const startProcesses = async (options: BackendOptions) => {
 
 /** Starts the backends of `options.app` and creates its tables. */
 export const startBackends = async (options: BackendOptions): Promise<Backends> => {
-  const { app, faults, random, stops } = options;
+  const { app, stops } = options;
   const { bus, dynamoDbEndpoint } = await startProcesses(options);
   const dynamoDb = new DynamoDBClient({ ...LOCAL_AWS, region: app.region, endpoint: dynamoDbEndpoint });
-  const eventBridge = new EventBridgeClient({ ...LOCAL_AWS, region: app.region, endpoint: bus.url });
-  stops.push(async () => {
-    dynamoDb.destroy();
-    eventBridge.destroy();
-  });
+  stops.push(async () => dynamoDb.destroy());
   await Promise.all(app.tables.map((table) => createTable(dynamoDb, table)));
   if (options.dynamoDbEndpoint !== undefined) {
     stops.push(async () => {
@@ -115,24 +124,9 @@ export const startBackends = async (options: BackendOptions): Promise<Backends> 
     });
   }
 
-  // Under DynamoDB faults, or to count calls, the functions reach DynamoDB Local through the proxy.
-  const onDynamoDbCall = faults.onDynamoDbCall;
-  const { countDynamoDbCalls, stats } = options;
-  const proxy =
-    onDynamoDbCall || countDynamoDbCalls
-      ? await startDynamoDbFaultProxy({
-          target: dynamoDbEndpoint,
-          ...(onDynamoDbCall && { onCall: (context) => onDynamoDbCall({ ...context, random }) }),
-          ...(countDynamoDbCalls && { onAnswer: (answer) => countDynamoDbAnswer(stats, answer) }),
-        })
-      : undefined;
+  const proxy = await startProxy(options, dynamoDbEndpoint);
   if (proxy) stops.push(() => proxy.close());
-  // Counted calls go through the proxy; faults strike only the functions' calls.
-  const machineDynamoDb =
-    countDynamoDbCalls && proxy
-      ? new DynamoDBClient({ ...LOCAL_AWS, region: app.region, endpoint: proxy.endpoint })
-      : dynamoDb;
-  if (machineDynamoDb !== dynamoDb) stops.push(async () => machineDynamoDb.destroy());
+  const clientsFor = machineClients(app, proxy?.endpoint ?? dynamoDbEndpoint, bus.url, stops);
 
   const baseEnv: Record<string, string> = {
     AWS_ENDPOINT_URL_DYNAMODB: proxy?.endpoint ?? dynamoDbEndpoint,
@@ -143,5 +137,60 @@ export const startBackends = async (options: BackendOptions): Promise<Backends> 
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  return { bus, dynamoDbEndpoint, dynamoDb, machineDynamoDb, eventBridge, baseEnv };
+  return { bus, dynamoDbEndpoint, dynamoDb, clientsFor, baseEnv };
+};
+
+/**
+ * The proxy the functions and state machines reach DynamoDB Local through, when anything needs to see
+ * their calls: IAM's enforcement, the call counts, or DynamoDB faults (which strike the functions' calls only).
+ */
+const startProxy = async (options: BackendOptions, target: string) => {
+  const { faults, random, countDynamoDbCalls, stats, access, app } = options;
+  const onDynamoDbCall = faults.onDynamoDbCall;
+  if (!onDynamoDbCall && !countDynamoDbCalls && !access.enforced) return undefined;
+  const machineKeys = new Set(
+    access.principals.list
+      .filter((p) => p.holder.kind === 'state-machine')
+      .map((p) => p.credentials.accessKeyId),
+  );
+  return startDynamoDbFaultProxy({
+    target,
+    ...(onDynamoDbCall && {
+      onCall: (context, { accessKeyId }) =>
+        accessKeyId !== undefined && machineKeys.has(accessKeyId)
+          ? undefined
+          : onDynamoDbCall({ ...context, random }),
+    }),
+    ...(countDynamoDbCalls && { onAnswer: (answer) => countDynamoDbAnswer(stats, answer) }),
+    ...(access.enforced && { authorize: dynamoDbAuthorizer(app, access) }),
+  });
+};
+
+/** SDK clients per credentials (a state machine's role), made on first use and destroyed with the backends. */
+const machineClients = (
+  app: LocalApp,
+  dynamoDbEndpoint: string,
+  busUrl: string,
+  stops: (() => Promise<void>)[],
+): Backends['clientsFor'] => {
+  const made = new Map<string, ReturnType<Backends['clientsFor']>>();
+  stops.push(async () => {
+    for (const clients of made.values()) {
+      clients.dynamoDb.destroy();
+      clients.eventBridge.destroy();
+    }
+  });
+  return (credentials) => {
+    const key = credentials?.accessKeyId ?? '';
+    let clients = made.get(key);
+    if (clients === undefined) {
+      const config = { region: app.region, credentials: credentials ?? LOCAL_AWS.credentials };
+      clients = {
+        dynamoDb: new DynamoDBClient({ ...config, endpoint: dynamoDbEndpoint }),
+        eventBridge: new EventBridgeClient({ ...config, endpoint: busUrl }),
+      };
+      made.set(key, clients);
+    }
+    return clients;
+  };
 };

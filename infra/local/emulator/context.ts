@@ -1,3 +1,4 @@
+import type { AccessControl } from './access/access-control.js';
 import type { CompressedClock } from './clock.js';
 import type { LocalApp } from './cloud-assembly/model.js';
 import type { ServiceMetrics } from './cloudwatch/service-metrics.js';
@@ -6,7 +7,7 @@ import type { InFlight } from './in-flight.js';
 import type { LocalQueues } from './sqs/queues.js';
 import type { RuntimeStats } from './stats.js';
 
-/** What the parts of one running emulator share: its template, clock, random source, fault hooks, queues, the register of work in flight, its counters and its service metrics. */
+/** What the parts of one running emulator share: its template, clock, random source, fault hooks, queues, the register of work in flight, its counters, its service metrics and its access control. */
 export type EmulatorContext = {
   app: LocalApp;
   clock: CompressedClock;
@@ -21,4 +22,6 @@ export type EmulatorContext = {
   log: (line: string) => void;
   /** Milliseconds since the runtime started. */
   now: () => number;
+  /** Authorizes the calls of the run with the template's IAM. */
+  access: AccessControl;
 };

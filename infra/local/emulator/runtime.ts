@@ -2,10 +2,15 @@
  * The local runtime: runs the synthesized stack offline. DynamoDB Local holds the template's tables,
  * the local bus serves the EventBridge API and routes each accepted event to the targets of the rules it
  * matches, each function runs in its own worker thread, the state machines run in process, and the
- * queues of the template are kept in memory. AWS's delays run on a compressed clock. It knows nothing of
+ * queues of the template are kept in memory. Every call is authorized with the template's IAM (each
+ * function and state machine calls as a session of its role; see access/). AWS's delays run on a
+ * compressed clock. It knows nothing of
  * what the stack does: the saga tooling and the chaos runs build on it (the latter through `faults`).
  */
 import { performance } from 'node:perf_hooks';
+import { createAccessControl } from './access/access-control.js';
+import type { LocalCredentials } from './access/credentials.js';
+import type { Principals } from './access/principals.js';
 import { type ServedHttpApis, serveHttpApis } from './apigateway/serve.js';
 import { type Backends, startBackends } from './backends.js';
 import { CompressedClock } from './clock.js';
@@ -63,6 +68,12 @@ export type RuntimeOptions = {
   countDynamoDbCalls?: boolean;
   /** Variables merged into every function's environment, over the template's (a chaos run's short ORDER_DEADLINE_SECONDS). */
   environment?: Record<string, string>;
+  /**
+   * Whether every call is authorized with the template's IAM (default true): the functions' and state
+   * machines' DynamoDB and EventBridge calls, EventBridge's deliveries and the HTTP APIs' callers. False
+   * allows every call unexamined (and counts none).
+   */
+  iam?: boolean;
 };
 
 /** An event accepted by a bus, with the bus's name and its arrival in milliseconds since the runtime started. */
@@ -80,10 +91,14 @@ export type Runtime = {
    */
   readonly endpoints: { eventBridge: string; dynamoDb: string; api?: string; apis: Record<string, string> };
   /**
-   * The environment every worker starts from (endpoints, region, dummy credentials). Under DynamoDB
-   * faults (`faults.onDynamoDbCall`), its DynamoDB endpoint is the fault proxy.
+   * The environment every worker starts from (endpoints, region, dummy credentials its role's replace).
+   * When IAM is enforced, calls are counted or DynamoDB faults are on, its DynamoDB endpoint is the proxy.
    */
   readonly baseEnv: Record<string, string>;
+  /** The principals of the template, with the local credentials that stand for each (see access/principals.ts). */
+  readonly principals: Principals;
+  /** Whether the run authorizes its calls with the template's IAM. */
+  readonly iamEnforced: boolean;
   /** Every event accepted by PutEvents on a bus of the stacks (or the default bus), in arrival order. */
   readonly events: readonly LoggedEvent[];
   /** The dead-letter queues of the template with their messages. */
@@ -176,17 +191,28 @@ const executionStarter =
     });
   };
 
+/** The variables that hand a function its role's credentials, as Lambda sets them (none without a role). */
+const credentialsEnv = (credentials: LocalCredentials | undefined): Record<string, string> =>
+  credentials
+    ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey }
+    : {};
+
 /** The Lambda pool of the template's functions, warmed up. */
 const startFunctions = async (
   options: RuntimeOptions,
-  { faults, stats, clock }: EmulatorContext,
+  { faults, stats, clock, access }: EmulatorContext,
   baseEnv: Record<string, string>,
 ) => {
   const timeScale = clock.scale;
   const pool = createLambdaPool({
     functions: options.app.functions.map((fn) => ({
       ...fn,
-      environment: { ...fn.environment, ...options.environment, ...faults.workerEnv?.(fn) },
+      environment: {
+        ...fn.environment,
+        ...credentialsEnv(access.principals.ofFunction(fn)?.credentials),
+        ...options.environment,
+        ...faults.workerEnv?.(fn),
+      },
     })),
     baseEnv,
     ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
@@ -297,6 +323,8 @@ const runtimeHandle = (
       apis: { ...wiring.httpApis?.urls },
     },
     baseEnv: backends.baseEnv,
+    principals: emulator.access.principals,
+    iamEnforced: emulator.access.enforced,
     events: log.events,
     deadLetters: () => listDeadLetters(app, queues),
     redrive: async (queue) => {
@@ -355,8 +383,8 @@ const wire = async (
     runStateMachine({
       definition: stateMachine.definition,
       input,
-      dynamoDb: backends.machineDynamoDb,
-      eventBridge: backends.eventBridge,
+      // Its integrations call with its role's credentials.
+      ...backends.clientsFor(emulator.access.principals.ofStateMachine(stateMachine)?.credentials),
       waitScale: timeScale,
       stateMachineArn: stateMachine.arn,
       onStateEntered: () => emulator.stats.stateTransitions++,
@@ -388,19 +416,21 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
   // Validate what can be refused before anything starts.
   const schedules = scheduleRules(app);
   const router = createRouter(app, (rule) => cloudWatch.metrics.ruleMatched(rule));
+  const stats = emptyStats();
+  const logRuntime = (line: string) => options.onLog?.('runtime', line);
   const emulator: EmulatorContext = {
     app,
     clock: new CompressedClock(timeScale),
     inFlight: new InFlight(),
-    stats: emptyStats(),
+    stats,
     random: options.random ?? Math.random,
     faults: options.faults ?? {},
     queues,
     metrics: cloudWatch.metrics,
-    log: (line) => options.onLog?.('runtime', line),
+    log: logRuntime,
     now,
+    access: createAccessControl({ app, enforce: options.iam ?? true, stats, log: logRuntime }),
   };
-  const { stats } = emulator;
   const log = createEventLog();
   const archives = createArchives({
     app,
@@ -430,6 +460,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       stats,
       faults: emulator.faults,
       random: emulator.random,
+      access: emulator.access,
       onEvents,
       localOperations: localOperations(() => handle as Runtime),
       busOperations: replayOperations(app, archives, (r) => ruleArnOf(app, r)),

@@ -49,6 +49,19 @@ export type RuntimeStats = {
    * functions' calls and the state machines' integrations, with the capacity units DynamoDB Local reports.
    */
   dynamoDbCalls: Record<string, Record<string, DynamoDbCallCount>>;
+  /** IAM's decisions on the calls the runtime authorized (see access/access-control.ts). */
+  iam: IamStats;
+};
+
+/** IAM's decisions on a run's calls. */
+export type IamStats = {
+  /** Whether the run enforced IAM (`--no-iam` runs do not, and count nothing). */
+  enforced: boolean;
+  /**
+   * Decisions by principal (an assumed-role session's ARN, a service principal's name, or `anonymous`) and
+   * action: how many calls were allowed and how many denied.
+   */
+  decisions: Record<string, Record<string, { allowed: number; denied: number }>>;
 };
 
 /** The calls of one operation on one table. */
@@ -85,4 +98,13 @@ export const emptyStats = (): RuntimeStats => ({
   bytesLogged: 0,
   lambdaDurations: {},
   dynamoDbCalls: {},
+  iam: { enforced: false, decisions: {} },
 });
+
+/** The calls IAM denied in a run, by principal and action (only those with a denial). */
+export const denialsOf = ({ iam }: RuntimeStats): { principal: string; action: string; denied: number }[] =>
+  Object.entries(iam.decisions).flatMap(([principal, byAction]) =>
+    Object.entries(byAction)
+      .filter(([, { denied }]) => denied > 0)
+      .map(([action, { denied }]) => ({ principal, action, denied })),
+  );

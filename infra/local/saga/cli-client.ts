@@ -16,14 +16,25 @@ import { type Flags, UsageError } from './flags.js';
 import { DEFAULT_ENDPOINT, sagaEvents } from './local-call.js';
 import { out } from './output.js';
 import { scenarioStock } from './scenarios.js';
+import { storefrontCredentials } from './storefront-principal.js';
 import { consumersOf, formatTimeline, mermaidOf } from './timeline.js';
+
+/**
+ * The client `put-events` sends with: to AWS, the environment's credentials; to a local runtime, those of the
+ * environment if it has some, else the storefront role's local credentials (computed from cdk.out, as the
+ * runtime computes them): the principal the bus accepts `OrderPlaced` from.
+ */
+const putEventsClient = (endpoint: string | undefined) => {
+  if (endpoint === undefined) return new EventBridgeClient({});
+  if (process.env.AWS_ACCESS_KEY_ID) return new EventBridgeClient({ region: LOCAL_AWS.region, endpoint });
+  const app = loadAssembly({ cdkOutDir: join(PROJECT_ROOT, 'cdk.out') });
+  return new EventBridgeClient({ region: app.region, credentials: storefrontCredentials(app), endpoint });
+};
 
 export const putEvents = async (file: string | undefined, flags: Flags) => {
   if (!file) throw new UsageError('put-events needs a file: saga put-events test/payloads/scenario-7.json');
   const entries = readEntriesFile(file);
-  const client = new EventBridgeClient(
-    flags.endpointUrl ? { ...LOCAL_AWS, endpoint: flags.endpointUrl } : {},
-  );
+  const client = putEventsClient(flags.endpointUrl);
   try {
     const response = await client.send(new PutEventsCommand({ Entries: entries }));
     (response.Entries ?? []).forEach((result, index) => {

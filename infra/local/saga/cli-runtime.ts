@@ -9,13 +9,26 @@ import { bootRuntime, ensureTemplate, runningTables, seedScenarioStock } from '.
 import { type Console, startConsole } from './console/server.js';
 import { formatSummary, runDemo } from './demo.js';
 import type { Flags } from './flags.js';
+import { decisionsTable, denialLines, iamLine, iamSummary } from './iam-summary.js';
 import { err, out } from './output.js';
+import { storefrontPrincipal } from './storefront-principal.js';
 import { summarize } from './summaries.js';
 import { formatTimeline } from './timeline.js';
 
 const printFunctionLog = (verbose: boolean) => (fn: string, line: string) => {
   if (verbose) process.stderr.write(`[${fn}] ${line}\n`);
 };
+
+/** Every line with `--verbose`; without, the runtime's IAM denials still, which say why a saga went wrong. */
+const printRuntimeLog = (verbose: boolean) => (fn: string, line: string) => {
+  if (verbose || (fn === 'runtime' && line.startsWith('IAM'))) process.stderr.write(`[${fn}] ${line}\n`);
+};
+
+/** What the banner says of IAM. */
+const iamBanner = (runtime: Runtime) =>
+  runtime.iamEnforced
+    ? "IAM enforced: every call is authorized with the template's policies (--no-iam turns it off)"
+    : 'IAM NOT enforced (--no-iam): every call is allowed unexamined';
 
 export const demo = async (flags: Flags) => {
   const started = Date.now();
@@ -27,15 +40,16 @@ export const demo = async (flags: Flags) => {
   progress('Starting the local runtime (DynamoDB Local, the bus, the functions, the audit workflow)…');
   const runtime = await bootRuntime({
     timeScale: flags.timeScale,
-    onLog: printFunctionLog(flags.verbose),
+    iam: flags.iam,
+    onLog: printRuntimeLog(flags.verbose),
   });
   try {
     progress(
-      `Runtime up: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}`,
+      `Runtime up: EventBridge ${runtime.endpoints.eventBridge}, DynamoDB ${runtime.endpoints.dynamoDb}; ${iamBanner(runtime)}`,
     );
     const web = flags.console ? await startConsole(runtime, flags.consolePort) : undefined;
     if (web) progress(`Console: ${web.url} (live while the demo runs, and after it until Ctrl-C)`);
-    const code = await runAndReport(runtime, progress, started);
+    const code = await runAndReport(runtime, progress, started, flags.verbose);
     if (web) {
       out(`Console: ${web.url} (Ctrl-C stops it)`);
       await untilSignal();
@@ -48,7 +62,12 @@ export const demo = async (flags: Flags) => {
 };
 
 /** The demo's sagas, their timelines and audits, and the summary; 1 unless every saga ended as expected. */
-const runAndReport = async (runtime: Runtime, progress: (line: string) => void, started: number) => {
+const runAndReport = async (
+  runtime: Runtime,
+  progress: (line: string) => void,
+  started: number,
+  verbose: boolean,
+) => {
   const { stats } = runtime;
   const report = await runDemo({ runtime, log: progress });
   for (const saga of report.sagas) {
@@ -66,6 +85,9 @@ const runAndReport = async (runtime: Runtime, progress: (line: string) => void, 
       `${counts.eventsPut} events, ${counts.lambdaInvocations} invocations, ${counts.lambdaRetries} Lambda retries, ` +
       `${counts.deadLettered} dead-lettered`,
   );
+  const iam = iamSummary(counts);
+  out(iamLine(iam));
+  for (const line of verbose ? decisionsTable(counts) : denialLines(iam)) out(`  ${line}`);
   if (report.problems.length > 0) {
     out();
     out('NOT as expected:');
@@ -76,9 +98,9 @@ const runAndReport = async (runtime: Runtime, progress: (line: string) => void, 
   return 0;
 };
 
-/** `curl` lines that place, follow and cancel an order through the served storefront API. */
+/** `curl` lines that place, follow and cancel an order through the served storefront API, signed as the storefront. */
 const curlLines = (api: string, region: string) => {
-  const curl = `curl -s --aws-sigv4 "aws:amz:${region}:execute-api" --user local:local`;
+  const curl = `curl -s --aws-sigv4 "aws:amz:${region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
   const order = "jq -c '.[0].Detail | fromjson | del(.orderId, .occurredAt)' test/payloads/success.json";
   return [
     `  ${curl} -i -X POST ${api}/orders -H 'Idempotency-Key: k1' -H 'Content-Type: application/json' -d "$(${order})"`,
@@ -86,6 +108,15 @@ const curlLines = (api: string, region: string) => {
     `  ${curl} -X POST ${api}/orders/<orderId>/cancel`,
   ];
 };
+
+/** The principals of the template: who runs as which role, with the access key id that stands for it. */
+const principalLines = (runtime: Runtime): string[] => [
+  'Principals (each a session of a role of the template; its local access key id):',
+  ...runtime.principals.list.map(
+    ({ holder, arn, credentials }) =>
+      `  ${holder.kind.padEnd(13)} ${credentials.accessKeyId}  ${arn.replace(/^arn:aws:sts::\d+:assumed-role\//, '')}`,
+  ),
+];
 
 export const serve = async (flags: Flags) => {
   await ensureTemplate(out);
@@ -95,7 +126,8 @@ export const serve = async (flags: Flags) => {
     dynamoDbPort: flags.dynamoDbPort,
     apiPort: flags.apiPort,
     timeScale: flags.timeScale,
-    onLog: printFunctionLog(flags.verbose),
+    iam: flags.iam,
+    onLog: printRuntimeLog(flags.verbose),
   });
   const tables = runningTables(runtime);
   const seeded = tables.inventory === undefined ? undefined : await seedScenarioStock(runtime);
@@ -110,15 +142,22 @@ export const serve = async (flags: Flags) => {
   out(`  EventBridge  ${eventBridge}   bus ${runtime.app.bus.name}`);
   out(`  DynamoDB     ${dynamoDb}`);
   if (runtime.endpoints.api)
-    out(`  HTTP API     ${runtime.endpoints.api}   (IAM: any SigV4-shaped signature)`);
+    out(`  HTTP API     ${runtime.endpoints.api}   (IAM: a SigV4 signature of the local credentials)`);
   out(`  Console      ${web.url}   (the sagas live, their diagrams, dead letters, alarms)`);
   if (seeded) out(`  Stock seeded for ${Object.keys(seeded).length} SKUs from test/scenarios/stock.json`);
   out('  Everything is in memory: stopping serve loses every table, event and dead letter.');
+  out(`  ${iamBanner(runtime)}`);
   out();
-  out('Try (any credentials and region will do):');
-  out(`  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${runtime.app.region}`);
+  for (const line of principalLines(runtime)) out(line);
+  out();
+  out('Try, as the storefront (its local credentials: any others are an anonymous caller, denied):');
+  const { accessKeyId, secretAccessKey } = storefrontPrincipal(runtime.app).credentials;
+  out(
+    `  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} AWS_REGION=${runtime.app.region} AWS_DEFAULT_REGION=${runtime.app.region}`,
+  );
   out(`  aws events put-events --endpoint-url ${eventBridge} --entries file://test/payloads/scenario-7.json`);
-  if (tables.audit) out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tables.audit}`);
+  if (tables.audit)
+    out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tables.audit}   # DynamoDB Local itself: not authorized`);
   out(`  npm run saga -- timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
   out(`  npm run saga -- dlq list --endpoint-url ${eventBridge}`);
   if (runtime.endpoints.api)
@@ -178,6 +217,7 @@ export const chaos = async (flags: Flags) => {
     sagas: flags.sagas,
     seed: flags.seed,
     faults: flags.faults,
+    iam: flags.iam,
     log: flags.json ? err : out,
     ...(flags.timeScale !== undefined && { timeScale: flags.timeScale }),
     ...(flags.inFlight !== undefined && { inFlight: flags.inFlight }),

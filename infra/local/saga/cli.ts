@@ -18,19 +18,20 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const HELP = `saga — run the order saga's CDK template offline
 
 Usage (from a clone: npm run saga -- <command> [flags]):
-  saga demo [--console] [--verbose] [--time-scale N]
+  saga demo [--console] [--verbose] [--time-scale N] [--no-iam]
                                              synthesize if needed, start the runtime, put every payload of
                                              test/payloads/, print each saga's timeline and audit, then a
                                              summary; exits 1 unless every saga ended as expected
-  saga serve [--stacks A,B] [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--console-port N] [--verbose]
+  saga serve [--stacks A,B] [--eventbridge-port N] [--dynamodb-port N] [--api-port N] [--console-port N] [--verbose] [--no-iam]
                                              start the runtime (defaults 4010, 8000, the storefront API on
                                              4011 and the saga console on 4012, loopback) and keep it
                                              running until Ctrl-C; everything is in memory: stopping it loses
                                              every table, event and dead letter. --stacks runs some stacks of
                                              cdk.out only (OrderSaga-Bus,OrderSaga-Payment: one service alone)
   saga put-events <file> [--endpoint-url URL]
-                                             send a put-events entries file to a running runtime, or to AWS
-                                             when no endpoint is given
+                                             send a put-events entries file to a running runtime (signed with
+                                             the environment's credentials, else the storefront role's local
+                                             ones), or to AWS when no endpoint is given
   saga timeline <orderId> [--json | --mermaid] [--endpoint-url URL]
                                              a saga's events in order, from a running runtime
   saga dlq [list | redrive] [--queue NAME] [--endpoint-url URL]
@@ -45,7 +46,7 @@ Usage (from a clone: npm run saga -- <command> [flags]):
   saga seed-stock --table NAME [--endpoint-url URL]
                                              write test/scenarios/stock.json into an inventory table (on AWS
                                              when no endpoint is given; the DynamoDB endpoint otherwise)
-  saga chaos [--sagas N] [--in-flight K] [--seed S] [--faults PRESET|JSON] [--json] [--console] [--verbose]
+  saga chaos [--sagas N] [--in-flight K] [--seed S] [--faults PRESET|JSON] [--json] [--console] [--verbose] [--no-iam]
                                              run N sagas (default 1000) concurrently under injected faults on a
                                              scarce stock, redrive every DLQ once, check the invariants and print
                                              the figures (--json: as JSON); exits 1 on any violation, naming the
@@ -66,6 +67,9 @@ Flags:
   --console          demo and chaos: serve the saga console on the run's runtime, and keep it open after the
                      run until Ctrl-C (serve always serves it)
   --console-port N   the saga console's port (default 4012, loopback)
+  --no-iam           demo, serve, chaos and bench: do not authorize calls with the template's IAM (it is
+                     enforced by default: every call of a function, of the audit workflow, of a delivery and
+                     of an HTTP client is decided by the template's policies, and a denial is logged)
   --endpoint-url     the local runtime's EventBridge endpoint (default ${DEFAULT_ENDPOINT} for timeline and dlq)
 `;
 

@@ -1,11 +1,11 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { readStock } from '../../../services/inventory/adapters/inventory-repository.js';
 import { OrderPlaced, SagaAudited } from '../../../shared/events/index.js';
-import { LOCAL_AWS } from '../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
 import { localDocumentClient, seedScenarioStock, tableNames } from './boot.js';
 import { type Expectation, expectations, PAYLOAD_DIR, payloadFiles, readPayload } from './scenarios.js';
+import { storefrontBus } from './storefront-principal.js';
 import { summarize } from './summaries.js';
 import { table } from './text-table.js';
 import { timelineOf } from './timeline.js';
@@ -40,9 +40,12 @@ const auditOf = (events: readonly LoggedEvent[]) =>
 
 type Placed = Map<string, { file: string; order: OrderPlaced }>;
 
-/** Puts every payload file on the local bus through the AWS SDK, as a user would; returns the orders placed. */
+/**
+ * Puts every payload file on the local bus through the AWS SDK as the storefront (the principal that places
+ * orders), as a user would; returns the orders placed.
+ */
 const putPayloads = async (runtime: Runtime, files: string[], payloadDir: string): Promise<Placed> => {
-  const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  const client = storefrontBus(runtime);
   const orders: Placed = new Map();
   try {
     await Promise.all(

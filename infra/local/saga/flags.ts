@@ -42,6 +42,8 @@ export type Flags = {
   to?: string;
   /** `serve --stacks`: the stacks of the cloud assembly to run (every one when absent). */
   stacks?: string[];
+  /** Whether the runtime authorizes every call with the template's IAM (`--no-iam` turns it off). */
+  iam: boolean;
 };
 
 /** What `parseCommandLine` returns: the command, its one argument, and the flags. */
@@ -67,6 +69,7 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   stacks: { type: 'string' },
+  'no-iam': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -183,6 +186,7 @@ export const parseCommandLine = (argv: string[]): CommandLine => {
       from: instant('from', values.from),
       to: instant('to', values.to),
       ...(values.stacks !== undefined && { stacks: stackList(values.stacks) }),
+      iam: !(values['no-iam'] ?? false),
     },
   };
 };

@@ -1,11 +1,14 @@
 /**
  * The storefront's backend, as a client of the HTTP API: every request signed with SigV4 for
- * `execute-api`, as the storefront principal signs it on AWS (the local API Gateway checks the signature's
- * shape only). Places, follows and cancels orders; answers the status and the parsed JSON body.
+ * `execute-api` with the credentials it is given (the storefront role's local ones, see
+ * storefront-principal.ts), as the storefront principal signs it on AWS; the local API Gateway verifies the
+ * signature and authorizes the call with the role's policies. Places, follows and cancels orders; answers
+ * the status and the parsed JSON body.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { OrderPlaced } from '../../../shared/events/index.js';
+import type { LocalCredentials } from '../emulator/access/credentials.js';
+import { Sha256 } from '../emulator/access/sigv4.js';
 
 /** What the storefront sends to place an order: OrderPlaced without the ids the API assigns. */
 export type OrderRequest = Omit<OrderPlaced, 'orderId' | 'occurredAt'>;
@@ -13,39 +16,15 @@ export type OrderRequest = Omit<OrderPlaced, 'orderId' | 'occurredAt'>;
 /** One answer of the API. */
 export type ApiAnswer = { status: number; headers: Headers; body: unknown };
 
-/** What the signer hashes. */
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-const bytesOf = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string'
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-
-/** SHA-256 (and its HMAC, given a secret) in the shape the SigV4 signer takes. */
-class Sha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytesOf(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
 /** A client of the storefront API at `url` (the stage's invoke URL), signing as `credentials` in `region`. */
 export const storefrontClient = ({
   url,
   region,
-  credentials = { accessKeyId: 'local', secretAccessKey: 'local' },
+  credentials,
 }: {
   url: string;
   region: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  credentials: LocalCredentials;
 }) => {
   const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
 

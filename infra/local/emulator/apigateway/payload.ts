@@ -15,7 +15,8 @@ export type HttpRequest = {
 };
 
 /** Who the request says it is (IAM authorization): put in the event's `requestContext.authorizer.iam`. */
-export type IamIdentity = { accessKey: string; accountId: string };
+/** The caller of an IAM-authorized route: its access key and account, and, once known, its ARN and user id. */
+export type IamIdentity = { accessKey: string; accountId: string; userArn?: string; userId?: string };
 
 /** What the event needs besides the request. */
 export type EventContext = {
@@ -116,14 +117,14 @@ export const toEvent = (request: HttpRequest, context: EventContext) => {
 };
 
 /** The IAM authorizer context, from the signature's Credential scope (unverified: see the server). */
-const iamAuthorizer = ({ accessKey, accountId }: IamIdentity) => ({
+const iamAuthorizer = ({ accessKey, accountId, userArn, userId }: IamIdentity) => ({
   accessKey,
   accountId,
-  callerId: accessKey,
+  callerId: userId ?? accessKey,
   cognitoIdentity: null,
   principalOrgId: null,
-  userArn: `arn:aws:iam::${accountId}:user/${accessKey}`,
-  userId: accessKey,
+  userArn: userArn ?? `arn:aws:iam::${accountId}:user/${accessKey}`,
+  userId: userId ?? accessKey,
 });
 
 /** API Gateway's own JSON answers (`{"message": …}`), for what never reached, or broke in, the function. */

@@ -4,10 +4,16 @@
  * other invocation. Fault hooks do not strike these calls: a caller would see API Gateway's 500 and retry,
  * which is the client's business, not the saga's.
  */
+import { executeApiAuthorizer } from '../access/execute-api.js';
 import { functionOf } from '../cloud-assembly/lookup.js';
 import type { EmulatorContext } from '../context.js';
 import type { InvokeResult } from '../lambda/pool.js';
-import { type HttpApiServer, type InvokeOutcome, startHttpApiServer } from './server.js';
+import {
+  type HttpApiServer,
+  type InvokeOutcome,
+  type RouteAuthorization,
+  startHttpApiServer,
+} from './server.js';
 
 /** Runs one invocation of a function by name, as the Lambda pool does. */
 export type InvokeSync = (functionName: string, event: unknown) => Promise<InvokeResult>;
@@ -36,6 +42,19 @@ const invoker =
     return { ok: true, result: outcome.result };
   };
 
+/** IAM's authorization of the routes, when the runtime enforces it: the callers', and API Gateway's own invocations. */
+const routeAuthorization = ({ app, access }: EmulatorContext): RouteAuthorization | undefined => {
+  if (!access.enforced) return undefined;
+  const { authorize, mayInvoke } = executeApiAuthorizer(app, access);
+  return {
+    authorize,
+    mayInvoke: (fn, sourceArn) => {
+      const arn = functionOf(app, fn)?.arn;
+      return arn !== undefined && mayInvoke(arn, sourceArn);
+    },
+  };
+};
+
 /**
  * Serves every HTTP API of the template on 127.0.0.1: the first on `port` (0 for a free one), any other on
  * a free port. A route whose function is not in the template fails at the first request, with a 500.
@@ -47,6 +66,7 @@ export const serveHttpApis = async (
 ): Promise<ServedHttpApis> => {
   const servers: HttpApiServer[] = [];
   const urls: Record<string, string> = {};
+  const iam = routeAuthorization(emulator);
   const closeAll = async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()));
   };
@@ -57,6 +77,8 @@ export const serveHttpApis = async (
         invoke: invoker(emulator, invoke),
         port: index === 0 ? port : 0,
         accountId: emulator.app.account,
+        region: emulator.app.region,
+        ...(iam && { iam }),
       });
       servers.push(server);
       urls[api.name] = server.url;

@@ -5,17 +5,20 @@
  * back. API Gateway's own answers are kept: 404 `{"message":"Not Found"}` for no route, 413 over 10 MB,
  * 500 `{"message":"Internal Server Error"}` when the function fails or answers malformed.
  *
- * IAM authorization, honestly: a route with `AWS_IAM` requires an `Authorization` header shaped like a
- * SigV4 signature for `execute-api` (as `curl --aws-sigv4 "aws:amz:<region>:execute-api"` or any SDK
- * signer sends) and answers 403 `{"message":"Forbidden"}` without one, as API Gateway does for an unsigned
- * request. The signature is NOT verified (the local runtime knows no secret keys), and the identity in the
- * event's `requestContext.authorizer.iam` is the Credential scope's access key, taken on trust.
+ * IAM authorization: a route with `AWS_IAM` is authorized by `iam` (the runtime's: the SigV4 signature
+ * verified against the local credentials, then `execute-api:Invoke` on the request's ARN under the caller's
+ * policies), answered 403 with API Gateway's message when it fails, and the caller's identity is passed in
+ * the event's `requestContext.authorizer.iam`; `iam` also says whether API Gateway may invoke the route's
+ * function (its Lambda permissions), a 500 when not. Without `iam` (IAM enforcement off), a route with
+ * `AWS_IAM` only requires an `Authorization` header shaped like a SigV4 signature for `execute-api` (403
+ * `{"message":"Forbidden"}` without one) and takes its access key on trust.
  * Throttling is not enforced locally. The module knows nothing of Lambda workers or of any application.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalHttpApi } from './http-api.js';
+import type { ReceivedRequest } from '../access/sigv4.js';
+import type { LocalHttpApi, LocalHttpRoute } from './http-api.js';
 import {
   type EventContext,
   fromResult,
@@ -35,12 +38,23 @@ export type InvokeOutcome = { ok: true; result: unknown } | { ok: false };
 /** Invokes a function of the template, by logical id or name, with an event, and waits for its result. */
 export type InvokeFunction = (functionLogicalIdOrName: string, event: unknown) => Promise<InvokeOutcome>;
 
+/** IAM's authorization of an API's routes. */
+export type RouteAuthorization = {
+  /** For a route with `AWS_IAM`: the caller's identity, or the message of API Gateway's 403. */
+  authorize(request: ReceivedRequest, arn: string): Promise<{ identity: IamIdentity } | { message: string }>;
+  /** Whether API Gateway may invoke the route's function, with the route's source ARN. */
+  mayInvoke(functionLogicalIdOrName: string, sourceArn: string): boolean;
+};
+
 export type HttpApiServerOptions = {
   api: LocalHttpApi;
   invoke: InvokeFunction;
   /** The port to listen on (on 127.0.0.1 only); 0 or absent for a free one. */
   port?: number;
   accountId: string;
+  region: string;
+  /** IAM's authorization of the routes; absent when IAM is not enforced. */
+  iam?: RouteAuthorization;
   /** The clock of `requestContext.timeEpoch`. */
   now?: () => number;
 };
@@ -77,6 +91,33 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
 /** API Gateway's request ids look like `Tq3cXgZ8IAMEVxQ=`. */
 const newRequestId = () => randomBytes(10).toString('base64');
 
+/** The ARN `execute-api:Invoke` is authorized on: the request's method and path on the API's stage. */
+const executeApiArn = ({ api, region, accountId }: HttpApiServerOptions, route: string) =>
+  `arn:aws:execute-api:${region}:${accountId}:${api.logicalId}/${api.stageName}/${route}`;
+
+/** The route's key in an ARN: `POST/items/{itemId}/archive`, or `$default`. */
+const routeOfArn = (route: LocalHttpRoute) =>
+  route.routeKey === '$default' ? '$default' : `${route.method}${route.path}`;
+
+/** The caller of a route with `AWS_IAM`: its identity, or API Gateway's 403. */
+const iamCaller = async (
+  options: HttpApiServerOptions,
+  request: IncomingMessage,
+  body: Buffer,
+): Promise<IamIdentity | HttpResponse> => {
+  const [path = '/', query = ''] = (request.url ?? '/').split('?');
+  const method = request.method ?? 'GET';
+  if (options.iam === undefined) {
+    const accessKey = sigV4AccessKey(request.headers.authorization);
+    return accessKey === undefined
+      ? gatewayResponse(403, 'Forbidden')
+      : { accessKey, accountId: options.accountId };
+  }
+  const received = { method, path, query, headers: request.headers, body };
+  const outcome = await options.iam.authorize(received, executeApiArn(options, `${method}${path}`));
+  return 'message' in outcome ? gatewayResponse(403, outcome.message) : outcome.identity;
+};
+
 const respond = async (
   options: HttpApiServerOptions,
   request: IncomingMessage,
@@ -87,12 +128,6 @@ const respond = async (
   const method = request.method ?? 'GET';
   const match = matchRoute(api.routes, method, path);
   if (match === undefined) return gatewayResponse(404, 'Not Found');
-  let identity: IamIdentity | undefined;
-  if (match.route.authorizationType === 'AWS_IAM') {
-    const accessKey = sigV4AccessKey(request.headers.authorization);
-    if (accessKey === undefined) return gatewayResponse(403, 'Forbidden');
-    identity = { accessKey, accountId: options.accountId };
-  }
   let body: Buffer;
   try {
     body = await readBody(request);
@@ -100,6 +135,18 @@ const respond = async (
     if (error instanceof TooLarge) return gatewayResponse(413, 'Request Entity Too Large');
     throw error;
   }
+  let identity: IamIdentity | undefined;
+  if (match.route.authorizationType === 'AWS_IAM') {
+    const caller = await iamCaller(options, request, body);
+    if ('statusCode' in caller) return caller;
+    identity = caller;
+  }
+  const { functionLogicalIdOrName } = match.route;
+  if (
+    options.iam &&
+    !options.iam.mayInvoke(functionLogicalIdOrName, executeApiArn(options, routeOfArn(match.route)))
+  )
+    return gatewayResponse(500, 'Internal Server Error');
   const context: EventContext = {
     routeKey: match.route.routeKey,
     pathParameters: match.pathParameters,
@@ -120,7 +167,7 @@ const respond = async (
     },
     context,
   );
-  const outcome = await options.invoke(match.route.functionLogicalIdOrName, event);
+  const outcome = await options.invoke(functionLogicalIdOrName, event);
   return outcome.ok ? fromResult(outcome.result) : gatewayResponse(500, 'Internal Server Error');
 };
 

@@ -4,10 +4,13 @@
  * Nothing here is written by hand: change the CDK app, synthesize, and the local run follows.
  */
 import type { LocalHttpApi } from '../apigateway/http-api.js';
+import type { NamedPolicy } from '../iam/index.js';
 
 export type LocalTable = {
   logicalId: string;
   tableName: string;
+  /** Its ARN as IAM sees it: the name as deployed, without the runtime's `tableNamePrefix`. */
+  arn: string;
   partitionKey: string;
   sortKey?: string;
   attributeTypes: Record<string, 'S' | 'N' | 'B'>;
@@ -42,6 +45,8 @@ export type LocalFunction = {
   reservedConcurrency?: number;
   /** Inline code (`Code.ZipFile`), run as the CommonJS module `index.js`; `assetDir` is then `cdk.out` itself. */
   inlineCode?: string;
+  /** The ARN of its execution role (`Role`), whose credentials its code runs with. */
+  roleArn?: string;
 };
 
 export type LocalQueue = { logicalId: string; queueName: string; arn: string; url: string };
@@ -56,6 +61,8 @@ export type LocalTarget = {
   input?: string;
   inputPath?: string;
   inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
+  /** The role EventBridge assumes to reach the target (`RoleArn`; Step Functions targets need one). */
+  roleArn?: string;
 };
 
 export type LocalRule = {
@@ -75,6 +82,34 @@ export type LocalStateMachine = {
   type: 'EXPRESS' | 'STANDARD';
   /** The Amazon States Language definition, with its substitutions resolved. */
   definition: Record<string, unknown>;
+  /** The ARN of its role (`RoleArn`), whose credentials its service integrations call with. */
+  roleArn?: string;
+};
+
+/** An IAM role of the template, with every identity-based policy attached to it in the assembly. */
+export type LocalRole = {
+  logicalId: string;
+  /** The stack that creates it. */
+  stackName: string;
+  roleName: string;
+  arn: string;
+  /** Who may assume it (`AssumeRolePolicyDocument`), a resource-based policy on the role. */
+  trustPolicy: NamedPolicy;
+  /** Its inline policies, the `AWS::IAM::Policy` and `AWS::IAM::RolePolicy` attached to it, and its managed policies of the assembly. */
+  policies: NamedPolicy[];
+  /** Managed policies it names that no stack of the assembly creates (AWS managed ones): not evaluated locally. */
+  unmodelledPolicyArns: string[];
+};
+
+/** What IAM knows of the assembly: its roles, and the resource-based policies of its resources. */
+export type LocalIam = {
+  roles: LocalRole[];
+  /**
+   * The resource-based policy of each resource that has one, by the resource's ARN: the bus's (every
+   * `AWS::Events::EventBusPolicy` of every stack, and the bus's own `Policy`), each function's (its
+   * `AWS::Lambda::Permission`s as Lambda writes them) and each queue's (`AWS::SQS::QueuePolicy`).
+   */
+  resourcePolicies: Record<string, NamedPolicy>;
 };
 
 /** How an alarm compares its statistic with its threshold. */
@@ -148,6 +183,8 @@ export type LocalApp = {
   httpApis: LocalHttpApi[];
   /** The stacks' outputs, resolved; an output name two stacks use is `<stack>.<name>`. */
   outputs: Record<string, string>;
+  /** The roles and resource-based policies the runtime authorizes calls with. */
+  iam: LocalIam;
 };
 
 /** The account and region the local runtime pretends to be. */

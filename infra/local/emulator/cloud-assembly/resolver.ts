@@ -1,9 +1,12 @@
 /**
  * Resolves CloudFormation intrinsics against the template, the way the runtime names things locally:
- * `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split` and the pseudo parameters.
+ * `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split` and the pseudo parameters. A role's
+ * local name is its `RoleName` or, like every resource without a name, its logical id (qualified by its stack
+ * where two stacks share the id); its ARN is `arn:aws:iam::<account>:role<path><name>`.
  * Anything else throws, naming the intrinsic and where it was found.
  */
 import { busNameOf, ruleArn } from '../arns.js';
+import { uniqueIdOf } from '../iam/index.js';
 import { isRecord, isSsmParameter, type Resource, type Template, TemplateError } from './template-types.js';
 
 /** CloudFormation's `AWS::NoValue`: the property it stands in for is removed. */
@@ -109,7 +112,13 @@ const createNaming = (
     bus: (id: string) => stringProperty(id, 'Name') ?? generated(id),
     rule: (id: string) => stringProperty(id, 'Name') ?? generated(id),
     stateMachine: (id: string) => stringProperty(id, 'StateMachineName') ?? generated(id),
+    role: (id: string) => stringProperty(id, 'RoleName') ?? generated(id),
+    logGroup: (id: string) => stringProperty(id, 'LogGroupName') ?? generated(id),
+    topic: (id: string) => stringProperty(id, 'TopicName') ?? generated(id),
+    managedPolicy: (id: string) => stringProperty(id, 'ManagedPolicyName') ?? generated(id),
   };
+  /** A role's or managed policy's path (`/` unless the template gives one), as IAM puts it in the ARN. */
+  const iamPath = (id: string) => stringProperty(id, 'Path') ?? '/';
 
   const arns = {
     table: (name: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`,
@@ -117,6 +126,8 @@ const createNaming = (
     queue: (name: string) => `arn:${partition}:sqs:${region}:${account}:${name}`,
     bus: (name: string) => `arn:${partition}:events:${region}:${account}:event-bus/${name}`,
     stateMachine: (name: string) => `arn:${partition}:states:${region}:${account}:stateMachine:${name}`,
+    role: (name: string, path = '/') => `arn:${partition}:iam::${account}:role${path}${name}`,
+    managedPolicy: (name: string, path = '/') => `arn:${partition}:iam::${account}:policy${path}${name}`,
   };
   const queueUrl = (name: string) => `http://sqs.local/${account}/${name}`;
 
@@ -127,14 +138,22 @@ const createNaming = (
   const ruleArnOf = (id: string) =>
     ruleArn({ name: names.rule(id), eventBusName: busNameOfRule(id), account, region, partition });
 
-  return { names, arns, queueUrl, busNameOfRule, ruleArnOf };
+  const roleArnOf = (id: string) => arns.role(names.role(id), iamPath(id));
+  const managedPolicyArnOf = (id: string) => arns.managedPolicy(names.managedPolicy(id), iamPath(id));
+
+  return { names, arns, queueUrl, busNameOfRule, ruleArnOf, roleArnOf, managedPolicyArnOf };
 };
 
 type Naming = ReturnType<typeof createNaming>;
 type ResourceKind = { ref: (id: string) => string; attributes: Record<string, (id: string) => string> };
 
 /** What `Ref` and `Fn::GetAtt` return for each resource type the runtime knows. */
-const resourceKinds = ({ names, arns, queueUrl, ruleArnOf }: Naming): Record<string, ResourceKind> => {
+const resourceKinds = (
+  naming: Naming,
+  { account, region }: ResolverContext,
+): Record<string, ResourceKind> => {
+  const { names, arns, queueUrl, ruleArnOf, roleArnOf, managedPolicyArnOf } = naming;
+  const partition = PARTITION;
   const kinds: Record<
     string,
     { ref: (id: string) => string; attributes: Record<string, (id: string) => string> }
@@ -169,6 +188,29 @@ const resourceKinds = ({ names, arns, queueUrl, ruleArnOf }: Naming): Record<str
         Arn: (id) => arns.stateMachine(names.stateMachine(id)),
         Name: names.stateMachine,
       },
+    },
+    // Read in policy documents: a function's log group, the alarm topic.
+    'AWS::Logs::LogGroup': {
+      ref: names.logGroup,
+      attributes: {
+        Arn: (id) => `arn:${partition}:logs:${region}:${account}:log-group:${names.logGroup(id)}:*`,
+      },
+    },
+    'AWS::SNS::Topic': {
+      ref: (id) => `arn:${partition}:sns:${region}:${account}:${names.topic(id)}`,
+      attributes: {
+        TopicArn: (id) => `arn:${partition}:sns:${region}:${account}:${names.topic(id)}`,
+        TopicName: names.topic,
+      },
+    },
+    // A role's Ref is its name, a managed policy's its ARN, as CloudFormation returns them.
+    'AWS::IAM::Role': {
+      ref: names.role,
+      attributes: { Arn: roleArnOf, RoleId: (id) => uniqueIdOf('AROA', roleArnOf(id)) },
+    },
+    'AWS::IAM::ManagedPolicy': {
+      ref: managedPolicyArnOf,
+      attributes: { PolicyArn: managedPolicyArnOf },
     },
   };
   // CDK's TableV2 synthesizes a global table; locally it is one table like any other.
@@ -208,7 +250,7 @@ const createReferences = (template: Template, ctx: ResolverContext, kinds: Recor
     }
     const resource = resourceAt(name, path);
     const kind = kinds[resource.Type];
-    // Resources the runtime does not model (roles, policies, log groups) have no local identity beyond their logical id.
+    // Resources the runtime does not model (log groups, inline policies, APIs) have no local identity beyond their logical id.
     return kind === undefined ? name : kind.ref(name);
   };
 
@@ -334,12 +376,12 @@ export const createResolver = (template: Template, ctx: ResolverContext) => {
   const resolveValue = valueResolver(() => intrinsics, tableRenamer(ctx));
   const naming = createNaming(resources, ctx, stringPropertyReader(resources, resolveValue));
   intrinsics = createIntrinsics(
-    createReferences(template, ctx, resourceKinds(naming)),
+    createReferences(template, ctx, resourceKinds(naming, ctx)),
     resolveValue,
     ctx.importValue,
   );
-  const { names, arns, queueUrl, busNameOfRule } = naming;
-  return { resolveValue, asString, names, arns, queueUrl, busNameOfRule };
+  const { names, arns, queueUrl, busNameOfRule, ruleArnOf, roleArnOf } = naming;
+  return { resolveValue, asString, names, arns, queueUrl, busNameOfRule, ruleArnOf, roleArnOf };
 };
 
 /** The resolver of one template. */

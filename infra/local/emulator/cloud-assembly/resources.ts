@@ -1,6 +1,7 @@
 /**
  * Reads each kind of resource of the template into the runtime's model: tables, functions (with their
- * asynchronous invocation settings), queues, rules with their targets, and state machines.
+ * asynchronous invocation settings and roles), queues, rules with their targets (and the roles EventBridge
+ * assumes for them), and state machines with their roles.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -99,8 +100,11 @@ const keysOf = (keySchema: unknown) => {
   return { partitionKey, sortKey };
 };
 
-/** The template's tables: keys with their types, GSIs, TTL and stream. */
-export const readTables = (reader: TemplateReader): LocalTable[] => {
+/**
+ * The template's tables: keys with their types, GSIs, TTL and stream; `arnOf` gives a table's ARN as IAM
+ * sees it (its name as deployed).
+ */
+export const readTables = (reader: TemplateReader, arnOf: (logicalId: string) => string): LocalTable[] => {
   const { byType, property, r } = reader;
   return byType('AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable').map(([logicalId]) => {
     const { partitionKey, sortKey } = keysOf(property(logicalId, 'KeySchema'));
@@ -120,6 +124,7 @@ export const readTables = (reader: TemplateReader): LocalTable[] => {
     const table: LocalTable = {
       logicalId,
       tableName: r.names.table(logicalId),
+      arn: arnOf(logicalId),
       partitionKey,
       attributeTypes: Object.fromEntries(definitions.map((d) => [d.AttributeName, d.AttributeType])),
       globalSecondaryIndexes: indexes.map((index) => {
@@ -217,6 +222,8 @@ export const readFunctions = (reader: TemplateReader): LocalFunction[] => {
         `Function ${logicalId} has neither an S3 asset nor inline code (at ${path}.Code)`,
       );
     }
+    const role = stringProperty(logicalId, 'Role');
+    if (role !== undefined) fn.roleArn = role;
     const reserved = property(logicalId, 'ReservedConcurrentExecutions');
     if (reserved !== undefined) fn.reservedConcurrency = Number(reserved);
     const deadLetter = (property(logicalId, 'DeadLetterConfig') as { TargetArn?: string } | undefined)
@@ -264,6 +271,8 @@ const readTarget = (reader: TemplateReader, raw: Record<string, unknown>, path: 
   };
   const deadLetterArn = (at('DeadLetterConfig') as { Arn?: string } | undefined)?.Arn;
   if (deadLetterArn !== undefined) target.deadLetterArn = deadLetterArn;
+  const roleArn = at('RoleArn');
+  if (roleArn !== undefined) target.roleArn = r.asString(roleArn, `${path}.RoleArn`);
   const input = at('Input');
   if (input !== undefined) target.input = r.asString(input, `${path}.Input`);
   const inputPath = at('InputPath');
@@ -336,24 +345,35 @@ const definitionOf = (
   }
 };
 
-/** The template's state machines, with their definitions. */
-export const readStateMachines = (reader: TemplateReader): LocalStateMachine[] => {
+/**
+ * The template's state machines, with their definitions; `localName` gives a substitution's value as it
+ * reads locally (a table's fixed name under the runtime's table prefix).
+ */
+export const readStateMachines = (
+  reader: TemplateReader,
+  localName: (text: string) => string = (text) => text,
+): LocalStateMachine[] => {
   const { byType, property, stringProperty, r } = reader;
   return byType('AWS::StepFunctions::StateMachine').map(([logicalId]) => {
     const path = `Resources.${logicalId}.Properties`;
     const name = r.names.stateMachine(logicalId);
     const substitutions = Object.entries(
       (property(logicalId, 'DefinitionSubstitutions') ?? {}) as Record<string, unknown>,
-    ).map(([key, value]) => [key, r.asString(value, `${path}.DefinitionSubstitutions.${key}`)] as const);
+    ).map(
+      ([key, value]) =>
+        [key, localName(r.asString(value, `${path}.DefinitionSubstitutions.${key}`))] as const,
+    );
     const definition = definitionOf(reader, logicalId, substitutions);
     if (!isRecord(definition))
       throw new TemplateError(`State machine ${logicalId}: the definition is not an object`);
+    const roleArn = stringProperty(logicalId, 'RoleArn');
     return {
       logicalId,
       name,
       arn: r.arns.stateMachine(name),
       type: stringProperty(logicalId, 'StateMachineType') === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
       definition,
+      ...(roleArn !== undefined && { roleArn }),
     };
   });
 };

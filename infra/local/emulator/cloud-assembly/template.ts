@@ -1,6 +1,7 @@
 /**
  * Reads the synthesized stacks out of `cdk.out` and turns them into the local runtime's model (`LocalApp`):
- * tables, functions (with their asset directories), queues, rules, state machines and outputs of every stack
+ * tables, functions (with their asset directories), queues, rules, state machines, outputs, and IAM (roles
+ * and resource-based policies, see iam.ts) of every stack
  * of the cloud assembly (or of the ones asked for), every intrinsic resolved to local names and ARNs, and
  * what one stack takes from another (`Fn::ImportValue`, SSM parameter types) resolved as CloudFormation
  * would. The templates are the single source of the wiring; nothing here knows what they deploy.
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { httpApisOf } from '../apigateway/http-api.js';
 import { readAlarms, readArchives } from './alarms.js';
 import { crossStackLinks, qualifiedNames, type StackTemplate } from './cross-stack.js';
+import { assembleIam, readStackIam } from './iam.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalApp } from './model.js';
 import { createResolver } from './resolver.js';
 import {
@@ -73,16 +75,24 @@ const locateStackFiles = (cdkOutDir: string, stackName: string) => {
   return { templatePath, assetsPath: join(cdkOutDir, assetsFile) };
 };
 
-/** One stack, read and resolved into the model's parts. */
+type Links = ReturnType<typeof crossStackLinks>;
+
+/**
+ * One stack, read and resolved into the model's parts. Its IAM is read through `iamLinks`, which resolve
+ * table names as deployed: a policy may name a table by a literal ARN, which no local prefix reaches.
+ */
 const loadStack = (
   stack: StackTemplate,
   outDir: string,
   context: { account: string; region: string; tableNamePrefix: string },
-  links: ReturnType<typeof crossStackLinks>,
+  { links, iamLinks, localName }: { links: Links; iamLinks: Links; localName: (text: string) => string },
 ) => {
   const { stackName, template, assetsPath } = stack;
   const r = createResolver(template, { ...context, stackName, ...links.contextOf(stackName) });
-  const reader = createReader(template.Resources ?? {}, r, { outDir, assetsPath, stackName });
+  const files = { outDir, assetsPath, stackName };
+  const reader = createReader(template.Resources ?? {}, r, files);
+  const iamContext = { ...context, tableNamePrefix: '', stackName, ...iamLinks.contextOf(stackName) };
+  const iamReader = createReader(template.Resources ?? {}, createResolver(template, iamContext), files);
   const buses = reader
     .byType('AWS::Events::EventBus')
     .map(([logicalId]) => r.names.bus(logicalId))
@@ -94,14 +104,20 @@ const loadStack = (
   return {
     buses,
     outputs,
-    tables: readTables(reader),
-    functions: readFunctions(reader),
+    tables: readTables(reader, (id) => iamReader.r.arns.table(iamReader.r.names.table(id))),
+    functions: readFunctions(reader).map((fn) => ({
+      ...fn,
+      environment: Object.fromEntries(
+        Object.entries(fn.environment).map(([key, value]) => [key, localName(value)]),
+      ),
+    })),
     queues: readQueues(reader),
     rules: readRules(reader),
-    stateMachines: readStateMachines(reader),
+    stateMachines: readStateMachines(reader, localName),
     alarms: readAlarms(reader),
     archives: readArchives(reader, context.account, context.region),
     httpApis: httpApisOf(template as Parameters<typeof httpApisOf>[0]),
+    iam: readStackIam(iamReader, stackName),
   };
 };
 
@@ -138,10 +154,15 @@ export const loadAssembly = ({
     return { stackName, template: readJson<Template>(templatePath, 'the stack template'), assetsPath };
   });
   const context = { account, region, tableNamePrefix };
-  const links = crossStackLinks(templates, context, qualifiedNames(templates));
+  const qualified = qualifiedNames(templates);
+  const links = {
+    links: crossStackLinks(templates, context, qualified),
+    iamLinks: crossStackLinks(templates, { ...context, tableNamePrefix: '' }, qualified),
+  };
+  const localName = fixedTableNames(templates, links.iamLinks, context);
   const loaded = templates.map((stack) => ({
     stackName: stack.stackName,
-    ...loadStack(stack, outDir, context, links),
+    ...loadStack(stack, outDir, context, { ...links, localName }),
   }));
   const all = <K extends keyof (typeof loaded)[number]>(key: K) =>
     loaded.flatMap((stack) => stack[key] as never[]);
@@ -162,9 +183,35 @@ export const loadAssembly = ({
     archives: all('archives'),
     httpApis: all('httpApis'),
     outputs: mergeOutputs(loaded),
+    iam: assembleIam(loaded.map((stack) => stack.iam)),
   };
   refuseRulesOnMissingBuses(app, all<'buses'>('buses'));
   return app;
+};
+
+/**
+ * How a table's fixed name (its name as deployed, by which a stack may name another stack's table: the
+ * audit's definition names the services' tables) reads locally: under a `tableNamePrefix`, the name must
+ * follow the table. Any other text is left as it is.
+ */
+const fixedTableNames = (
+  templates: StackTemplate[],
+  links: Links,
+  context: { account: string; region: string; tableNamePrefix: string },
+) => {
+  const local = new Map<string, string>();
+  for (const { stackName, template } of templates) {
+    const r = createResolver(template, {
+      ...context,
+      tableNamePrefix: '',
+      stackName,
+      ...links.contextOf(stackName),
+    });
+    for (const [id, resource] of Object.entries(template.Resources ?? {}))
+      if (resource.Type === 'AWS::DynamoDB::Table' || resource.Type === 'AWS::DynamoDB::GlobalTable')
+        local.set(r.names.table(id), `${context.tableNamePrefix}${r.names.table(id)}`);
+  }
+  return (text: string): string => local.get(text) ?? text;
 };
 
 /** A rule on a custom bus that no loaded stack creates names the bus and says to load its stack. */

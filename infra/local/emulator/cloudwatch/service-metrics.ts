@@ -26,12 +26,18 @@ export type ServiceMetrics = {
   /** An event matched a rule (counted once per event, whatever the rule's targets). */
   ruleMatched(rule: LocalRule): void;
   /** A rule's target was invoked, or failed for good: into its DLQ, or lost with nowhere to go. */
-  targetInvoked(rule: LocalRule, outcome: 'delivered' | 'dead-lettered' | 'lost'): void;
+  targetInvoked(rule: LocalRule, outcome: TargetOutcome): void;
   /** An execution of a state machine ended. */
   executionEnded(stateMachine: LocalStateMachine, outcome: ExecutionOutcome): void;
   /** A queue's depth and the age of its oldest message (seconds of AWS time), as sampled now. */
   queueSampled(queueName: string, visible: number, oldestAgeSeconds: number): void;
 };
+
+/**
+ * What became of an event for a rule target: delivered, parked in the target's DLQ, lost (no DLQ), or lost
+ * because the DLQ's policy refused it (`InvocationsFailedToBeSentToDlq`).
+ */
+export type TargetOutcome = 'delivered' | 'dead-lettered' | 'lost' | 'dlq-refused';
 
 const EXECUTION_METRICS: Record<ExecutionOutcome, string> = {
   succeeded: 'ExecutionsSucceeded',
@@ -60,7 +66,10 @@ export const serviceMetrics = (put: PutMetric): ServiceMetrics => ({
     put('AWS/Events', 'Invocations', dimensions, 1, 'Count');
     if (outcome === 'dead-lettered') put('AWS/Events', 'InvocationsSentToDlq', dimensions, 1, 'Count');
     // EventBridge counts as failed only what it could neither deliver nor park in a DLQ.
-    if (outcome === 'lost') put('AWS/Events', 'FailedInvocations', dimensions, 1, 'Count');
+    if (outcome === 'lost' || outcome === 'dlq-refused')
+      put('AWS/Events', 'FailedInvocations', dimensions, 1, 'Count');
+    if (outcome === 'dlq-refused')
+      put('AWS/Events', 'InvocationsFailedToBeSentToDlq', dimensions, 1, 'Count');
   },
   executionEnded: (stateMachine, outcome) => {
     const dimensions = { StateMachineArn: stateMachine.arn };

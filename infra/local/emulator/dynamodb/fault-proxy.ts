@@ -1,10 +1,11 @@
 /**
- * A fault-injecting HTTP proxy in front of DynamoDB Local. The Lambda workers reach DynamoDB through it
- * (their `AWS_ENDPOINT_URL_DYNAMODB`), so faults strike the SDK calls inside the functions exactly as
- * DynamoDB's own failures would, with no branch in the services' code: a throttled call is answered
- * `ProvisionedThroughputExceededException` without reaching DynamoDB; a call whose response is lost is
- * applied by DynamoDB Local first, then answered `InternalServerError` or its connection is reset. The
- * SDK inside the function retries both, as it does on AWS.
+ * A fault-injecting, authorizing HTTP proxy in front of DynamoDB Local. The Lambda workers and the state
+ * machines reach DynamoDB through it (their `AWS_ENDPOINT_URL_DYNAMODB`), so faults strike the SDK calls
+ * inside the functions exactly as DynamoDB's own failures would, with no branch in the services' code: a
+ * throttled call is answered `ProvisionedThroughputExceededException` without reaching DynamoDB; a call
+ * whose response is lost is applied by DynamoDB Local first, then answered `InternalServerError` or its
+ * connection is reset. The SDK inside the function retries both, as it does on AWS. A call its `authorize`
+ * hook refuses is answered `AccessDeniedException`, as DynamoDB answers it, and never reaches DynamoDB Local.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -22,15 +23,27 @@ import type { DynamoDbCallContext, DynamoDbFault } from '../fault-hooks.js';
 export type DynamoDbFaultProxyOptions = {
   /** DynamoDB Local's endpoint (`http://127.0.0.1:PORT`). */
   target: string;
-  /** Decides the fault of each call; undefined lets it through untouched. */
-  onCall?: (context: Omit<DynamoDbCallContext, 'random'>) => DynamoDbFault | undefined;
+  /** Decides the fault of each call (given the call itself as well); undefined lets it through untouched. */
+  onCall?: (context: Omit<DynamoDbCallContext, 'random'>, call: DynamoDbCall) => DynamoDbFault | undefined;
   /**
    * Receives each call DynamoDB Local answered, with the capacity units it consumed on each table. The
    * proxy asks for them (`ReturnConsumedCapacity: TOTAL`) and removes them from answers that did not.
    */
   onAnswer?: (answer: DynamoDbAnswer) => void;
+  /**
+   * Authorizes each call before anything else: the message of the `AccessDeniedException` to answer, or
+   * undefined to let it through. Gets the access key id of the call's SigV4 signature (undefined when unsigned).
+   */
+  authorize?: (call: DynamoDbCall) => string | undefined;
   /** The port to listen on; 0 or absent for a free one. */
   port?: number;
+};
+
+/** One call as the proxy received it: its operation, the access key that signed it, and its JSON request. */
+export type DynamoDbCall = {
+  operation: string;
+  accessKeyId: string | undefined;
+  input: Record<string, unknown>;
 };
 
 /** One call DynamoDB Local answered: an error reports no capacity. */
@@ -54,6 +67,9 @@ export const THROTTLED = {
     'Consider increasing your provisioning level with the UpdateTable API.',
 } as const;
 
+/** The error DynamoDB answers a call IAM denies with (its message names principal, action and resource). */
+export const ACCESS_DENIED = { status: 400, type: 'com.amazon.coral.service#AccessDeniedException' } as const;
+
 /** What DynamoDB answers when it fails on its side. */
 export const INTERNAL_SERVER_ERROR = {
   status: 500,
@@ -75,8 +91,13 @@ const readAll = (stream: IncomingMessage): Promise<Buffer> =>
 const endToEnd = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
   Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
 
-const sendError = (response: ServerResponse, error: { status: number; type: string; message: string }) => {
-  const text = JSON.stringify({ __type: error.type, message: error.message });
+/** An error as DynamoDB sends it; the coral service's own errors (AccessDenied) spell `Message` capitalized. */
+const sendError = (
+  response: ServerResponse,
+  error: { status: number; type: string; message: string },
+  messageField: 'message' | 'Message' = 'message',
+) => {
+  const text = JSON.stringify({ __type: error.type, [messageField]: error.message });
   response.writeHead(error.status, {
     'Content-Type': 'application/x-amz-json-1.0',
     'Content-Length': Buffer.byteLength(text),
@@ -91,20 +112,28 @@ const operationOf = (request: IncomingMessage): string => {
   return target.slice(target.lastIndexOf('.') + 1);
 };
 
-const tableNameOf = (body: Buffer): string | undefined => {
+/** The JSON request of a call; undefined when the body is not a JSON object (DynamoDB refuses it). */
+const inputOf = (body: Buffer): Record<string, unknown> | undefined => {
   try {
-    const name = (JSON.parse(body.toString('utf8')) as { TableName?: unknown }).TableName;
-    return typeof name === 'string' ? name : undefined;
+    const input: unknown = JSON.parse(body.toString('utf8'));
+    return typeof input === 'object' && input !== null && !Array.isArray(input)
+      ? (input as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 };
 
+const CREDENTIAL = /Credential=([^/\s,]+)\//;
+
+/** The access key id of the call's SigV4 `Authorization` header. */
+const accessKeyIdOf = (request: IncomingMessage): string | undefined =>
+  CREDENTIAL.exec(String(request.headers.authorization ?? ''))?.[1];
+
 type Consumed = { TableName?: string; CapacityUnits?: number };
 
 /** The request with `ReturnConsumedCapacity: TOTAL`, and whether its caller had asked for capacity itself. */
-const askingCapacity = (body: Buffer): { body: Buffer; asked: boolean } => {
-  const request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+const askingCapacity = (body: Buffer, request: Record<string, unknown>): { body: Buffer; asked: boolean } => {
   if (request.ReturnConsumedCapacity !== undefined && request.ReturnConsumedCapacity !== 'NONE')
     return { body, asked: true };
   return { body: Buffer.from(JSON.stringify({ ...request, ReturnConsumedCapacity: 'TOTAL' })), asked: false };
@@ -127,6 +156,7 @@ export const startDynamoDbFaultProxy = async ({
   target,
   onCall,
   onAnswer,
+  authorize,
   port = 0,
 }: DynamoDbFaultProxyOptions): Promise<DynamoDbFaultProxy> => {
   const upstream = new URL(target);
@@ -159,13 +189,22 @@ export const startDynamoDbFaultProxy = async ({
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const received = await readAll(request);
     const operation = operationOf(request);
-    const tableName = tableNameOf(received);
-    const fault = onCall?.({ operation, tableName }) ?? {};
+    const parsed = inputOf(received);
+    const input = parsed ?? {};
+    const call: DynamoDbCall = { operation, accessKeyId: accessKeyIdOf(request), input };
+    const denied = authorize?.(call);
+    if (denied !== undefined) {
+      sendError(response, { ...ACCESS_DENIED, message: denied }, 'Message');
+      return;
+    }
+    const tableName = typeof input.TableName === 'string' ? input.TableName : undefined;
+    const fault = onCall?.({ operation, tableName }, call) ?? {};
     if (fault.throttle) {
       sendError(response, THROTTLED);
       return;
     }
-    const { body, asked } = onAnswer ? askingCapacity(received) : { body: received, asked: true };
+    const { body, asked } =
+      onAnswer && parsed ? askingCapacity(received, parsed) : { body: received, asked: true };
     const answer = await forward(request, body);
     if (onAnswer) {
       const ok = answer.status === 200;

@@ -9,7 +9,10 @@ import {
 import type { LocalTable } from '../cloud-assembly/model.js';
 
 /** What creating a table needs: a template's table without its logical id; key types default to `S`. */
-export type TableDefinition = Omit<LocalTable, 'logicalId' | 'attributeTypes' | 'globalSecondaryIndexes'> & {
+export type TableDefinition = Omit<
+  LocalTable,
+  'logicalId' | 'arn' | 'attributeTypes' | 'globalSecondaryIndexes'
+> & {
   attributeTypes?: LocalTable['attributeTypes'];
   globalSecondaryIndexes?: LocalTable['globalSecondaryIndexes'];
 };

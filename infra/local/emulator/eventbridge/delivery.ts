@@ -3,9 +3,11 @@
  * once, in no particular order; each target's input computed from the event; a failed delivery retried
  * under the target's retry policy with exponential backoff and jitter (on the compressed clock), then
  * sent to the target's dead-letter queue with the attributes EventBridge sets. Errors that retrying
- * cannot fix (the target does not exist) go to the DLQ at once, as the EventBridge user guide says.
+ * cannot fix (the target does not exist, IAM denies the delivery) go to the DLQ at once, as the EventBridge
+ * user guide says; a DLQ whose policy does not let EventBridge send to it loses the event.
  */
 
+import { type DeliveryDenial, invokeByRule, sendByRule, startExecutionByRule } from '../access/deliveries.js';
 import { functionOf, ruleArnOf, stateMachineOf } from '../cloud-assembly/lookup.js';
 import type { LocalRule, LocalStateMachine, LocalTarget } from '../cloud-assembly/model.js';
 import type { EmulatorContext } from '../context.js';
@@ -52,14 +54,19 @@ const parseInput = (text: string, code: string): unknown => {
   }
 };
 
+/** Throws the denial of a delivery IAM refuses: EventBridge does not retry it. */
+const refuse = (denial: DeliveryDenial | undefined): void => {
+  if (denial) throw new DeliveryError(denial.code, denial.message, false);
+};
+
 /** Starts an execution of a state machine target, tracked; a failed execution is counted and logged. */
 const startTracked = (
   emulator: EmulatorContext,
   targets: Targets,
-  target: LocalTarget,
+  { rule, target }: Pick<DeliveryContext, 'rule' | 'target'>,
   input: string,
 ): void => {
-  const { app, inFlight, stats, log } = emulator;
+  const { app, inFlight, stats, log, access } = emulator;
   const stateMachine = stateMachineOf(app, target.arn);
   if (!stateMachine) {
     throw new DeliveryError(
@@ -68,6 +75,8 @@ const startTracked = (
       false,
     );
   }
+  const asRule = { arn: ruleArnOf(app, rule), name: rule.name, roleArn: target.roleArn };
+  refuse(startExecutionByRule(access, app, asRule, stateMachine.arn));
   const executionInput = parseInput(input, 'InvalidExecutionInput');
   stats.executions++;
   void inFlight.track(`execution of ${stateMachine.name}`, async () => {
@@ -87,28 +96,26 @@ const hand = (
   context: DeliveryContext,
   attempt: number,
 ): void => {
-  const { app, faults, queues } = emulator;
+  const { app, faults, queues, access } = emulator;
   const { event, rule, target } = context;
   const fault = faults.onDeliveryAttempt?.({ ...context, attempt })?.fail;
   if (fault === 'throttled') throw new DeliveryError('ThrottlingException', 'Rate exceeded', true);
   if (fault === 'internal') throw new DeliveryError('InternalException', 'Internal failure', true);
-  const input = targetInput(target, event, {
-    ruleArn: ruleArnOf(app, rule),
-    ruleName: rule.name,
-    ingestionTime: event.time,
-  });
+  const ruleArn = ruleArnOf(app, rule);
+  const input = targetInput(target, event, { ruleArn, ruleName: rule.name, ingestionTime: event.time });
   switch (target.kind) {
     case 'lambda': {
       const fn = functionOf(app, target.arn);
       if (!fn)
         throw new DeliveryError('ResourceNotFoundException', `Function not found: ${target.arn}`, false);
+      refuse(invokeByRule(access, app, ruleArn, fn.arn));
       targets.invokeAsync(fn, parseInput(input, 'InvalidRequestContentException'), {
         redrive: context.redrive,
       });
       return;
     }
     case 'states':
-      startTracked(emulator, targets, target, input);
+      startTracked(emulator, targets, context, input);
       return;
     case 'sqs': {
       if (!queues.queueOf(target.arn)) {
@@ -118,6 +125,7 @@ const hand = (
           false,
         );
       }
+      refuse(sendByRule(access, app, ruleArn, target.arn));
       queues.send(target.arn, input, {}, { kind: 'target', ruleName: rule.name, targetId: target.id });
       return;
     }
@@ -130,7 +138,10 @@ const hand = (
   }
 };
 
-/** Gives up a delivery: to the target's DLQ with EventBridge's attributes, or lost when it has none. */
+/**
+ * Gives up a delivery: to the target's DLQ with EventBridge's attributes, or lost when it has none or its
+ * policy does not let EventBridge send to it.
+ */
 const deadLetter = (
   emulator: EmulatorContext,
   context: DeliveryContext,
@@ -138,15 +149,23 @@ const deadLetter = (
   attempts: number,
   exhausted?: 'MaximumRetryAttempts' | 'MaximumEventAge',
 ): void => {
-  const { app, queues, stats, log, metrics } = emulator;
+  const { app, queues, stats, log, metrics, access } = emulator;
   const { event, rule, target } = context;
   const where = `${rule.name}/${target.id}`;
-  if (target.deadLetterArn === undefined || !queues.queueOf(target.deadLetterArn)) {
+  const lost = (why: string, outcome: 'lost' | 'dlq-refused' = 'lost') => {
     stats.lost++;
-    metrics.targetInvoked(rule, 'lost');
+    metrics.targetInvoked(rule, outcome);
     log(
-      `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): no DLQ`,
+      `${where}: ${event['detail-type']} ${event.id} given up after ${attempts} attempt(s) and lost (${error.code}): ${why}`,
     );
+  };
+  if (target.deadLetterArn === undefined || !queues.queueOf(target.deadLetterArn)) {
+    lost('no DLQ');
+    return;
+  }
+  const denied = sendByRule(access, app, ruleArnOf(app, rule), target.deadLetterArn);
+  if (denied) {
+    lost(`its DLQ's policy does not let EventBridge send to it (${denied.message})`, 'dlq-refused');
     return;
   }
   queues.send(

@@ -2,11 +2,12 @@
  * The local bus's EventBridge API: the JSON 1.1 protocol over HTTP on loopback, so the AWS SDK and the
  * AWS CLI work against it with an endpoint override. It validates and accepts events, answers pattern
  * tests and describes the rules it was given; matching events to rules and delivering them is the
- * runtime's job, behind `onEvents`.
+ * runtime's job, behind `onEvents`, and deciding who may put events is IAM's, behind `authorize`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accessKeyOf } from '../access/credentials.js';
 import { busNameOf, ruleArn } from '../arns.js';
 import type { PutEventsContext, PutEventsFault } from '../fault-hooks.js';
 import { EventBridgeApiError } from './api-error.js';
@@ -14,6 +15,7 @@ import { InvalidEventPatternError, matchesPattern, validatePattern } from './pat
 import {
   type BusEvent,
   type EventEnvelope,
+  type PutEventsRequestEntry,
   PutEventsValidationError,
   putEvents,
   validatePutEventsRequest,
@@ -55,7 +57,15 @@ export type EventBridgeServerOptions = {
   localOperations?: Record<string, (body: unknown) => Promise<unknown>>;
   /** More EventBridge operations, served as `X-Amz-Target: AWSEvents.<name>` (the archives' and replays'). */
   moreOperations?: Record<string, (input: Record<string, unknown>) => unknown>;
+  /**
+   * Authorizes a PutEvents call once its request passes EventBridge's limits, before any entry is accepted:
+   * the message of the `AccessDeniedException` that fails the whole call, or undefined to let it through.
+   */
+  authorize?: (call: PutEventsCall) => string | undefined;
 };
+
+/** A PutEvents call as the bus authorizes it: the access key that signed it, and its entries. */
+export type PutEventsCall = { accessKeyId: string | undefined; entries: PutEventsRequestEntry[] };
 
 /** A running local EventBridge API. */
 export type EventBridgeServer = { url: string; port: number; close(): Promise<void> };
@@ -79,7 +89,9 @@ const DEFAULT_PAGE = 100;
 const MAX_PATTERN_LENGTH = 4096;
 
 type Input = Record<string, unknown>;
-type Operation = (input: Input) => unknown;
+/** Who calls: the access key id of the request's SigV4 signature, if it is signed. */
+type Caller = { accessKeyId: string | undefined };
+type Operation = (input: Input, caller: Caller) => unknown;
 
 const patternText = (pattern: unknown) =>
   pattern === undefined ? undefined : typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
@@ -116,10 +128,16 @@ const handOn = (options: EventBridgeServerOptions, accepted: BusEvent[]) => {
   for (const [bus, events] of byBus) options.onEvents(events, bus);
 };
 
-/** PutEvents: validates the request, lets the fault hook fail it or some entries, and hands on the accepted events. */
-const putEventsOperation = (options: EventBridgeServerOptions, input: Input) => {
+/**
+ * PutEvents: validates the request, has it authorized, lets the fault hook fail it or some entries, and hands
+ * on the accepted events.
+ */
+const putEventsOperation = (options: EventBridgeServerOptions, input: Input, { accessKeyId }: Caller) => {
   const { account, region } = options;
-  const fault = options.onPutEvents?.({ entries: validatePutEventsRequest(input) });
+  const requested = validatePutEventsRequest(input);
+  const denied = options.authorize?.({ accessKeyId, entries: requested });
+  if (denied !== undefined) throw new ApiError('AccessDeniedException', denied);
+  const fault = options.onPutEvents?.({ entries: requested });
   if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
   const { response, events } = putEvents(input, { account, region, buses: servedBuses(options) });
   const failing = new Set(fault?.failEntries ?? []);
@@ -220,7 +238,7 @@ const operations = (options: EventBridgeServerOptions): Record<string, Operation
 
   return {
     ...options.moreOperations,
-    PutEvents: (input) => putEventsOperation(options, input),
+    PutEvents: (input, caller) => putEventsOperation(options, input, caller),
 
     TestEventPattern: testEventPattern,
 
@@ -294,7 +312,7 @@ const operationOf = (
   target: string,
   api: Record<string, Operation>,
   local: Record<string, (body: unknown) => Promise<unknown>>,
-): ((input: Input) => unknown) | undefined => {
+): Operation | undefined => {
   const [prefix, table] = target.startsWith(LOCAL_TARGET_PREFIX)
     ? [LOCAL_TARGET_PREFIX, local]
     : [TARGET_PREFIX, api];
@@ -324,7 +342,8 @@ const handle = async (
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new ApiError('SerializationException', 'Request body must be a JSON object.');
     }
-    send(response, 200, await operation(input as Input));
+    const caller = { accessKeyId: accessKeyOf(request.headers.authorization) };
+    send(response, 200, await operation(input as Input, caller));
   } catch (error) {
     const apiError =
       error instanceof ApiError

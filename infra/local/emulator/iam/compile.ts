@@ -24,6 +24,8 @@ export type CompiledStatement = {
   effect: 'Allow' | 'Deny';
   /** The `Action` patterns, or with `negated` the `NotAction` ones. */
   actions: { negated: boolean; patterns: Glob[] };
+  /** Whether it has a `Resource` or `NotResource` element (a trust policy's statements need none). */
+  hasResource: boolean;
   /** The `Resource` patterns as written (they may hold policy variables), or with `negated` the `NotResource` ones. */
   resources: { negated: boolean; patterns: string[] };
   /** The `Principal` element, or with `negated` the `NotPrincipal` one; none in an identity-based policy. */
@@ -47,13 +49,15 @@ const compileStatement = (statement: Statement, index: number): CompiledStatemen
     index,
     sid: statement.Sid,
     effect: statement.Effect,
+    hasResource: statement.Resource !== undefined || statement.NotResource !== undefined,
     actions: {
       negated: statement.NotAction !== undefined,
       patterns: listOf(statement.Action ?? statement.NotAction).map((action) => globOf(action)),
     },
+    // Without Resource or NotResource (a trust policy), a statement is about the resource it is attached to.
     resources: {
       negated: statement.NotResource !== undefined,
-      patterns: listOf(statement.Resource ?? statement.NotResource),
+      patterns: listOf(statement.Resource ?? statement.NotResource ?? '*'),
     },
     principal: principal && { negated: statement.NotPrincipal !== undefined, element: principal },
     conditions: compileConditions(statement.Condition),
@@ -72,6 +76,9 @@ const checkKind = (name: string, statements: CompiledStatement[], kind: PolicyTy
         statement.index,
         'an identity-based policy cannot have Principal or NotPrincipal',
       );
+    }
+    if (kind === 'identity-based' && !statement.hasResource) {
+      throw new PolicyError(name, statement.index, 'a statement must have Resource or NotResource');
     }
     if (kind === 'resource-based' && !statement.principal) {
       throw new PolicyError(

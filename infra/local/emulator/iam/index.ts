@@ -3,7 +3,7 @@
  * no AWS SDK and no I/O. See evaluate.ts for the rules and the documentation pages they follow.
  */
 
-export type { ContextValue } from './context.js';
+export { type ContextValue, uniqueIdOf } from './context.js';
 export { authorize } from './evaluate.js';
 export { accessDeniedMessage } from './messages.js';
 export {

@@ -160,7 +160,15 @@ const elementChecks = (statement: Record<string, unknown>): (() => string | unde
   () =>
     ['Allow', 'Deny'].includes(String(statement.Effect)) ? undefined : 'Effect must be "Allow" or "Deny"',
   () => pairProblem(statement, 'Action', 'NotAction', true),
-  () => pairProblem(statement, 'Resource', 'NotResource', true),
+  // A role's trust policy names no resource: its resource is the role it is attached to ("IAM JSON policy
+  // elements: Resource"). A statement that names a principal (a resource-based one) may so leave it out.
+  () =>
+    pairProblem(
+      statement,
+      'Resource',
+      'NotResource',
+      !('Principal' in statement || 'NotPrincipal' in statement),
+    ),
   () => pairProblem(statement, 'Principal', 'NotPrincipal', false),
   ...(['Action', 'NotAction'] as const).map(
     (key) => () => (key in statement ? actionProblem(statement[key], key) : undefined),

@@ -2,9 +2,11 @@
  * Lambda's asynchronous invocation, as EventBridge uses it: the event is accepted into the function's
  * queue, a function error is retried per the function's async settings (after about one minute, then
  * two, on the compressed clock), an event older than its maximum age is not tried again, and an event
- * that is given up goes to the on-failure destination as an AWS destination record.
+ * that is given up goes to the on-failure destination as an AWS destination record, which Lambda writes
+ * with the function's role.
  */
 import { randomUUID } from 'node:crypto';
+import { sendAsFunction } from '../access/deliveries.js';
 import type { LocalFunction } from '../cloud-assembly/model.js';
 import type { EmulatorContext } from '../context.js';
 import { EventAge } from '../event-age.js';
@@ -45,19 +47,22 @@ export type InvokeAsync = (fn: LocalFunction, payload: unknown, options?: AsyncI
 
 /** Lambda's asynchronous invocation on top of `invokeAttempt`. */
 export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: InvokeAttempt): InvokeAsync => {
-  const { inFlight, stats, faults, random, queues, log } = emulator;
+  const { inFlight, stats, faults, random, queues, log, access } = emulator;
+
+  /** Why an on-failure record cannot be written: no destination, not a queue, or its role may not send to it. */
+  const undeliverable = (fn: LocalFunction, arn: string | undefined): string | undefined => {
+    if (arn === undefined) return 'no on-failure destination';
+    if (queues.queueOf(arn) === undefined) return `destination ${arn} is not a queue of the template`;
+    const denied = sendAsFunction(access, fn, arn);
+    return denied && `its role may not write to its destination (${denied})`;
+  };
 
   const sendToDestination = (fn: LocalFunction, record: DestinationRecord, reason: string): void => {
     const arn = fn.async.onFailureArn;
-    if (arn === undefined || queues.queueOf(arn) === undefined) {
+    const why = undeliverable(fn, arn);
+    if (why !== undefined || arn === undefined) {
       stats.lost++;
-      log(
-        `${fn.functionName}: event given up (${reason}) and lost: ${
-          arn === undefined
-            ? 'no on-failure destination'
-            : `destination ${arn} is not a queue of the template`
-        }`,
-      );
+      log(`${fn.functionName}: event given up (${reason}) and lost: ${why}`);
       return;
     }
     queues.send(arn, JSON.stringify(record), {}, { kind: 'destination', functionName: fn.functionName });

@@ -5,7 +5,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type OrderPlaced, SagaAudited } from '../../../../shared/events/index.js';
 import { putEntryOf } from '../../chaos/workload.js';
-import { LOCAL_AWS } from '../../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent } from '../../emulator/runtime.js';
 import type { BenchTarget } from './target.js';
 
@@ -43,9 +42,10 @@ export const driveSagas = async ({
   inFlight: number;
   onSaga?: (done: number) => void;
 }): Promise<Drive> => {
+  // The orders are placed as the storefront, the one principal that may put OrderPlaced.
   const client = new EventBridgeClient({
-    ...LOCAL_AWS,
     region: target.app.region,
+    credentials: target.credentials,
     endpoint: target.eventBridge,
   });
   const timelines = new Map<string, LoggedEvent[]>();

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** The usage lines `saga help` shows for the bench. */
-export const BENCH_HELP = `  saga bench [--sagas N] [--in-flight K] [--mix happy|scenarios] [--json] [--endpoint-url URL]
+export const BENCH_HELP = `  saga bench [--sagas N] [--in-flight K] [--mix happy|scenarios] [--json] [--endpoint-url URL] [--no-iam]
                                              put N orders (default 200) K at a time (default 10) through the SDK
-                                             and report sagas/s, latency, calls per saga, CPU, the ceiling and
-                                             the cost per million sagas on AWS (see docs/benchmarks.md)
+                                             and report sagas/s, latency, calls per saga, CPU, the ceiling, the
+                                             cost per million sagas on AWS and IAM's decisions (see
+                                             docs/benchmarks.md)
   saga bench --cold-start [--runs N] [--baseline DIR] [--json]
                                              import and invoke each bundle once in a fresh process, N times;
                                              with --baseline, alternately with the bundles of another
@@ -30,6 +31,8 @@ export type BenchFlags =
       json: boolean;
       /** A running `saga serve`'s EventBridge endpoint; absent: the bench starts its own runtime. */
       endpointUrl?: string;
+      /** Whether the runtime it starts authorizes calls with the template's IAM (`--no-iam`: false). */
+      iam: boolean;
     }
   | {
       kind: 'cold-start';
@@ -65,7 +68,7 @@ export const parseBenchFlags = (argv: string[]): BenchFlags => {
   if (positionals.length > 0) throw new BenchUsageError(`unexpected argument ${positionals[0]}`);
   const json = values.json ?? false;
   if (values['cold-start']) {
-    for (const name of ['sagas', 'in-flight', 'mix', 'endpoint-url'] as const)
+    for (const name of ['sagas', 'in-flight', 'mix', 'endpoint-url', 'no-iam'] as const)
       if (values[name] !== undefined) throw new BenchUsageError(`--${name} does not apply to --cold-start`);
     const baselineDir = values.baseline;
     if (baselineDir !== undefined && !existsSync(join(baselineDir, 'manifest.json')))
@@ -87,6 +90,8 @@ export const parseBenchFlags = (argv: string[]): BenchFlags => {
   const endpointUrl = values['endpoint-url'];
   if (endpointUrl !== undefined && !URL.canParse(endpointUrl))
     throw new BenchUsageError(`--endpoint-url must be a URL, not ${endpointUrl}`);
+  if (endpointUrl !== undefined && values['no-iam'] !== undefined)
+    throw new BenchUsageError('--no-iam applies to a runtime the bench starts, not to --endpoint-url');
   const sagas = wholeNumber('sagas', values.sagas, DEFAULTS.sagas, 1, 1_000_000);
   return {
     kind: 'throughput',
@@ -95,6 +100,7 @@ export const parseBenchFlags = (argv: string[]): BenchFlags => {
     mix: mix as Mix,
     json,
     ...(endpointUrl !== undefined && { endpointUrl }),
+    iam: !(values['no-iam'] ?? false),
   };
 };
 
@@ -112,5 +118,6 @@ const parse = (argv: string[]) =>
       'cold-start': { type: 'boolean' },
       runs: { type: 'string' },
       baseline: { type: 'string' },
+      'no-iam': { type: 'boolean' },
     },
   });

@@ -1,4 +1,5 @@
 /** The bench's report as text: aligned tables for a terminal, the same figures `--json` gives. */
+import { denialLines, iamLine } from '../iam-summary.js';
 import type { CostTable } from './cost.js';
 import type { CpuUse } from './cpu.js';
 import type { LatencySummary } from './percentiles.js';
@@ -86,6 +87,9 @@ export const formatBench = (r: BenchReport): string[] => {
     '',
     `CPU over ${(r.cpu.wallMs / 1000).toFixed(1)} s: main thread ${cpu(r.cpu.main)}, other threads (workers, GC) ${cpu(r.cpu.otherThreads)}, ` +
       `DynamoDB Local ${cpu(r.cpu.dynamoDbLocal)}`,
+    '',
+    `${iamLine(r.iam)}${r.iam.enforced ? ` (${r.iam.callsPerSaga} per saga)` : ''}`,
+    ...denialLines(r.iam),
     '',
     `cost per million sagas on AWS (${r.cost.region}, prices of ${r.cost.pricesDate}, docs/prices.json):`,
     ...formatCost(r.cost),

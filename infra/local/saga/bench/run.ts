@@ -4,6 +4,7 @@
  * saga, the CPU split, DynamoDB Local's ceiling measured in the same run, and the cost per million on AWS.
  */
 import { loadavg } from 'node:os';
+import { decisionsSince, type IamSummary, iamSummary } from '../iam-summary.js';
 import { type Ceiling, measureCeiling } from './ceiling.js';
 import { type CostTable, costPerMillion, readPrices } from './cost.js';
 import { type CpuSplit, cpuBetween, sampleCpu } from './cpu.js';
@@ -37,6 +38,8 @@ export type BenchReport = {
   cpu: CpuSplit & { wallMs: number };
   ceiling?: Ceiling & { dynamoDbCallsPerSaga: number; sagasPerSecond: number };
   cost: CostTable & { pricesDate: string; region: string };
+  /** IAM's decisions on the measured sagas' calls (`denials` names any), and how many a saga made. */
+  iam: IamSummary & { callsPerSaga: number };
 };
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -46,7 +49,7 @@ export const runBench = async (flags: ThroughputFlags, log: (line: string) => vo
   const prices = readPrices();
   const target: BenchTarget = flags.endpointUrl
     ? await remoteTarget(flags.endpointUrl)
-    : await startLocalTarget(log);
+    : await startLocalTarget(log, { iam: flags.iam });
   try {
     return await measure(flags, target, log, prices);
   } finally {
@@ -90,7 +93,9 @@ const measure = async (
   const cpu = { ...cpuBetween(cpuBefore, sampleCpu(target.javaPid), drive.wallMs), wallMs: drive.wallMs };
   // Late work (re-audits after compensations, retries) belongs to the run's counts, not to its wall time.
   await target.idle(120_000);
-  const figures = perSaga(statsBefore, await target.stats(), flags.sagas, target.countsDynamoDbCalls);
+  const statsAfter = await target.stats();
+  const figures = perSaga(statsBefore, statsAfter, flags.sagas, target.countsDynamoDbCalls);
+  const iam = iamSummary(decisionsSince(statsBefore, statsAfter));
 
   log('Measuring DynamoDB Local’s own ceiling (3 s of conditional PutItem + GetItem)…');
   const ceiling = await measureCeiling({ endpoint: target.dynamoDb, javaPid: target.javaPid });
@@ -99,7 +104,7 @@ const measure = async (
   for (const timing of drive.timings)
     for (const { hop, ms } of timing.hops) hops.set(hop, [...(hops.get(hop) ?? []), ms]);
   return {
-    command: `saga bench --sagas ${flags.sagas} --in-flight ${flags.inFlight} --mix ${flags.mix}${flags.endpointUrl ? ` --endpoint-url ${flags.endpointUrl}` : ''}`,
+    command: `saga bench --sagas ${flags.sagas} --in-flight ${flags.inFlight} --mix ${flags.mix}${flags.endpointUrl ? ` --endpoint-url ${flags.endpointUrl}` : ''}${flags.iam ? '' : ' --no-iam'}`,
     startedAt: new Date(Date.now() - drive.wallMs).toISOString(),
     loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
     sagas: flags.sagas,
@@ -130,5 +135,6 @@ const measure = async (
       pricesDate: prices.date,
       region: prices.region,
     },
+    iam: { ...iam, callsPerSaga: round1((iam.allowed + iam.denied) / flags.sagas) },
   };
 };

@@ -6,12 +6,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { seedStock } from '../../../../services/inventory/adapters/inventory-repository.js';
+import type { LocalCredentials } from '../../emulator/access/credentials.js';
 import type { LocalApp } from '../../emulator/cloud-assembly/model.js';
 import { LOCAL_AWS } from '../../emulator/dynamodb/dynamodb-local.js';
 import type { LoggedEvent } from '../../emulator/runtime.js';
 import type { RuntimeStats } from '../../emulator/stats.js';
 import { bootRuntime, ensureTemplate, loadApp, tableNames } from '../boot.js';
 import { localCall } from '../local-call.js';
+import { storefrontCredentials } from '../storefront-principal.js';
 import { dynamoDbLocalPid } from './cpu.js';
 
 /** A runtime under measurement. */
@@ -25,6 +27,8 @@ export type BenchTarget = {
   javaPid?: number;
   /** The table names the stack's outputs give. */
   inventoryTable: string;
+  /** The storefront role's local credentials, which the orders are put with. */
+  credentials: LocalCredentials;
   stats(): Promise<RuntimeStats>;
   /**
    * Calls `onEvent` for each event accepted from now on, in order, until the returned function is called;
@@ -39,10 +43,16 @@ export type BenchTarget = {
 const seeder = (endpoint: string, table: string) => (stock: Record<string, number>) =>
   seedStock(DynamoDBDocumentClient.from(new DynamoDBClient({ ...LOCAL_AWS, endpoint })), table, stock);
 
-/** Starts the runtime in this process: its DynamoDB calls counted, its schedules at AWS's rate (one sweep a minute). */
-export const startLocalTarget = async (log: (line: string) => void): Promise<BenchTarget> => {
+/**
+ * Starts the runtime in this process: its DynamoDB calls counted, its schedules at AWS's rate (one sweep a
+ * minute), its calls authorized with the template's IAM unless `iam` is false.
+ */
+export const startLocalTarget = async (
+  log: (line: string) => void,
+  { iam }: { iam: boolean },
+): Promise<BenchTarget> => {
   await ensureTemplate(log);
-  const runtime = await bootRuntime({ countDynamoDbCalls: true, scheduleScale: 1 });
+  const runtime = await bootRuntime({ countDynamoDbCalls: true, scheduleScale: 1, iam });
   const inventoryTable = tableNames(runtime).inventory;
   return {
     app: runtime.app,
@@ -51,6 +61,7 @@ export const startLocalTarget = async (log: (line: string) => void): Promise<Ben
     countsDynamoDbCalls: true,
     javaPid: dynamoDbLocalPid(Number(new URL(runtime.endpoints.dynamoDb).port)),
     inventoryTable,
+    credentials: storefrontCredentials(runtime.app),
     stats: async () => runtime.stats(),
     follow: (onEvent) => {
       let cursor = runtime.events.length;
@@ -97,6 +108,7 @@ export const remoteTarget = async (endpoint: string): Promise<BenchTarget> => {
     countsDynamoDbCalls: false,
     javaPid: dynamoDbLocalPid(Number(new URL(dynamoDb).port)),
     inventoryTable,
+    credentials: storefrontCredentials(app),
     stats: async () => (await localCall(endpoint, 'Stats')) as unknown as RuntimeStats,
     follow: (onEvent, onError) => {
       let cursor = existing.length;

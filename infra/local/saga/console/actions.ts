@@ -1,10 +1,10 @@
 /** What the console does to a running runtime: redrive dead letters (as `saga dlq redrive`), put a test payload. */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { LOCAL_AWS } from '../../emulator/dynamodb/dynamodb-local.js';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Runtime } from '../../emulator/runtime.js';
 import { AUDIT_STATE_MACHINE, auditInputOf } from '../audit-again.js';
 import { eventOfDeadLetter } from '../dead-letters.js';
 import { payloadFiles, readPayload } from '../scenarios.js';
+import { storefrontBus } from '../storefront-principal.js';
 import { timelineOf } from '../timeline.js';
 
 /**
@@ -38,10 +38,10 @@ export class UnknownPayloadError extends Error {
   override name = 'UnknownPayloadError';
 }
 
-/** Puts one file of test/payloads on the runtime's bus through the AWS SDK, as `saga put-events` does. */
+/** Puts one file of test/payloads on the runtime's bus through the AWS SDK as the storefront, as `saga put-events` does. */
 export const putPayload = async (runtime: Runtime, file: string) => {
   if (!payloadFiles().includes(file)) throw new UnknownPayloadError(`No payload ${file} in test/payloads`);
-  const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  const client = storefrontBus(runtime);
   try {
     const response = await client.send(new PutEventsCommand({ Entries: readPayload(file) }));
     return {

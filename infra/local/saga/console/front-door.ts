@@ -1,12 +1,14 @@
 /**
  * The console's calls to the storefront API the runtime serves (`saga serve --api-port`): place an order
- * and cancel one, through the storefront's own client (SigV4 for execute-api, local credentials).
+ * and cancel one, through the storefront's own client (SigV4 for execute-api, the storefront role's local
+ * credentials).
  */
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced } from '../../../../shared/events/index.js';
 import type { Runtime } from '../../emulator/runtime.js';
 import { readPayload } from '../scenarios.js';
 import { type ApiAnswer, type StorefrontClient, storefrontClient } from '../storefront-client.js';
+import { storefrontCredentials } from '../storefront-principal.js';
 import { UnknownPayloadError } from './actions.js';
 
 /** What the storefront API answered. */
@@ -20,7 +22,11 @@ export class NoFrontDoorError extends Error {
 /** A storefront client of the runtime's API; throws NoFrontDoorError when it serves none. */
 const frontDoor = (runtime: Runtime): StorefrontClient => {
   if (!runtime.endpoints.api) throw new NoFrontDoorError('The runtime serves no storefront API');
-  return storefrontClient({ url: runtime.endpoints.api, region: runtime.app.region });
+  return storefrontClient({
+    url: runtime.endpoints.api,
+    region: runtime.app.region,
+    credentials: storefrontCredentials(runtime.app),
+  });
 };
 
 /** The answer as the console's page shows it: the status, the Location if any, the body (null if empty). */

@@ -17,7 +17,7 @@ import {
 import type { AlarmStatus, LoggedEvent, Runtime } from '../../emulator/runtime.js';
 import { summarize as latencies } from '../bench/percentiles.js';
 import { localDocumentClient, runningTables } from '../boot.js';
-import { eventOfDeadLetter } from '../dead-letters.js';
+import { denialOf, eventOfDeadLetter } from '../dead-letters.js';
 import { summarize } from '../summaries.js';
 import { consumersOf, mermaidOf, timelineOf } from '../timeline.js';
 
@@ -194,12 +194,13 @@ export const sagaView = async (runtime: Runtime, orderId: string) => {
   };
 };
 
-/** The dead-letter queues with each message's saga, event and reason. */
+/** The dead-letter queues with each message's saga, event and reason, and the IAM denial behind it if any. */
 export const deadLettersView = (runtime: Runtime) =>
   runtime.deadLetters().map((queue) => ({
     queueName: queue.queueName,
     messages: queue.messages.map((message) => {
       const { orderId, detailType } = eventOfDeadLetter(message.body);
+      const denied = denialOf(message.reason);
       return {
         messageId: message.messageId,
         from:
@@ -209,6 +210,7 @@ export const deadLettersView = (runtime: Runtime) =>
         reason: message.reason,
         ...(orderId && { orderId }),
         ...(detailType && { detailType }),
+        ...(denied && { denied }),
         body: message.body,
       };
     }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,13 +7,14 @@ import {
   FAULT_PRESETS,
   type FaultInjector,
 } from '../../../../infra/local/chaos/fault-plan.js';
-import { LOCAL_AWS } from '../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { seededRandom } from '../../../../infra/local/emulator/random.js';
 import type { Runtime } from '../../../../infra/local/emulator/runtime.js';
 import { localDocumentClient, seedScenarioStock, tableNames } from '../../../../infra/local/saga/boot.js';
 import { readPayload } from '../../../../infra/local/saga/scenarios.js';
+import { storefrontBus } from '../../../../infra/local/saga/storefront-principal.js';
 import { timelineOf } from '../../../../infra/local/saga/timeline.js';
 import { InventoryReserved, OrderPlaced, SagaAudited } from '../../../../shared/events/index.js';
+import { busAs, functionPrincipal } from '../../../support/principals.js';
 import { bootTestRuntime } from '../../../support/runtime.js';
 
 /**
@@ -38,7 +39,7 @@ beforeAll(async () => {
     // the runtime from ever being idle. This saga's deadline is never reached.
     scheduleScale: 0.1,
   });
-  bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  bus = storefrontBus(runtime);
   documents = localDocumentClient(runtime);
   await seedScenarioStock(runtime);
 });
@@ -110,11 +111,18 @@ describe('a saga under injected faults, on the synthesized template', () => {
       DetailType: InventoryReserved.detailType,
       Detail: JSON.stringify(InventoryReserved.detail.parse(detail)),
     };
-    // The put itself meets the injected PutEvents faults: retried as the services' publisher does, bounded.
+    // Put as inventory's role, the one that may put its facts; the put itself meets the injected PutEvents
+    // faults: retried as the services' publisher does, bounded.
+    const inventory = busAs(
+      runtime.endpoints.eventBridge,
+      runtime.app.region,
+      functionPrincipal(runtime.app, 'InventoryOnPaymentProcessed').credentials,
+    );
     let failed = 1;
     for (let attempt = 0; attempt < 10 && failed > 0; attempt++) {
-      failed = (await bus.send(new PutEventsCommand({ Entries: [entry] }))).FailedEntryCount ?? 0;
+      failed = (await inventory.send(new PutEventsCommand({ Entries: [entry] }))).FailedEntryCount ?? 0;
     }
+    inventory.destroy();
     expect(failed).toBe(0);
     await settled();
 

@@ -36,6 +36,8 @@ beforeAll(async () => {
     random: seededRandom(42),
     // A schedule of one hour fires every 360 ms.
     scheduleScale: 0.0001,
+    // The fixture stack declares no IAM: these tests are about delivery, not authorization.
+    iam: false,
     onLog: (fn, line) => logs.push(`${fn}: ${line}`),
     faults: {
       onDelivery: (context) => {

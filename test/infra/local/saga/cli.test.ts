@@ -71,3 +71,13 @@ describe('saga serve --stacks', () => {
     expect(parseCommandLine(['serve']).flags).not.toHaveProperty('stacks');
   });
 });
+
+describe('saga --no-iam', () => {
+  it('enforces IAM by default', () => {
+    expect(parseCommandLine(['demo']).flags.iam).toBe(true);
+  });
+
+  it.each(['demo', 'serve', 'chaos'])('turns enforcement off for a %s run', (command) => {
+    expect(parseCommandLine([command, '--no-iam']).flags.iam).toBe(false);
+  });
+});

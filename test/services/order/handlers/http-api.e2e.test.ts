@@ -20,6 +20,7 @@ import {
   type StorefrontClient,
   storefrontClient,
 } from '../../../../infra/local/saga/storefront-client.js';
+import { storefrontCredentials } from '../../../../infra/local/saga/storefront-principal.js';
 import { timelineOf } from '../../../../infra/local/saga/timeline.js';
 import {
   InventoryReserved,
@@ -83,7 +84,11 @@ beforeAll(async () => {
       },
     },
   });
-  api = storefrontClient({ url: runtime.endpoints.api ?? '', region: runtime.app.region });
+  api = storefrontClient({
+    url: runtime.endpoints.api ?? '',
+    region: runtime.app.region,
+    credentials: storefrontCredentials(runtime.app),
+  });
   documents = localDocumentClient(runtime);
   initialStock = await seedScenarioStock(runtime);
 });

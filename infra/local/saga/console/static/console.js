@@ -167,19 +167,29 @@ async function selectSaga(orderId) {
   $('#saga-heading').focus();
 }
 
+/** One dead letter as a row: its event and order, where it came from, why, the IAM denial behind it, the message. */
 const deadLetter = (m) =>
   el(
-    'li',
-    {},
+    'tr',
+    { dataset: { messageId: m.messageId } },
+    el('td', { textContent: m.detailType ?? 'event' }),
+    el('td', { textContent: m.orderId ?? '?' }),
+    el('td', { textContent: m.from }),
+    el('td', { textContent: m.reason }),
+    el('td', {
+      className: m.denied ? 'denied' : '',
+      textContent: m.denied
+        ? `${m.denied.action} denied to ${m.denied.principal} on ${m.denied.resource}`
+        : '—',
+    }),
     el(
-      'details',
+      'td',
       {},
-      el('summary', {
-        textContent: `${m.detailType ?? 'event'} of order ${m.orderId ?? '?'} from ${m.from}: ${m.reason}`,
-      }),
-      el('pre', { textContent: m.body }),
+      el('details', {}, el('summary', { textContent: 'message' }), el('pre', { textContent: m.body })),
     ),
   );
+
+const DEAD_LETTER_COLUMNS = ['Event', 'Order', 'From', 'Reason', 'IAM denial', 'Message'];
 
 const renderDeadLetters = ({ queues }) => {
   const full = queues.filter((queue) => queue.messages.length > 0);
@@ -192,7 +202,16 @@ const renderDeadLetters = ({ queues }) => {
         'div',
         { className: 'dlq' },
         el('h3', { textContent: `${queue.queueName} (${queue.messages.length})` }),
-        el('ul', {}, ...queue.messages.map(deadLetter)),
+        el(
+          'table',
+          {},
+          el(
+            'thead',
+            {},
+            el('tr', {}, ...DEAD_LETTER_COLUMNS.map((c) => el('th', { scope: 'col', textContent: c }))),
+          ),
+          el('tbody', {}, ...queue.messages.map(deadLetter)),
+        ),
       ),
     ),
   );

@@ -36,8 +36,19 @@ describe('the local HTTP API server', () => {
 
   beforeAll(async () => {
     if (!api || !other) throw new Error('the fixture template has two HTTP APIs');
-    server = await startHttpApiServer({ api, invoke, accountId: '000000000000', now: () => NOW });
-    otherServer = await startHttpApiServer({ api: other, invoke, accountId: '000000000000' });
+    server = await startHttpApiServer({
+      api,
+      invoke,
+      accountId: '000000000000',
+      region: 'us-east-1',
+      now: () => NOW,
+    });
+    otherServer = await startHttpApiServer({
+      api: other,
+      invoke,
+      accountId: '000000000000',
+      region: 'us-east-1',
+    });
   });
   afterAll(async () => {
     await server.close();

@@ -12,6 +12,7 @@ describe('saga bench flags', () => {
       inFlight: 10,
       mix: 'happy',
       json: false,
+      iam: true,
     });
     expect(
       parseBenchFlags([
@@ -32,7 +33,22 @@ describe('saga bench flags', () => {
       mix: 'scenarios',
       json: true,
       endpointUrl: 'http://127.0.0.1:4010',
+      iam: true,
     });
+  });
+
+  it('reads --no-iam: the runtime it starts enforces no IAM', () => {
+    expect(parseBenchFlags(['--no-iam'])).toMatchObject({ kind: 'throughput', iam: false });
+  });
+
+  it.each([
+    [
+      ['--no-iam', '--endpoint-url', 'http://127.0.0.1:4010'],
+      '--no-iam applies to a runtime the bench starts',
+    ],
+    [['--cold-start', '--no-iam'], '--no-iam does not apply to --cold-start'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseBenchFlags(argv)).toThrow(message);
   });
 
   it('keeps the default in-flight count within the number of sagas', () => {

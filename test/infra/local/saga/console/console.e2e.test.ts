@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { Runtime } from '../../../../../infra/local/emulator/runtime.js';
 import { type Console, startConsole } from '../../../../../infra/local/saga/console/server.js';
 import type { SagaRow } from '../../../../../infra/local/saga/console/views.js';
 import { runDemo } from '../../../../../infra/local/saga/demo.js';
 import { expectations, readPayload } from '../../../../../infra/local/saga/scenarios.js';
+import { storefrontBus } from '../../../../../infra/local/saga/storefront-principal.js';
 import { PROJECT_ROOT } from '../../../../../infra/project.js';
 import { SagaAudited } from '../../../../../shared/events/index.js';
 import { findChromium, NO_BROWSER } from '../../../../support/browser.js';
@@ -189,12 +189,12 @@ describe('the console page in a headless browser', () => {
     const [entry] = readPayload('success.json');
     if (!entry) throw new Error('success.json has no entry');
     const detail = { ...JSON.parse(entry.Detail), orderId: FAILING_ORDER };
-    const bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+    const bus = storefrontBus(runtime);
     await bus.send(new PutEventsCommand({ Entries: [{ ...entry, Detail: JSON.stringify(detail) }] }));
     bus.destroy();
     await runtime.idle({ timeoutMs: 60_000 });
 
-    const letter = page.locator('#dead-letters li', { hasText: FAILING_ORDER });
+    const letter = page.locator('#dead-letters tbody tr', { hasText: FAILING_ORDER });
     await letter.waitFor();
     await page.locator('section[aria-labelledby="dlq-heading"]').screenshot({
       path: join(SCREENSHOTS, 'dead-letters.png'),
