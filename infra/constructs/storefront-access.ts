@@ -1,4 +1,4 @@
-import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { OrderPlaced, Sources } from '../../shared/events/index.js';
@@ -37,10 +37,13 @@ export class StorefrontAccess extends Construct {
     this.policy.addStatements(
       new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: routes.map(({ arn }) => arn) }),
     );
-    const apiId = Stack.of(api).getLogicalId(api.api.node.defaultChild as CfnElement);
+    const stack = Stack.of(api);
+    const apiId = stack.getLogicalId(api.api.node.defaultChild as CfnElement);
+    // cdk-nag names the resource as the template writes it: a pseudo parameter, or the account deployed to.
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     for (const { resource } of routes.filter((route) => route.resource.includes('*'))) {
       Validations.of(this.policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${resource}]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:${account}:<${apiId}>/${resource}]`,
         reason:
           'The order id of the route, as a wildcard: the storefront follows and cancels any order through its ' +
           'route, and may call no other route or method.',

@@ -1,6 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { Runtime } from '../../infra/local/emulator/runtime.js';
 import { readPayload } from '../../infra/local/saga/scenarios.js';
 import { StackNames } from '../../infra/project.js';
@@ -16,7 +15,12 @@ let bus: EventBridgeClient;
 
 beforeAll(async () => {
   runtime = await bootTestRuntime({ stacks: [StackNames.bus, StackNames.payment] });
-  bus = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+  // No storefront runs: an operator puts the test order as the account itself.
+  bus = new EventBridgeClient({
+    region: runtime.app.region,
+    credentials: runtime.principals.account.credentials,
+    endpoint: runtime.endpoints.eventBridge,
+  });
 });
 
 afterAll(async () => {

@@ -98,13 +98,13 @@ describe('the storefront', () => {
     for (const service of Object.values(Services)) expect(service.source).not.toBe(OrderPlaced.source);
   });
 
-  it('is given a managed policy that allows putting OrderPlaced on the saga bus and nothing else', () => {
+  it('is given a managed policy that allows putting OrderPlaced on the saga bus, and calling the storefront API', () => {
     const policies = managedPolicies();
 
     expect(policies).toHaveLength(1);
     const [, statements] = policies[0] as (typeof policies)[number];
-    expect(statements).toHaveLength(1);
-    const [statement] = statements as [Statement];
+    expect(statements.flatMap(actionsOf).sort()).toStrictEqual(['events:PutEvents', 'execute-api:Invoke']);
+    const statement = statements.find((s) => actionsOf(s).includes('events:PutEvents')) as Statement;
     expect(statement.Effect).toBe('Allow');
     expect(actionsOf(statement)).toStrictEqual(['events:PutEvents']);
     expect(isSagaBus(template, statement.Resource)).toBe(true);

@@ -11,7 +11,7 @@ import { formatSummary, runDemo } from './demo.js';
 import type { Flags } from './flags.js';
 import { decisionsTable, denialLines, iamLine, iamSummary } from './iam-summary.js';
 import { err, out } from './output.js';
-import { storefrontPrincipal } from './storefront-principal.js';
+import { STOREFRONT_ROLE_OUTPUT, storefrontPrincipal } from './storefront-principal.js';
 import { summarize } from './summaries.js';
 import { formatTimeline } from './timeline.js';
 
@@ -111,8 +111,8 @@ const curlLines = (api: string, region: string) => {
 
 /** The principals of the template: who runs as which role, with the access key id that stands for it. */
 const principalLines = (runtime: Runtime): string[] => [
-  'Principals (each a session of a role of the template; its local access key id):',
-  ...runtime.principals.list.map(
+  'Principals (each a session of a role of the template, and the account; its local access key id):',
+  ...[...runtime.principals.list, runtime.principals.account].map(
     ({ holder, arn, credentials }) =>
       `  ${holder.kind.padEnd(13)} ${credentials.accessKeyId}  ${arn.replace(/^arn:aws:sts::\d+:assumed-role\//, '')}`,
   ),
@@ -150,14 +150,23 @@ export const serve = async (flags: Flags) => {
   out();
   for (const line of principalLines(runtime)) out(line);
   out();
-  out('Try, as the storefront (its local credentials: any others are an anonymous caller, denied):');
-  const { accessKeyId, secretAccessKey } = storefrontPrincipal(runtime.app).credentials;
+  const storefront = runtime.app.outputs[STOREFRONT_ROLE_OUTPUT] !== undefined;
+  out(
+    storefront
+      ? 'Try, as the storefront (its local credentials: any others are an anonymous caller, denied):'
+      : 'Try, as the account itself (no storefront among the stacks run; any other credentials are anonymous):',
+  );
+  const { accessKeyId, secretAccessKey } = (
+    storefront ? storefrontPrincipal(runtime.app) : runtime.principals.account
+  ).credentials;
   out(
     `  export AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} AWS_REGION=${runtime.app.region} AWS_DEFAULT_REGION=${runtime.app.region}`,
   );
   out(`  aws events put-events --endpoint-url ${eventBridge} --entries file://test/payloads/scenario-7.json`);
   if (tables.audit)
-    out(`  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tables.audit}   # DynamoDB Local itself: not authorized`);
+    out(
+      `  aws dynamodb scan --endpoint-url ${dynamoDb} --table-name ${tables.audit}   # DynamoDB Local itself: not authorized`,
+    );
   out(`  npm run saga -- timeline 40063fe3-56d9-4c51-b91f-71929834ce03 --endpoint-url ${eventBridge}`);
   out(`  npm run saga -- dlq list --endpoint-url ${eventBridge}`);
   if (runtime.endpoints.api)

@@ -9,7 +9,7 @@
 import type { LocalApp } from '../cloud-assembly/model.js';
 import { principalArn, uniqueIdOf } from '../iam/index.js';
 import type { AccessControl } from './access-control.js';
-import type { LocalPrincipal } from './principals.js';
+import type { AccountPrincipal, LocalPrincipal } from './principals.js';
 import { parseSignatureHeader, type ReceivedRequest, signatureMatches } from './sigv4.js';
 
 /** The identity API Gateway passes a function of an IAM-authorized route. */
@@ -35,7 +35,7 @@ const APIGATEWAY = { kind: 'service', service: 'apigateway.amazonaws.com' } as c
 const authenticate = async (
   access: AccessControl,
   request: ReceivedRequest,
-): Promise<{ caller: LocalPrincipal } | { message: string }> => {
+): Promise<{ caller: LocalPrincipal | AccountPrincipal } | { message: string }> => {
   const authorization = request.headers.authorization;
   if (authorization === undefined) return { message: GATEWAY_MESSAGES.missing };
   const header = parseSignatureHeader(String(authorization));
@@ -61,7 +61,8 @@ export const executeApiAuthorizer = (app: LocalApp, access: AccessControl) => ({
       access.refuse(request, authenticated.message);
       return authenticated;
     }
-    const { principal, role, credentials } = authenticated.caller;
+    const { caller } = authenticated;
+    const { principal, credentials } = caller;
     const denial = access.check({
       principal,
       action: 'execute-api:Invoke',
@@ -74,7 +75,10 @@ export const executeApiAuthorizer = (app: LocalApp, access: AccessControl) => ({
         accessKey: credentials.accessKeyId,
         accountId: app.account,
         userArn: principalArn(principal),
-        userId: `${uniqueIdOf('AROA', role.arn)}:${principal.sessionName}`,
+        userId:
+          'role' in caller
+            ? `${uniqueIdOf('AROA', caller.role.arn)}:${caller.principal.sessionName}`
+            : caller.principal.account,
       },
     };
   },

@@ -23,6 +23,19 @@ export type LocalPrincipal = {
   credentials: LocalCredentials;
 };
 
+/**
+ * The account itself (its root user), as an operator acts when no role of the stacks run may: putting a test
+ * event on the bus with only some stacks running (no storefront among them). IAM lets it do what the
+ * resource policies allow the account and nothing they deny.
+ */
+export type AccountPrincipal = {
+  holder: { kind: 'account'; name: string };
+  principal: Extract<Principal, { kind: 'root' }>;
+  /** The assumed-role ARN IAM reports for it. */
+  arn: string;
+  credentials: LocalCredentials;
+};
+
 /** A session of `role` named `sessionName`. */
 export const roleSession = (
   role: Pick<LocalRole, 'arn' | 'roleName'>,
@@ -59,7 +72,20 @@ export type Principals = {
   /** The client session of a role, by its name or ARN. */
   client(role: string): LocalPrincipal | undefined;
   /** The principal an access key stands for; undefined for a key the runtime did not hand out. */
-  byAccessKey(accessKeyId: string): LocalPrincipal | undefined;
+  byAccessKey(accessKeyId: string): LocalPrincipal | AccountPrincipal | undefined;
+  /** The account's root user, with its local credentials. */
+  readonly account: AccountPrincipal;
+};
+
+/** The root user of `account`, and the local credentials that stand for it. */
+const accountPrincipal = (account: string): AccountPrincipal => {
+  const principal = { kind: 'root', account } as const;
+  return {
+    holder: { kind: 'account', name: account },
+    principal,
+    arn: principalArn(principal),
+    credentials: localCredentials(principalArn(principal), 'root'),
+  };
 };
 
 /** The principals of `app`'s roles. */
@@ -82,9 +108,13 @@ export const principalsOf = (app: LocalApp): Principals => {
     app.iam.roles.map((role) => [role.arn, sessionOf(role, { kind: 'client', name: role.roleName })]),
   );
   const list = [...functions.values(), ...machines.values(), ...clients.values()];
-  const byKey = new Map(list.map((p) => [p.credentials.accessKeyId, p]));
+  const account = accountPrincipal(app.account);
+  const byKey = new Map<string, LocalPrincipal | AccountPrincipal>(
+    [...list, account].map((p) => [p.credentials.accessKeyId, p]),
+  );
   return {
     list,
+    account,
     role: (arn) => roles.get(arn),
     ofFunction: (fn) => functions.get(fn.functionName),
     ofStateMachine: (sm) => machines.get(sm.name),

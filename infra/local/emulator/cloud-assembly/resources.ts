@@ -345,24 +345,15 @@ const definitionOf = (
   }
 };
 
-/**
- * The template's state machines, with their definitions; `localName` gives a substitution's value as it
- * reads locally (a table's fixed name under the runtime's table prefix).
- */
-export const readStateMachines = (
-  reader: TemplateReader,
-  localName: (text: string) => string = (text) => text,
-): LocalStateMachine[] => {
+/** The template's state machines, with their definitions. */
+export const readStateMachines = (reader: TemplateReader): LocalStateMachine[] => {
   const { byType, property, stringProperty, r } = reader;
   return byType('AWS::StepFunctions::StateMachine').map(([logicalId]) => {
     const path = `Resources.${logicalId}.Properties`;
     const name = r.names.stateMachine(logicalId);
     const substitutions = Object.entries(
       (property(logicalId, 'DefinitionSubstitutions') ?? {}) as Record<string, unknown>,
-    ).map(
-      ([key, value]) =>
-        [key, localName(r.asString(value, `${path}.DefinitionSubstitutions.${key}`))] as const,
-    );
+    ).map(([key, value]) => [key, r.asString(value, `${path}.DefinitionSubstitutions.${key}`)] as const);
     const definition = definitionOf(reader, logicalId, substitutions);
     if (!isRecord(definition))
       throw new TemplateError(`State machine ${logicalId}: the definition is not an object`);

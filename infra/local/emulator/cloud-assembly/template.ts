@@ -85,7 +85,7 @@ const loadStack = (
   stack: StackTemplate,
   outDir: string,
   context: { account: string; region: string; tableNamePrefix: string },
-  { links, iamLinks, localName }: { links: Links; iamLinks: Links; localName: (text: string) => string },
+  { links, iamLinks }: { links: Links; iamLinks: Links },
 ) => {
   const { stackName, template, assetsPath } = stack;
   const r = createResolver(template, { ...context, stackName, ...links.contextOf(stackName) });
@@ -105,15 +105,10 @@ const loadStack = (
     buses,
     outputs,
     tables: readTables(reader, (id) => iamReader.r.arns.table(iamReader.r.names.table(id))),
-    functions: readFunctions(reader).map((fn) => ({
-      ...fn,
-      environment: Object.fromEntries(
-        Object.entries(fn.environment).map(([key, value]) => [key, localName(value)]),
-      ),
-    })),
+    functions: readFunctions(reader),
     queues: readQueues(reader),
     rules: readRules(reader),
-    stateMachines: readStateMachines(reader, localName),
+    stateMachines: readStateMachines(reader),
     alarms: readAlarms(reader),
     archives: readArchives(reader, context.account, context.region),
     httpApis: httpApisOf(template as Parameters<typeof httpApisOf>[0]),
@@ -159,10 +154,9 @@ export const loadAssembly = ({
     links: crossStackLinks(templates, context, qualified),
     iamLinks: crossStackLinks(templates, { ...context, tableNamePrefix: '' }, qualified),
   };
-  const localName = fixedTableNames(templates, links.iamLinks, context);
   const loaded = templates.map((stack) => ({
     stackName: stack.stackName,
-    ...loadStack(stack, outDir, context, { ...links, localName }),
+    ...loadStack(stack, outDir, context, links),
   }));
   const all = <K extends keyof (typeof loaded)[number]>(key: K) =>
     loaded.flatMap((stack) => stack[key] as never[]);
@@ -187,31 +181,6 @@ export const loadAssembly = ({
   };
   refuseRulesOnMissingBuses(app, all<'buses'>('buses'));
   return app;
-};
-
-/**
- * How a table's fixed name (its name as deployed, by which a stack may name another stack's table: the
- * audit's definition names the services' tables) reads locally: under a `tableNamePrefix`, the name must
- * follow the table. Any other text is left as it is.
- */
-const fixedTableNames = (
-  templates: StackTemplate[],
-  links: Links,
-  context: { account: string; region: string; tableNamePrefix: string },
-) => {
-  const local = new Map<string, string>();
-  for (const { stackName, template } of templates) {
-    const r = createResolver(template, {
-      ...context,
-      tableNamePrefix: '',
-      stackName,
-      ...links.contextOf(stackName),
-    });
-    for (const [id, resource] of Object.entries(template.Resources ?? {}))
-      if (resource.Type === 'AWS::DynamoDB::Table' || resource.Type === 'AWS::DynamoDB::GlobalTable')
-        local.set(r.names.table(id), `${context.tableNamePrefix}${r.names.table(id)}`);
-  }
-  return (text: string): string => local.get(text) ?? text;
 };
 
 /** A rule on a custom bus that no loaded stack creates names the bus and says to load its stack. */

@@ -132,6 +132,7 @@ describe('loadAssembly on the fixture stack', () => {
       {
         logicalId: 'OrdersTableE5F6A7B8',
         tableName: 'OrdersTableE5F6A7B8',
+        arn: `${PREFIX}:dynamodb:${REGION_ACCOUNT}:table/OrdersTableE5F6A7B8`,
         partitionKey: 'orderId',
         attributeTypes: { orderId: 'S', openStatus: 'S', deadlineAt: 'N' },
         globalSecondaryIndexes: [
@@ -142,6 +143,7 @@ describe('loadAssembly on the fixture stack', () => {
       {
         logicalId: 'IdempotencyTable0F1E2D3C',
         tableName: 'IdempotencyTable0F1E2D3C',
+        arn: `${PREFIX}:dynamodb:${REGION_ACCOUNT}:table/IdempotencyTable0F1E2D3C`,
         partitionKey: 'id',
         attributeTypes: { id: 'S' },
         globalSecondaryIndexes: [],
@@ -150,6 +152,7 @@ describe('loadAssembly on the fixture stack', () => {
       {
         logicalId: 'InventoryTable4B5C6D7E',
         tableName: 'Fixture-inventory',
+        arn: `${PREFIX}:dynamodb:${REGION_ACCOUNT}:table/Fixture-inventory`,
         partitionKey: 'pk',
         sortKey: 'sk',
         attributeTypes: { pk: 'S', sk: 'S' },
@@ -158,6 +161,7 @@ describe('loadAssembly on the fixture stack', () => {
       {
         logicalId: 'PaymentsTable8F9A0B1C',
         tableName: 'PaymentsTable8F9A0B1C',
+        arn: `${PREFIX}:dynamodb:${REGION_ACCOUNT}:table/PaymentsTable8F9A0B1C`,
         partitionKey: 'orderId',
         attributeTypes: { orderId: 'S' },
         globalSecondaryIndexes: [],
@@ -317,6 +321,7 @@ describe('loadAssembly on the fixture stack', () => {
       name: 'fixture-sweep',
       arn: `${PREFIX}:states:${REGION_ACCOUNT}:stateMachine:fixture-sweep`,
       type: 'STANDARD',
+      roleArn: 'arn:aws:iam::000000000000:role/ChargeFunctionServiceRoleA1B2C3D4',
       definition: {
         StartAt: 'Sweep',
         States: {
