@@ -6,8 +6,8 @@
  * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
  * waits until every saga has settled (its order terminal and a SagaAudited seen), progress stops, or only
  * the redrive can move the sagas left; stops the faults, redrives every dead-letter queue (once more for the
- * letters of sagas the redrive started), waits again and audits again the sagas it touched; then reads the
- * end state and checks it. A share of the customers ask, at a moment of its saga drawn for each, to cancel
+ * letters of sagas the redrive started) and waits again; then reads the end state and checks it. It never
+ * audits a saga itself: a redriven compensation publishes the fact that audits its saga again, as on AWS. A share of the customers ask, at a moment of its saga drawn for each, to cancel
  * their order through the storefront API.
  */
 import { availableParallelism } from 'node:os';
@@ -20,7 +20,6 @@ import { seededRandom } from '../emulator/random.js';
 import { retryWithBackoff } from '../emulator/retry.js';
 import type { Runtime } from '../emulator/runtime.js';
 import { firedAlarms } from '../saga/alarms.js';
-import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { cpuBetween, dynamoDbLocalPid, sampleCpu } from '../saga/bench/cpu.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
 import { storefrontClient } from '../saga/storefront-client.js';
@@ -36,6 +35,7 @@ import {
 } from './fault-plan.js';
 import { checkInvariants, deadLettersBySaga, readSnapshot } from './invariants.js';
 import { type ChaosReport, composeReport } from './report.js';
+import { inconsistentAuditFirings } from './verdicts.js';
 import { CUSTOMER_CANCEL_SHARE, createWorkload, putEntryOf, type Workload } from './workload.js';
 
 /** How to run the chaos. */
@@ -298,8 +298,9 @@ const waitUntil = async (
 
 /**
  * The run's phases: every saga put and settled under faults (or stuck on its dead letters), the runtime
- * drained, the faults stopped and every dead letter redriven, the redriven sagas settled, their new letters
- * redriven, and those sagas audited again.
+ * drained, the faults stopped and every dead letter redriven, the redriven sagas settled, and their new
+ * letters redriven. What the redrives set off (compensations landing late, and the audits their facts start)
+ * is waited for like any work in flight.
  */
 const runPhases = async (phases: Phases, stopFaults: () => void) => {
   const { runtime, settlement, feeder, customers, total, log } = phases;
@@ -336,22 +337,7 @@ const runPhases = async (phases: Phases, stopFaults: () => void) => {
   // deadline: wait for it too.
   await waitUntil(phases, 'after the redrive', () => idle() && settlement.settled === total);
   await redriveLettersOfLateSagas(phases, redrivenBySaga);
-  const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
-  log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
-  await waitUntil(phases, 'after the re-audit', idle);
-  // The InconsistentAudits alarm's procedure: a compensation that ran late, after the audit's waits (a retry
-  // behind a long queue: the waits are on the compressed clock, a busy pool's queue is not), settles the
-  // saga without an event to audit it again. Each saga whose latest verdict is inconsistent is audited once
-  // more; one that did not converge stays inconsistent, and is a violation.
-  const inconsistent = inconsistentlyAudited(runtime);
-  const reauditedInconsistent = await auditAgain(runtime, inconsistent);
-  await waitUntil(phases, 'after the re-audit of inconsistent verdicts', idle);
-  const stillInconsistent = new Set(inconsistentlyAudited(runtime));
-  log(
-    `  re-audited the ${reauditedInconsistent} saga(s) whose latest verdict was inconsistent; ` +
-      `${inconsistent.filter((id) => !stillInconsistent.has(id)).length} consistent now`,
-  );
-  return { deadLettered, redrivenBySaga, deadLetteredQueues, reauditedInconsistent };
+  return { deadLettered, redrivenBySaga, deadLetteredQueues };
 };
 
 /**
@@ -370,17 +356,6 @@ const redriveLettersOfLateSagas = async (phases: Phases, redrivenBySaga: Map<str
   if (redriven === 0) return;
   log(`  redriving ${redriven} dead letter(s) again, of sagas that ended after the first redrive`);
   await waitUntil(phases, 'after the second redrive', () => isIdle(runtime));
-};
-
-/** The sagas whose latest SagaAudited on the bus says inconsistent. */
-const inconsistentlyAudited = (runtime: Runtime): string[] => {
-  const latest = new Map<string, boolean>();
-  for (const { event } of runtime.events) {
-    if (event['detail-type'] !== SagaAudited.detailType) continue;
-    const { orderId, consistent } = event.detail as { orderId?: unknown; consistent?: unknown };
-    if (typeof orderId === 'string') latest.set(orderId, consistent === true);
-  }
-  return [...latest].flatMap(([orderId, consistent]) => (consistent ? [] : [orderId]));
 };
 
 /** Logs the first violation with its saga's timeline. */
@@ -451,10 +426,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       sagasStarted,
       log,
     };
-    const { deadLettered, redrivenBySaga, deadLetteredQueues, reauditedInconsistent } = await runPhases(
-      phases,
-      faults.stop,
-    );
+    const { deadLettered, redrivenBySaga, deadLetteredQueues } = await runPhases(phases, faults.stop);
     await customers.settled();
     const sagasEnded = Date.now();
     const cpu = cpuBetween(cpuBefore, sampleCpu(javaPid), sagasEnded - sagasStarted);
@@ -474,7 +446,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       stats: runtime.stats(),
       alarmsFired,
       deadLetteredBeforeRedrive: deadLettered,
-      reauditedInconsistent,
+      inconsistentAuditFirings: inconsistentAuditFirings(alarms, runtime.events),
       timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
       wallMs: Date.now() - started,
       sagasMs: sagasEnded - sagasStarted,
@@ -489,16 +461,6 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     documents.destroy();
     await runtime.stop();
   }
-};
-
-/** Audits again each ended saga of `orderIds` (see `audit-again.ts`); returns how many it audited. */
-const auditAgain = async (runtime: Runtime, orderIds: readonly string[]): Promise<number> => {
-  const inputs = orderIds.flatMap(
-    (orderId) => auditInputOf(orderId, timelineOf(runtime.events, orderId)) ?? [],
-  );
-  // An execution that fails counts in the runtime's figures, and its saga then lacks a consistent verdict.
-  await Promise.allSettled(inputs.map((input) => runtime.startExecution(AUDIT_STATE_MACHINE, input)));
-  return inputs.length;
 };
 
 /** The dead letters grouped by where they come from and the last error, most frequent first. */

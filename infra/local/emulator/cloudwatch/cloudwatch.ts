@@ -54,6 +54,7 @@ export const createCloudWatch = ({ app, queues, now, timeScale }: CloudWatchOpti
   const evaluator = createAlarmEvaluator(app.alarms, store, {
     awsNow,
     wallNow: () => new Date().toISOString(),
+    runtimeNow: now,
   });
 
   const sampleQueue = (queueName: string) => {
