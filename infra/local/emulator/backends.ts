@@ -26,6 +26,8 @@ export type BackendOptions = {
   random: () => number;
   /** Receives the events the bus accepts for the stack's bus. */
   onEvents: (events: EventEnvelope[]) => void;
+  /** The clock of an accepted event's `time` (AWS time). */
+  now?: () => Date;
   /** The emulator's own operations, served by the bus as `X-Amz-Target: LocalRuntime.<name>`. */
   localOperations: Record<string, (body: unknown) => Promise<unknown>>;
   /** Counts every DynamoDB call of the functions and the state machines, by table and operation. */
@@ -68,6 +70,7 @@ const startBus = (options: BackendOptions): Promise<EventBridgeServer> => {
     }),
     account: app.account,
     region: app.region,
+    ...(options.now && { now: options.now }),
     localOperations: options.localOperations,
     ...(options.busOperations && { moreOperations: options.busOperations }),
   });

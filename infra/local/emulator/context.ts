@@ -1,4 +1,4 @@
-import type { CompressedClock } from './clock.js';
+import type { VirtualClock } from './clock.js';
 import type { LocalApp } from './cloud-assembly/model.js';
 import type { ServiceMetrics } from './cloudwatch/service-metrics.js';
 import type { FaultHooks } from './fault-hooks.js';
@@ -9,7 +9,8 @@ import type { RuntimeStats } from './stats.js';
 /** What the parts of one running emulator share: its template, clock, random source, fault hooks, queues, the register of work in flight, its counters and its service metrics. */
 export type EmulatorContext = {
   app: LocalApp;
-  clock: CompressedClock;
+  /** AWS time: every delay of the emulator is a timer of this clock, and every piece of work it waits for. */
+  clock: VirtualClock;
   inFlight: InFlight;
   stats: RuntimeStats;
   /** Where the emulator reports what AWS publishes as service metrics (the local CloudWatch). */
@@ -19,6 +20,6 @@ export type EmulatorContext = {
   queues: LocalQueues;
   /** A diagnostic line from the runtime itself (reported through `onLog` as function `runtime`). */
   log: (line: string) => void;
-  /** Milliseconds since the runtime started. */
+  /** Real milliseconds since the runtime started (the event log's clock). */
   now: () => number;
 };

@@ -57,6 +57,7 @@ export const serveHttpApis = async (
         invoke: invoker(emulator, invoke),
         port: index === 0 ? port : 0,
         accountId: emulator.app.account,
+        now: () => emulator.clock.date().getTime(),
       });
       servers.push(server);
       urls[api.name] = server.url;

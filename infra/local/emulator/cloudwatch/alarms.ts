@@ -1,6 +1,6 @@
 /**
- * The template's alarms, evaluated locally over the emulator's metrics: each alarm's periods run on the
- * compressed clock (a 5-minute period lasts `300 s × timeScale`), its state starts INSUFFICIENT_DATA as a
+ * The template's alarms, evaluated locally over the emulator's metrics: each alarm's periods are AWS time
+ * on the emulator's clock (a 5-minute period lasts `300 s × timeScale` while it runs compressed), its state starts INSUFFICIENT_DATA as a
  * new alarm's does, and every change of state is kept with its time and reason.
  */
 import type { LocalAlarm } from '../cloud-assembly/model.js';

@@ -44,6 +44,8 @@ export type EventBridgeServerOptions = {
   onPutEvents?: (context: Omit<PutEventsContext, 'random'>) => PutEventsFault | undefined;
   account: string;
   region: string;
+  /** The clock of the `time` of an accepted entry that sets none (AWS time). Default: the wall clock. */
+  now?: () => Date;
   /**
    * Operations of the local runtime itself, served as `X-Amz-Target: LocalRuntime.<name>` with the JSON
    * body as input and the resolved value as the JSON response (for a CLI in another process).
@@ -106,7 +108,12 @@ const putEventsOperation = (options: EventBridgeServerOptions, input: Input) => 
   const { account, region, busName } = options;
   const fault = options.onPutEvents?.({ entries: validatePutEventsRequest(input) });
   if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
-  const { response, events } = putEvents(input, { account, region, busName });
+  const { response, events } = putEvents(input, {
+    account,
+    region,
+    busName,
+    ...(options.now && { now: options.now }),
+  });
   const failing = new Set(fault?.failEntries ?? []);
   if (failing.size === 0) {
     if (events.length > 0) options.onEvents(events);

@@ -1,13 +1,14 @@
 /**
  * Lambda's asynchronous invocation, as EventBridge uses it: the event is accepted into the function's
  * queue, a function error is retried per the function's async settings (after about one minute, then
- * two, on the compressed clock), an event older than its maximum age is not tried again, and an event
- * that is given up goes to the on-failure destination as an AWS destination record.
+ * two, on the emulator's clock), an event older than its maximum age is not tried again, and an event
+ * that is given up goes to the on-failure destination as an AWS destination record. From its acceptance
+ * to its last attempt, an invocation is one activity of the clock: its work is outstanding while an
+ * attempt waits for a worker or runs, and no later timer fires meanwhile.
  */
 import { randomUUID } from 'node:crypto';
 import type { LocalFunction } from '../cloud-assembly/model.js';
 import type { EmulatorContext } from '../context.js';
-import { EventAge } from '../event-age.js';
 import type { InvokeFault } from '../fault-hooks.js';
 import { scheduleRetry } from '../retry.js';
 
@@ -38,14 +39,18 @@ export type DestinationRecord = {
 };
 
 /** Options of one asynchronous invocation. */
-export type AsyncInvokeOptions = { redrive?: boolean };
+export type AsyncInvokeOptions = {
+  redrive?: boolean;
+  /** Started by a schedule: its work does not keep the runtime from being quiet (see `VirtualClock`). */
+  background?: boolean;
+};
 
 /** Accepts an event for asynchronous invocation; returns at once, the work runs in flight. */
 export type InvokeAsync = (fn: LocalFunction, payload: unknown, options?: AsyncInvokeOptions) => void;
 
 /** Lambda's asynchronous invocation on top of `invokeAttempt`. */
 export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: InvokeAttempt): InvokeAsync => {
-  const { inFlight, stats, faults, random, queues, log } = emulator;
+  const { clock, inFlight, stats, faults, random, queues, log } = emulator;
 
   const sendToDestination = (fn: LocalFunction, record: DestinationRecord, reason: string): void => {
     const arn = fn.async.onFailureArn;
@@ -65,8 +70,9 @@ export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: Inv
     log(`${fn.functionName}: event sent to its on-failure destination (${reason})`);
   };
 
-  return (fn, payload, { redrive = false } = {}) => {
-    const age = new EventAge();
+  return (fn, payload, { redrive = false, background = false } = {}) => {
+    const acceptedAt = clock.now();
+    const activity = clock.activity({ background });
     const requestId = randomUUID();
     const record = (
       condition: DestinationRecord['requestContext']['condition'],
@@ -107,7 +113,10 @@ export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: Inv
       durations.invocations++;
       durations.durationMs += outcome.durationMs;
       stats.lambdaDurations[fn.functionName] = durations;
-      if (outcome.ok) return;
+      if (outcome.ok) {
+        activity.end();
+        return;
+      }
       stats.lambdaErrors++;
       if (outcome.timedOut) stats.timeouts++;
       if (fault.crash) stats.crashes++;
@@ -118,16 +127,20 @@ export const createAsyncInvoker = (emulator: EmulatorContext, invokeAttempt: Inv
           record('RetriesExhausted', n, outcome),
           `${n} attempt(s) failed, last: ${outcome.errorType}`,
         );
+        activity.end();
         return;
       }
       // The retry is registered before this attempt ends, so `idle()` never sees a gap.
-      scheduleRetry(emulator, {
+      scheduleRetry(emulator, activity, {
         label: `lambda ${fn.functionName}`,
         attempt: n,
         delayMs: delay,
-        age,
+        acceptedAt,
         maxAgeMs: fn.async.maximumEventAgeInSeconds * 1000,
-        giveUp: () => sendToDestination(fn, record('EventAgeExceeded', n, outcome), 'event age exceeded'),
+        giveUp: () => {
+          sendToDestination(fn, record('EventAgeExceeded', n, outcome), 'event age exceeded');
+          activity.end();
+        },
         retry: () => {
           stats.lambdaRetries++;
           stats.retries++;
