@@ -2,7 +2,7 @@
  * A chaos run: N sagas put through the local runtime under injected faults, then the invariants.
  *
  * The run boots the runtime with one seeded random source (delivery jitter, backoff and every fault
- * decision), the fault hooks of the plan and a short order deadline; seeds a scarce stock; puts the
+ * decision), the fault hooks of the plan and a short order deadline (AWS time); seeds a scarce stock; puts the
  * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
  * waits until every saga has settled (its order terminal and a SagaAudited seen), progress stops, or only
  * the redrive can move the sagas left; stops the faults, redrives every dead-letter queue (once more for the
@@ -53,15 +53,15 @@ export type ChaosOptions = {
   log?: (line: string) => void;
   /** Every function's log line (verbose runs). */
   onFunctionLog?: (functionName: string, line: string) => void;
-  /** ORDER_DEADLINE_SECONDS of the run: short, so that a saga whose event was lost is cancelled soon. */
-  deadlineSeconds?: number;
   /**
-   * The compressed clock (see `RuntimeOptions.timeScale`). The chaos default is slower than the demo's, so
-   * that the audit's waits for compensations (250 s of AWS time) still outlast Lambda's retries of a
-   * compensation when the functions queue behind hundreds of sagas.
+   * ORDER_DEADLINE_SECONDS of the run, in AWS time (the runtime's clock): short, so that a saga whose event
+   * was lost is cancelled soon, and longer than Lambda's retries (3 minutes), so that a saga whose charge
+   * or reservation is retried is not cancelled for it.
    */
+  deadlineSeconds?: number;
+  /** The runtime clock's compression (see `RuntimeOptions.timeScale`). */
   timeScale?: number;
-  /** The deadline sweep's clock: its one-minute rate runs every `60 s × scheduleScale`. */
+  /** The deadline sweep's period while compressed: its one-minute rate runs every `60 s × scheduleScale`. */
   scheduleScale?: number;
   /** The most sagas put and not yet settled at any time: the load the system runs under. */
   inFlight?: number;
@@ -81,9 +81,11 @@ export type ChaosOptions = {
 
 /** The defaults of a chaos run (see `ChaosOptions`). */
 export const CHAOS_DEFAULTS = {
-  deadlineSeconds: 15,
-  timeScale: 0.05,
-  scheduleScale: 0.05,
+  deadlineSeconds: 300,
+  // The runtime's own: its clock holds back every timer until the work due before it has run, so the audit's
+  // waits outlast a compensation's retries however long the functions queue.
+  timeScale: 0.01,
+  scheduleScale: 0.01,
   // A saga under faults spends most of its life waiting (the SDK's backoff after a throttle, Lambda's retries,
   // the deadline of a saga whose event was lost), not on the CPU: at 30 in flight the CPU was 55% idle and
   // 2,000 sagas took 10.5 min; at 100, the same 500 sagas settle in 95 s instead of 170 s.
@@ -388,7 +390,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const faults = switchableHooks(injector);
   log(
     `Chaos: ${options.sagas} sagas, seed ${options.seed}, faults: ${describeFaultPlan(plan)}; ` +
-      `deadline ${settings.deadlineSeconds} s, at most ${settings.inFlight} sagas in flight`,
+      `deadline ${settings.deadlineSeconds} s of AWS time, at most ${settings.inFlight} sagas in flight`,
   );
   const runtime = await bootRuntime({
     random,

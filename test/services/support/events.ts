@@ -78,8 +78,17 @@ export const detailOf = <E extends AnyEventDefinition>(
 ) =>
   definition.detail.parse(eventOf(definition, orderId, overrides).detail) as ReturnType<E['detail']['parse']>;
 
-/** The schedule's event that triggers the deadline sweep (its content is not read). */
-export const scheduledEvent = () => structuredClone(scheduledSweepEvent);
+/** The schedule's event that triggers the deadline sweep; the sweep reads its `time` (the fixture's by default). */
+export const scheduledEvent = (time?: Date) => ({
+  ...structuredClone(scheduledSweepEvent),
+  ...(time && { time: time.toISOString() }),
+});
+
+/** An event as the bus accepted it at `time` (its envelope's `time`, which a consumer may read). */
+export const acceptedAt = <T extends { time: string }>(event: T, time: Date): T => ({
+  ...event,
+  time: time.toISOString(),
+});
 
 /** A country the order service does not ship to. */
 export const UNSERVED_COUNTRY = 'AQ';
