@@ -231,7 +231,7 @@ describe('the audit workflow, run locally', () => {
     ).rejects.toThrow(/EventBridge\.FailedEntry/);
     // Six retries of the refused verdict, jittered under 1, 2, then 4 s.
     expect(slept).toHaveLength(6);
-    slept.forEach((ms, i) => expect(ms).toBeLessThanOrEqual(Math.min(4, 2 ** i) * 1000));
+    for (const [i, ms] of slept.entries()) expect(ms).toBeLessThanOrEqual(Math.min(4, 2 ** i) * 1000);
 
     slept.length = 0;
     const cancelled = randomUUID();
