@@ -5,12 +5,10 @@
  * hook) until the cancellation was answered; every saga is then checked against the chaos invariants.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants, readSnapshot, scanAll } from '../../../../infra/local/chaos/invariants.js';
 import type { WorkloadOrder } from '../../../../infra/local/chaos/workload.js';
-import { LOCAL_AWS } from '../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import type { DeliveryContext } from '../../../../infra/local/emulator/fault-hooks.js';
 import type { Runtime } from '../../../../infra/local/emulator/runtime.js';
 import { localDocumentClient, seedScenarioStock, tableNames } from '../../../../infra/local/saga/boot.js';
@@ -171,11 +169,11 @@ const untilStored = async (
     .toBe(status);
 
 /** Every item of every table of the runtime, by table. */
+/** Every item of every table of this runtime's stack (DynamoDB Local may hold other test files' tables too). */
 const everyTable = async () => {
-  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.dynamoDb });
-  const { TableNames = [] } = await client.send(new ListTablesCommand({})).finally(() => client.destroy());
+  const names = runtime.app.tables.map((table) => table.tableName);
   return Object.fromEntries(
-    await Promise.all(TableNames.map(async (name) => [name, await scanAll(documents, name)])),
+    await Promise.all(names.map(async (name) => [name, await scanAll(documents, name)])),
   );
 };
 
