@@ -25,11 +25,17 @@ export class InvalidEventError extends Error {
 /** The detail of a consumed event, as its schema parses it. */
 export type DetailOf<E extends AnyEventDefinition> = z.output<E['detail']>;
 
+/** What the envelope says of a consumed event besides its detail. */
+export type Received = {
+  /** When the bus accepted the event (its `time`, on EventBridge's clock): the same for every delivery. */
+  time: Date;
+};
+
 export type ConsumerOptions<E extends AnyEventDefinition> = {
   /** The one event of the contract this handler reacts to. */
   consumes: E;
   /** Applies the event: decide, commit, publish. Throws to be retried. */
-  handle: (detail: DetailOf<E>) => Promise<void>;
+  handle: (detail: DetailOf<E>, received: Received) => Promise<void>;
   logger: Logger;
   /** The business metrics the handler records; flushed at the end of every invocation. */
   metrics: BusinessMetrics;
@@ -79,8 +85,9 @@ export const createConsumer = <E extends AnyEventDefinition>({
     async (
       _event: { source: string; 'detail-type': string; detail: { orderId: string } },
       detail: DetailOf<E>,
+      received: Received,
     ) => {
-      await handle(detail);
+      await handle(detail, received);
       return { orderId: detail.orderId, handled: consumes.detailType };
     },
     { persistenceStore, config },
@@ -96,7 +103,9 @@ export const createConsumer = <E extends AnyEventDefinition>({
     }
     config.registerLambdaContext(context);
     try {
-      return await applyOnce(event as Parameters<typeof applyOnce>[0], detail.data);
+      // The envelope's `time` passed its schema with the detail.
+      const received: Received = { time: new Date((event as { time: string }).time) };
+      return await applyOnce(event as Parameters<typeof applyOnce>[0], detail.data, received);
     } finally {
       // A fact committed before a later step failed (a publish) is counted now: its retry will not count it.
       metrics.flush();

@@ -5,7 +5,17 @@
  * The audit reads the end state of a saga from the three services' tables, decides whether it is
  * consistent, records the verdict and publishes `SagaAudited`. It uses service integrations only.
  */
-import { AuditFinding, SagaAudited, SagaOutcome } from '../../shared/events/index.js';
+import {
+  AuditFinding,
+  InventoryReleased,
+  InventoryReservationVoided,
+  OrderCancelled,
+  OrderConfirmed,
+  PaymentRefunded,
+  PaymentVoided,
+  SagaAudited,
+  SagaOutcome,
+} from '../../shared/events/index.js';
 
 /** Names in the definition that the stack substitutes (`${Name}`) with the deployed resources. */
 export const AuditSubstitution = {
@@ -17,6 +27,22 @@ export const AuditSubstitution = {
 } as const;
 
 export type AuditSubstitutions = Record<(typeof AuditSubstitution)[keyof typeof AuditSubstitution], string>;
+
+/**
+ * The events that start an audit, and the outcome each one starts it with: the two that end a saga, and
+ * every fact a compensation publishes when it lands (a refund, a release, or the void of a step that never
+ * ran: a tombstone, a declined charge, a refused reservation). Whatever a settled or settling saga can still
+ * undergo, however late (a retry after the audit's waits, a redriven dead letter), publishes one of them, so
+ * the latest verdict is always on the saga's latest state, without anyone auditing it again.
+ */
+export const AuditTriggers = [
+  [OrderConfirmed, SagaOutcome.enum.CONFIRMED],
+  [OrderCancelled, SagaOutcome.enum.CANCELLED],
+  [PaymentRefunded, SagaOutcome.enum.CANCELLED],
+  [PaymentVoided, SagaOutcome.enum.CANCELLED],
+  [InventoryReleased, SagaOutcome.enum.CANCELLED],
+  [InventoryReservationVoided, SagaOutcome.enum.CANCELLED],
+] as const;
 
 /**
  * A cancelled saga is audited as soon as `OrderCancelled` is out, while its compensations (a refund, a

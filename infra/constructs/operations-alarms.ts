@@ -8,7 +8,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
-import { CancellationReason } from '../../shared/events/index.js';
+import { CancellationReason, findingsOfKind } from '../../shared/events/index.js';
 import { METRICS_NAMESPACE, MetricDimension, MetricService, Metrics } from '../../shared/metrics.js';
 import type { DeadLetterQueue } from './dead-letter-queue.js';
 import type { SagaFunction } from './saga-function.js';
@@ -30,7 +30,10 @@ export const DLQ_RETENTION_MARGIN = Duration.days(2);
 /** A construct's path below the stack, as one word: `Payment/OnOrderPlaced/Failures` -> `PaymentOnOrderPlacedFailures`. */
 export const nameOf = (construct: IConstruct): string => construct.node.path.split('/').slice(1).join('');
 
-const LOCAL_DLQ = 'Locally: `npm run saga -- dlq list`, then `npm run saga -- dlq redrive` (it re-audits).';
+const LOCAL_DLQ = 'Locally: `npm run saga -- dlq list`, then `npm run saga -- dlq redrive`.';
+/** What a redrive does to the audit's verdict: nobody audits a saga again by hand. */
+const REAUDITED_BY_ITSELF =
+  'A redriven compensation publishes its refund, release or void, which audits its saga again.';
 const FIVE_MINUTES = Duration.minutes(5);
 
 /** What lands in `queue`, and how to send it again, depending on who wrote it there. */
@@ -62,7 +65,7 @@ export const deadLetterAlarms = (queue: DeadLetterQueue, functions: readonly Sag
       threshold: 1,
       description:
         `Dead letters: ${queue.purpose}. A saga is stuck, or a compensation waits, until they are sent ` +
-        `again. ${inspect} ${redriveOf(queue, functions)} Then audit each saga again (README, Operate on AWS). ${LOCAL_DLQ}`,
+        `again. ${inspect} ${redriveOf(queue, functions)} ${REAUDITED_BY_ITSELF} ${LOCAL_DLQ}`,
     },
     {
       id: `${name}Expiring`,
@@ -139,20 +142,26 @@ export const auditExecutionAlarms = (stateMachine: sfn.StateMachine): AlarmSpec[
   ];
 };
 
-/** A saga the audit found inconsistent: money or stock that did not converge. */
+/**
+ * A saga the audit found inconsistent, which always means one of two things (`FindingKinds`): a rule of the
+ * saga is broken, or a compensation is stuck where only a person can move it.
+ */
 export const inconsistentAuditAlarm = (inconsistent: cloudwatch.Metric): AlarmSpec => ({
   id: 'InconsistentAudits',
   metric: inconsistent.with({ period: FIVE_MINUTES }),
   threshold: 1,
   description:
-    'The audit found a saga inconsistent (SagaAudited with consistent false): a charge not refunded, a ' +
-    'reservation not released, or a status that does not match. Find it in the audit table (`aws dynamodb ' +
-    'scan --table-name <output AuditTableName> --filter-expression "consistent = :f" ' +
-    '--expression-attribute-values \'{":f":{"BOOL":false}}\'`); a compensation waiting in a DLQ is the usual ' +
-    'cause: redrive it. A compensation that completed after the audit stopped waiting (a late retry, a ' +
-    'redrive) publishes nothing when it is a tombstone: when the items now show the saga settled, audit it ' +
-    'again (`aws stepfunctions start-execution --state-machine-arn <output AuditStateMachineArn> --input ' +
-    '\'{"orderId":"<id>","outcome":"CANCELLED"}\'`); a verdict that stays inconsistent is a real one.',
+    'The audit found a saga inconsistent. Find it in the audit table (`aws dynamodb scan --table-name ' +
+    '<output AuditTableName> --filter-expression "consistent = :f" --expression-attribute-values ' +
+    '\'{":f":{"BOOL":false}}\'`); its findings say which of two things it is. A broken rule ' +
+    `(${findingsOfKind('BROKEN_RULE')
+      .filter((f) => f !== 'ORDER_NOT_FOUND')
+      .join(', ')}): a forged ` +
+    'cancellation of a confirmed order, or a confirmed saga without its charge or reservation; money or ' +
+    'stock needs a person. A stuck step ' +
+    `(${findingsOfKind('STUCK_STEP').join(', ')}): a compensation not done after the audit's waits, which ` +
+    "outlast Lambda's retries: it is in a DLQ (whose alarm fired too) or its target cannot be reached " +
+    `(FailedInvocations). Redrive it. ${REAUDITED_BY_ITSELF}`,
 });
 
 /** Many orders cancelled at their deadline: a service stopped answering (it shows here first). */

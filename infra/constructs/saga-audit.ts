@@ -5,19 +5,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  InventoryReleased,
-  OrderCancelled,
-  OrderConfirmed,
-  PaymentRefunded,
-  SagaOutcome,
-  Sources,
-} from '../../shared/events/index.js';
+import { Sources } from '../../shared/events/index.js';
 import { TableSpecs } from '../tables.js';
 import {
   type AuditInput,
   AuditSubstitution,
   type AuditSubstitutions,
+  AuditTriggers,
   auditDefinition,
 } from './audit-definition.js';
 import type { SharedBus, Subscription } from './event-bus.js';
@@ -33,22 +27,10 @@ export type SagaAuditProps = {
 };
 
 /**
- * The events that start an audit, and the outcome each one starts it with: the two that end a saga, and
- * the two compensations. A compensation that exhausted its retries lands in a DLQ and completes only when
- * it is redriven, after the audit started by `OrderCancelled` has stopped waiting and found the saga
- * inconsistent; auditing again when it lands makes the latest verdict the settled one.
- */
-const AuditTriggers = [
-  [OrderConfirmed, SagaOutcome.enum.CONFIRMED],
-  [OrderCancelled, SagaOutcome.enum.CANCELLED],
-  [PaymentRefunded, SagaOutcome.enum.CANCELLED],
-  [InventoryReleased, SagaOutcome.enum.CANCELLED],
-] as const;
-
-/**
- * The saga audit: an Express state machine (JSONPath, service integrations only) started by the events
- * that end a saga or compensate one, which reads the three services' end state, records a verdict in the audit table and
- * publishes `SagaAudited`. It coordinates nothing: it only checks that the choreography converged.
+ * The saga audit: an Express state machine (JSONPath, service integrations only) started by the events that
+ * end a saga or one of its compensations (`AuditTriggers`), which reads the three services' end state,
+ * records a verdict in the audit table and publishes `SagaAudited`. It coordinates nothing: it only checks
+ * that the choreography converged.
  */
 export class SagaAudit extends Construct {
   readonly table: SagaTable;

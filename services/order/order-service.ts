@@ -50,13 +50,18 @@ type Committed = { decision: OrderDecision; stored: StoredOrder; committed: bool
  * read: it decides on no order, and its write, conditional on the item's absence, is the check. When an
  * order is there after all, the next round loads it and decides as usual; that guess is not a lost race.
  */
-const decideAndCommit = (deps: ServiceDeps, fact: OrderFact): Promise<Committed> => {
+const decideAndCommit = (deps: ServiceDeps, fact: OrderFact, factTime?: Date): Promise<Committed> => {
   const orderId = orderIdOf(fact);
   const guessed = fact.type === OrderPlaced.detailType ? 1 : 0;
   return commitOptimistically(`Order ${orderId}`, async (rounds) => {
     const current = rounds < guessed ? undefined : await deps.repository.load(orderId);
     const lost = Math.max(0, rounds - guessed);
-    const decision = decide(current?.order, fact, { now: deps.now(), deadlineSeconds: deps.deadlineSeconds });
+    const { deadlineSeconds } = deps;
+    const decision = decide(current?.order, fact, {
+      now: deps.now(),
+      deadlineSeconds,
+      ...(factTime && { factTime }),
+    });
     if (!decision.changed && current) return { decision, stored: current, committed: false, lost };
     if ((await deps.repository.save(decision.state, current?.version)) === STALE) return STALE;
     const stored = {
@@ -73,9 +78,15 @@ const decideAndCommit = (deps: ServiceDeps, fact: OrderFact): Promise<Committed>
  * then its event is published, then the order is marked published. When the order is found already
  * terminal with its event still unpublished (an earlier attempt committed and then failed to publish),
  * the event is re-published from the stored state. A failed publish throws, so the delivery is retried.
+ * `factTime` is when the fact happened on the bus's clock (its event's `time`; `now` when absent): a new
+ * order's deadline counts from it.
  */
-export const applyFact = async (deps: ServiceDeps, fact: OrderFact): Promise<FactOutcome> => {
-  const { decision, stored, committed, lost } = await decideAndCommit(deps, fact);
+export const applyFact = async (
+  deps: ServiceDeps,
+  fact: OrderFact,
+  factTime?: Date,
+): Promise<FactOutcome> => {
+  const { decision, stored, committed, lost } = await decideAndCommit(deps, fact, factTime);
   if (committed) recordCommitted(deps.metrics, fact, decision.state);
   if (committed && decision.emit.length > 0) {
     deps.logger.info('Order closed', {
@@ -184,7 +195,8 @@ const settleAll = async (
 
 /**
  * The deadline sweep: no order waits forever. Cancels, with DEADLINE_EXCEEDED, every open order whose
- * deadline has passed, page by page through the sparse index, each through `applyFact` like a handler;
+ * deadline has passed at `at` (the schedule's time, on the bus's clock, as the deadlines are; `now` when
+ * absent), page by page through the sparse index, each through `applyFact` like a handler;
  * then re-publishes the event of every closed order whose publish failed earlier (here or in a handler
  * whose retries ran out). Every step is idempotent on its own (a conditional cancel of an order still
  * open, a re-publish from stored state), so the sweep needs no idempotency record. Orders are settled
@@ -193,14 +205,16 @@ const settleAll = async (
 export const sweepDeadlines = async (
   deps: ServiceDeps,
   { pageSize = 25 }: SweepOptions = {},
+  at: Date = deps.now(),
 ): Promise<SweepSummary> => {
   const now = deps.now();
   const run: SweepRun = { deps, failures: new Map() };
   const cancelled = await settleAll(
     run,
-    (cursor) => deps.repository.findOverdue(now, pageSize, cursor),
+    (cursor) => deps.repository.findOverdue(at, pageSize, cursor),
     async (orderId) => {
-      const { closed } = await applyFact({ ...deps, now: () => now }, { type: DEADLINE_EXCEEDED, orderId });
+      const fact = { type: DEADLINE_EXCEEDED, orderId } as const;
+      const { closed } = await applyFact({ ...deps, now: () => now }, fact, at);
       if (closed) deps.logger.info('Order cancelled: deadline exceeded', { orderId });
       return closed;
     },

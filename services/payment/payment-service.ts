@@ -33,7 +33,7 @@ export type ServiceDeps = {
 export const chargePayment = (deps: ServiceDeps, order: OrderPlaced): Promise<void> =>
   apply(deps, order.orderId, (stored, now) => decideOrderPlaced(stored, order, now));
 
-/** OrderCancelled: refund the charge, or leave a tombstone when nothing was charged yet. */
+/** OrderCancelled: refund the charge, or void the payment (a tombstone when nothing was charged yet); publish which. */
 export const refundPayment = (deps: ServiceDeps, cancellation: OrderCancelled): Promise<void> =>
   apply(deps, cancellation.orderId, (stored, now) => decideOrderCancelled(stored, cancellation, now));
 

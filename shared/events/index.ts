@@ -5,6 +5,7 @@
 import type { EventDefinition, Source } from './common.js';
 import { InventoryReleased } from './inventory-released.js';
 import { InventoryReservationFailed } from './inventory-reservation-failed.js';
+import { InventoryReservationVoided } from './inventory-reservation-voided.js';
 import { InventoryReserved } from './inventory-reserved.js';
 import { OrderCancelled } from './order-cancelled.js';
 import { OrderConfirmed } from './order-confirmed.js';
@@ -12,11 +13,13 @@ import { OrderPlaced } from './order-placed.js';
 import { PaymentFailed } from './payment-failed.js';
 import { PaymentProcessed } from './payment-processed.js';
 import { PaymentRefunded } from './payment-refunded.js';
+import { PaymentVoided } from './payment-voided.js';
 import { SagaAudited } from './saga-audited.js';
 
 export * from './common.js';
 export * from './inventory-released.js';
 export * from './inventory-reservation-failed.js';
+export * from './inventory-reservation-voided.js';
 export * from './inventory-reserved.js';
 export * from './order-cancelled.js';
 export * from './order-confirmed.js';
@@ -25,6 +28,7 @@ export * from './outgoing.js';
 export * from './payment-failed.js';
 export * from './payment-processed.js';
 export * from './payment-refunded.js';
+export * from './payment-voided.js';
 export * from './saga-audited.js';
 
 /** Every event of the contract, in saga order. */
@@ -37,7 +41,9 @@ export const catalogue = [
   OrderConfirmed,
   OrderCancelled,
   PaymentRefunded,
+  PaymentVoided,
   InventoryReleased,
+  InventoryReservationVoided,
   SagaAudited,
 ] as const satisfies readonly EventDefinition[];
 

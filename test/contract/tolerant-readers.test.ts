@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { decideOrderCancelled as releaseDecision } from '../../services/inventory/domain/inventory.js';
 import { decideOrderCancelled as refundDecision } from '../../services/payment/domain/payment.js';
-import { CancellationReason, OrderCancelled } from '../../shared/events/index.js';
+import {
+  CancellationReason,
+  InventoryReservationVoided,
+  OrderCancelled,
+  PaymentVoided,
+} from '../../shared/events/index.js';
 import { parseEvent } from '../../shared/lambda.js';
 import { eventOf, newOrderId } from '../services/support/events.js';
 
@@ -36,18 +41,24 @@ describe('consumers read OrderCancelled tolerantly', () => {
     expect(parsed.success).toBe(false);
   });
 
-  it('compensates a cancellation of an unknown reason as any other: payment tombstones, inventory tombstones', () => {
+  it('compensates a cancellation of an unknown reason as any other: payment and inventory tombstone and void', () => {
     const orderId = newOrderId();
     const parsed = parseEvent(OrderCancelled, eventOf(OrderCancelled, orderId, { reason: LATER_REASON }));
     if (!parsed.success) throw parsed.error;
     const now = new Date('2025-01-01T00:00:00.000Z');
+    const voided = (definition: { detailType: string }) => [
+      expect.objectContaining({ definition: expect.objectContaining({ detailType: definition.detailType }) }),
+    ];
 
     expect(refundDecision(undefined, parsed.data, now)).toMatchObject({
       decision: {
         commit: { expected: undefined, state: { orderId, status: 'TOMBSTONED', cancelReason: LATER_REASON } },
-        emit: [],
+        emit: voided(PaymentVoided),
       },
     });
-    expect(releaseDecision(undefined, parsed.data, now.toISOString())).toMatchObject({ kind: 'tombstone' });
+    expect(releaseDecision(undefined, parsed.data, now.toISOString())).toMatchObject({
+      kind: 'tombstone',
+      emit: voided(InventoryReservationVoided),
+    });
   });
 });

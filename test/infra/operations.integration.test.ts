@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedNames, StackNames } from '../../infra/project.js';
-import { CancellationReason } from '../../shared/events/index.js';
+import { CancellationReason, findingsOfKind } from '../../shared/events/index.js';
 import {
   AuditVerdictRules,
   MATCHED_EVENTS_METRIC,
@@ -163,6 +163,21 @@ describe('the alarms', () => {
       expect(alarm.AlarmDescription.length, id).toBeLessThanOrEqual(1024);
       expect(alarm.AlarmDescription, id).toMatch(/`(aws |npm run saga -- dlq)/);
     }
+  });
+
+  it('ask for an audit by hand only where an audit execution failed: a redrive re-audits by itself', () => {
+    const asking = alarms.filter(([, a]) => a.AlarmDescription.includes('start-execution'));
+    expect(asking.map(([, a]) => a.AlarmName).sort()).toEqual(
+      ['AuditExecutionsFailed', 'AuditExecutionsTimedOut'].map((name) => expect.stringContaining(name)),
+    );
+  });
+
+  it('say which kind an inconsistent verdict is, naming the findings of both', () => {
+    const [[, inconsistent] = []] = alarms.filter(([, a]) => a.AlarmName.endsWith('InconsistentAudits'));
+    for (const finding of [...findingsOfKind('BROKEN_RULE'), ...findingsOfKind('STUCK_STEP')]) {
+      if (finding !== 'ORDER_NOT_FOUND') expect(inconsistent?.AlarmDescription).toContain(finding);
+    }
+    expect(inconsistent?.AlarmDescription).toMatch(/broken rule.*stuck step/s);
   });
 
   it('have distinct names', () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AuditFinding,
   catalogue,
   eventByDetailType,
+  FindingKinds,
+  findingsOfKind,
   Limits,
   OrderCancelled,
   OrderPlaced,
@@ -84,8 +87,8 @@ describe('the OrderPlaced schema', () => {
 });
 
 describe('the catalogue', () => {
-  it('names ten events, each once, each with a producer of the shop', () => {
-    expect(new Set(catalogue.map((event) => event.detailType)).size).toBe(10);
+  it('names twelve events, each once, each with a producer of the shop', () => {
+    expect(new Set(catalogue.map((event) => event.detailType)).size).toBe(12);
     for (const event of catalogue) expect(event.source).toMatch(/^shop\./);
   });
 
@@ -99,5 +102,26 @@ describe('the catalogue', () => {
       OrderCancelled.detail.safeParse({ orderId: 'o', occurredAt: '2026-11-26T09:00:00Z', reason }).success;
     expect(cancelled('BORED')).toBe(true);
     expect(cancelled('bored!')).toBe(false);
+  });
+});
+
+describe('the findings of an inconsistent verdict', () => {
+  it('are each a broken rule or a stuck step, so every inconsistent verdict means one of the two', () => {
+    expect(Object.keys(FindingKinds).sort()).toEqual([...AuditFinding.options].sort());
+    expect([...findingsOfKind('BROKEN_RULE'), ...findingsOfKind('STUCK_STEP')].sort()).toEqual(
+      [...AuditFinding.options].sort(),
+    );
+  });
+
+  it('call a compensation not done after the waits a stuck step, and a contradiction a broken rule', () => {
+    expect(findingsOfKind('STUCK_STEP')).toEqual([
+      'PAYMENT_NOT_REFUNDED',
+      'PAYMENT_NOT_SETTLED',
+      'RESERVATION_NOT_RELEASED',
+      'RESERVATION_NOT_SETTLED',
+    ]);
+    expect(FindingKinds.CONFIRMED_ORDER_CANCELLED).toBe('BROKEN_RULE');
+    expect(FindingKinds.PAYMENT_NOT_CHARGED).toBe('BROKEN_RULE');
+    expect(FindingKinds.RESERVATION_MISSING).toBe('BROKEN_RULE');
   });
 });

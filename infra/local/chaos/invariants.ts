@@ -7,11 +7,9 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerEntry } from '../../../services/payment/adapters/simulated-gateway.js';
 import {
-  InventoryReleased,
   OrderCancelled,
   OrderConfirmed,
   type OrderPlaced,
-  PaymentRefunded,
   SagaAudited,
   type StockLine,
 } from '../../../shared/events/index.js';
@@ -19,12 +17,15 @@ import type { LoggedEvent, Runtime } from '../emulator/runtime.js';
 import { tableNames } from '../saga/boot.js';
 import { eventOfDeadLetter } from '../saga/dead-letters.js';
 import type { CustomerAnswer } from './customer-cancellations.js';
+import { inconsistentVerdicts } from './verdicts.js';
 import { NEVER_CONFIRMED, type Workload, type WorkloadOrder } from './workload.js';
 
 /** The invariants, each with the sentence it checks. */
 export const INVARIANTS = {
   terminal: 'every OrderPlaced ended in exactly one of CONFIRMED or CANCELLED',
   audited: 'every saga has a latest SagaAudited with consistent: true for the outcome it ended in',
+  verdicts:
+    'every inconsistent verdict recorded during the run is about a saga with a dead letter, or names a broken rule',
   'charged-once': 'each confirmed order was charged its total exactly once, and not refunded',
   'net-zero': 'each cancelled order has a net charge of zero',
   'single-charge': 'the gateway never saw two charges for one order, nor a charge for an unknown order',
@@ -48,12 +49,6 @@ export type Violation = {
   /** What else it is about: a SKU, a queue. */
   subject?: string;
   detail: string;
-  /**
-   * Set on an `audited` violation whose findings are all about a compensation that did land, after the
-   * audit had stopped waiting (typically once its dead letter was redriven): nothing audits a saga again
-   * when a late compensation completes it, so its last verdict stays inconsistent.
-   */
-  lateCompensation?: true;
 };
 
 /** Everything the checks know about one saga at the end of a run. */
@@ -73,8 +68,6 @@ export type SagaState = {
   detailTypes: string[];
   /** The detail-types of the saga's events that were redriven out of a DLQ. */
   redriven: string[];
-  /** The compensation events (PaymentRefunded, InventoryReleased) that reached the bus after the latest SagaAudited. */
-  compensatedAfterAudit: string[];
   /** The terminal events on the bus (a re-publish repeats one), in arrival order. */
   terminalEvents: { detailType: string; reason?: string }[];
   /** The last answer the storefront API gave the customer who asked to cancel the order, if one did. */
@@ -139,17 +132,6 @@ export const deadLettersBySaga = (runtime: Runtime): Map<string, string[]> => {
   return bySaga;
 };
 
-const COMPENSATIONS: ReadonlySet<string> = new Set([
-  PaymentRefunded.detailType,
-  InventoryReleased.detailType,
-]);
-/** The audit's findings that a compensation still under way would explain. */
-const COMPENSATION_FINDINGS: ReadonlySet<string> = new Set([
-  'PAYMENT_NOT_REFUNDED',
-  'PAYMENT_NOT_SETTLED',
-  'RESERVATION_NOT_RELEASED',
-  'RESERVATION_NOT_SETTLED',
-]);
 const TERMINAL_EVENTS: ReadonlySet<string> = new Set([OrderConfirmed.detailType, OrderCancelled.detailType]);
 
 /** The sagas' events by order id, from the runtime's event log. */
@@ -165,21 +147,13 @@ const eventsByOrder = (events: readonly LoggedEvent[]): Map<string, LoggedEvent[
   return byOrder;
 };
 
-/** What a saga's events say: its audits, its detail-types, compensations after its last audit, its terminal events. */
+/** What a saga's events say: its audits, its detail-types, its terminal events. */
 const eventFacts = (timeline: readonly LoggedEvent[]) => {
-  const latestAudit = timeline.findLastIndex(({ event }) => event['detail-type'] === SagaAudited.detailType);
   return {
     audits: timeline
       .filter(({ event }) => event['detail-type'] === SagaAudited.detailType)
       .map(({ event }) => event.detail as SagaAudited),
     detailTypes: [...new Set(timeline.map(({ event }) => event['detail-type']))],
-    compensatedAfterAudit:
-      latestAudit === -1
-        ? []
-        : timeline
-            .slice(latestAudit + 1)
-            .map(({ event }) => event['detail-type'])
-            .filter((type) => COMPENSATIONS.has(type)),
     terminalEvents: timeline
       .filter(({ event }) => TERMINAL_EVENTS.has(event['detail-type']))
       .map(({ event }) => ({
@@ -332,31 +306,17 @@ const checkTerminal = (saga: SagaState, violate: Violate) => {
 };
 
 /** audited: the latest verdict is consistent and agrees with the order and the audit table. */
-const checkAudited = (saga: SagaState, violations: Violation[], violate: Violate) => {
-  const { orderId } = saga;
-  const about = { orderId };
+const checkAudited = (saga: SagaState, violate: Violate) => {
+  const about = { orderId: saga.orderId };
   const { status } = endOf(saga);
   const latest = saga.audits.at(-1);
   if (!latest) violate('audited', 'no SagaAudited', about);
   else if (!latest.consistent) {
-    // The compensation landed after the audit stopped waiting: its event came later, or the cancellation
-    // reached a compensating function only by the redrive (a tombstone publishes no event).
-    const lateBy = [
-      ...saga.compensatedAfterAudit,
-      ...(saga.redriven.includes(OrderCancelled.detailType) ? ['the redriven OrderCancelled'] : []),
-    ];
-    const late =
-      lateBy.length > 0 &&
-      latest.findings.length > 0 &&
-      latest.findings.every((finding) => COMPENSATION_FINDINGS.has(finding));
-    violations.push({
-      invariant: 'audited',
-      orderId,
-      detail:
-        `the latest SagaAudited (${latest.outcome}) is inconsistent: ${latest.findings.join(', ') || 'no finding'}` +
-        (late ? `; ${lateBy.join(' and ')} came after it, and nothing audited the saga again` : ''),
-      ...(late && { lateCompensation: true as const }),
-    });
+    violate(
+      'audited',
+      `the latest SagaAudited (${latest.outcome}) is inconsistent: ${latest.findings.join(', ') || 'no finding'}`,
+      about,
+    );
   } else if (latest.outcome !== status) {
     violate('audited', `the latest SagaAudited says ${latest.outcome}, the order is ${status}`, about);
   } else if (saga.auditRecord?.consistent !== true || saga.auditRecord.outcome !== status) {
@@ -496,6 +456,21 @@ const checkCustomerAnswer = (saga: SagaState, violate: Violate) => {
   }
 };
 
+/**
+ * verdicts: an inconsistent verdict means a broken rule or a stuck step (a dead letter); one with neither
+ * was recorded before work that was due had run, and would have paged for nothing.
+ */
+const checkVerdicts = (snapshot: ChaosSnapshot, violate: Violate) => {
+  for (const { orderId, findings, cause } of inconsistentVerdicts(snapshot)) {
+    if (cause !== 'neither') continue;
+    violate(
+      'verdicts',
+      `an inconsistent verdict (${findings.join(', ') || 'no finding'}) for a saga with no dead letter and no broken rule`,
+      { orderId },
+    );
+  }
+};
+
 /** Checks every invariant over the end state of a run; returns every violation found (none: all hold). */
 export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
   const violations: Violation[] = [];
@@ -503,7 +478,7 @@ export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
   const units = { confirmedUnits: new Map<string, number>(), reservedUnits: new Map<string, number>() };
   for (const saga of snapshot.sagas) {
     checkTerminal(saga, violate);
-    checkAudited(saga, violations, violate);
+    checkAudited(saga, violate);
     checkMoney(saga, violate);
     checkReservations(saga, violate, units);
     checkPlausible(saga, violate);
@@ -515,6 +490,7 @@ export const checkInvariants = (snapshot: ChaosSnapshot): Violation[] => {
     });
   }
   checkStock(snapshot, violate, units);
+  checkVerdicts(snapshot, violate);
   for (const letter of snapshot.deadLetters) {
     violate('dlq-empty', `${letter.queueName} holds a message: ${letter.reason}`, {
       ...(letter.orderId !== undefined && { orderId: letter.orderId }),

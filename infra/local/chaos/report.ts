@@ -16,6 +16,12 @@ import {
   type Violation,
   violationsByInvariant,
 } from './invariants.js';
+import {
+  type InconsistentAuditFiring,
+  inconsistentVerdicts,
+  type VerdictsByCause,
+  verdictsByCause,
+} from './verdicts.js';
 
 /** The figures of a chaos run. */
 export type ChaosReport = {
@@ -51,10 +57,13 @@ export type ChaosReport = {
   /** The violations of each invariant: how many, and the sagas (or SKUs, queues) they are about. */
   violations: Record<InvariantName, { count: number; about: string[] }>;
   violationCount: number;
-  /** Of the `audited` violations, those of a compensation that landed after the audit stopped waiting. */
-  lateCompensations: number;
-  /** Sagas audited again after the run because their latest verdict was inconsistent. */
-  reauditedInconsistent: number;
+  /**
+   * The inconsistent verdicts recorded during the run, by cause: of sagas with a dead letter, naming a broken
+   * rule, and with neither (the `verdicts` invariant: none).
+   */
+  inconsistentVerdicts: VerdictsByCause;
+  /** Each firing of the InconsistentAudits alarm, with the sagas whose verdicts raised it. */
+  inconsistentAuditFirings: InconsistentAuditFiring[];
   /** Every violation (the table shows counts; this names each saga and what is wrong with it). */
   violationList: Violation[];
   /** The first violation with a saga, and that saga's timeline. */
@@ -94,8 +103,7 @@ export type ReportInput = {
   stats: RuntimeStats;
   alarmsFired: string[];
   deadLetteredBeforeRedrive: number;
-  /** Sagas audited again after the run because their latest verdict was inconsistent (the alarm's procedure). */
-  reauditedInconsistent: number;
+  inconsistentAuditFirings: InconsistentAuditFiring[];
   timelineOf: (orderId: string) => string[];
   wallMs: number;
   sagasMs: number;
@@ -168,8 +176,8 @@ export const composeReport = (input: ReportInput): ChaosReport => {
       ]),
     ) as ChaosReport['violations'],
     violationCount: violations.length,
-    lateCompensations: violations.filter((v) => v.lateCompensation).length,
-    reauditedInconsistent: input.reauditedInconsistent,
+    inconsistentVerdicts: verdictsByCause(inconsistentVerdicts(snapshot)),
+    inconsistentAuditFirings: input.inconsistentAuditFirings,
     violationList: violations,
     ...(first && {
       firstViolation: { ...first, timeline: first.orderId ? input.timelineOf(first.orderId) : [] },
@@ -231,27 +239,39 @@ export const formatReport = (report: ChaosReport): string[] => {
     ['left in DLQs after the redrive', count(report.deadLetters.remaining)],
     ['audit executions', count(report.runtime.executions)],
     ['audit executions failed', count(report.runtime.executionsFailed)],
-    ['re-audited after an inconsistent verdict', count(report.reauditedInconsistent)],
-    ...InvariantNames.flatMap((name): [string, string][] => [
-      [`violations: ${name}`, count(report.violations[name].count)],
-      ...(name === 'audited'
-        ? [
-            ['  of which compensated after the audit gave up', count(report.lateCompensations)] as [
-              string,
-              string,
-            ],
-          ]
-        : []),
+    ...verdictRows(report),
+    ...InvariantNames.map((name): [string, string] => [
+      `violations: ${name}`,
+      count(report.violations[name].count),
     ]),
     ...iamRows(report),
     ['alarms fired', count(report.alarmsFired.length)],
     ...report.alarmsFired.map((name): [string, string] => [`  ${name}`, 'fired']),
+    ...report.inconsistentAuditFirings.map(({ atMs, sagas }): [string, string] => [
+      `  InconsistentAudits fired at ${seconds(atMs)}`,
+      `${sagas.length} saga(s): ${sagas.join(', ') || 'none logged'}`,
+    ]),
     ['wall time (boot included)', seconds(report.wallMs)],
     ['sagas phase', seconds(report.sagasMs)],
     ['sagas/s', report.sagasPerSecond.toFixed(1)],
     ...cpuRows(report),
   ];
   return table(['figure', 'value'], rows);
+};
+
+/** The inconsistent verdicts by cause, each with the sagas it is about. */
+const verdictRows = ({ inconsistentVerdicts: byCause }: ChaosReport): [string, string][] => {
+  const sagas = ({ count: n, sagas: about }: { count: number; sagas: string[] }) =>
+    n === 0
+      ? '0'
+      : `${n} (${about.length} saga(s): ${about.slice(0, 4).join(', ')}${about.length > 4 ? ', …' : ''})`;
+  const total = byCause.deadLetter.count + byCause.brokenRule.count + byCause.neither.count;
+  return [
+    ['inconsistent verdicts recorded', count(total)],
+    ['  of sagas with a dead letter', sagas(byCause.deadLetter)],
+    ['  naming a broken rule', sagas(byCause.brokenRule)],
+    ['  with neither (must be 0)', sagas(byCause.neither)],
+  ];
 };
 
 /** Where the sagas phase's CPU went, and how much of the machine it kept busy: none where it was not read. */

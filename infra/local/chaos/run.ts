@@ -2,12 +2,12 @@
  * A chaos run: N sagas put through the local runtime under injected faults, then the invariants.
  *
  * The run boots the runtime with one seeded random source (delivery jitter, backoff and every fault
- * decision), the fault hooks of the plan and a short order deadline; seeds a scarce stock; puts the
+ * decision), the fault hooks of the plan and a short order deadline (AWS time); seeds a scarce stock; puts the
  * workload's orders through the AWS SDK in batches of 10, keeping a bounded number of sagas in flight;
  * waits until every saga has settled (its order terminal and a SagaAudited seen), progress stops, or only
  * the redrive can move the sagas left; stops the faults, redrives every dead-letter queue (once more for the
- * letters of sagas the redrive started), waits again and audits again the sagas it touched; then reads the
- * end state and checks it. A share of the customers ask, at a moment of its saga drawn for each, to cancel
+ * letters of sagas the redrive started) and waits again; then reads the end state and checks it. It never
+ * audits a saga itself: a redriven compensation publishes the fact that audits its saga again, as on AWS. A share of the customers ask, at a moment of its saga drawn for each, to cancel
  * their order through the storefront API.
  */
 import { availableParallelism } from 'node:os';
@@ -19,7 +19,6 @@ import { seededRandom } from '../emulator/random.js';
 import { retryWithBackoff } from '../emulator/retry.js';
 import type { Runtime } from '../emulator/runtime.js';
 import { firedAlarms } from '../saga/alarms.js';
-import { AUDIT_STATE_MACHINE, auditInputOf } from '../saga/audit-again.js';
 import { cpuBetween, dynamoDbLocalPid, sampleCpu } from '../saga/bench/cpu.js';
 import { bootRuntime, ensureTemplate, localDocumentClient, tableNames } from '../saga/boot.js';
 import { storefrontClient } from '../saga/storefront-client.js';
@@ -36,6 +35,7 @@ import {
 } from './fault-plan.js';
 import { checkInvariants, deadLettersBySaga, readSnapshot } from './invariants.js';
 import { type ChaosReport, composeReport } from './report.js';
+import { inconsistentAuditFirings } from './verdicts.js';
 import { CUSTOMER_CANCEL_SHARE, createWorkload, putEntryOf, type Workload } from './workload.js';
 
 /** How to run the chaos. */
@@ -53,15 +53,15 @@ export type ChaosOptions = {
   log?: (line: string) => void;
   /** Every function's log line (verbose runs). */
   onFunctionLog?: (functionName: string, line: string) => void;
-  /** ORDER_DEADLINE_SECONDS of the run: short, so that a saga whose event was lost is cancelled soon. */
-  deadlineSeconds?: number;
   /**
-   * The compressed clock (see `RuntimeOptions.timeScale`). The chaos default is slower than the demo's, so
-   * that the audit's waits for compensations (250 s of AWS time) still outlast Lambda's retries of a
-   * compensation when the functions queue behind hundreds of sagas.
+   * ORDER_DEADLINE_SECONDS of the run, in AWS time (the runtime's clock): short, so that a saga whose event
+   * was lost is cancelled soon, and longer than Lambda's retries (3 minutes), so that a saga whose charge
+   * or reservation is retried is not cancelled for it.
    */
+  deadlineSeconds?: number;
+  /** The runtime clock's compression (see `RuntimeOptions.timeScale`). */
   timeScale?: number;
-  /** The deadline sweep's clock: its one-minute rate runs every `60 s × scheduleScale`. */
+  /** The deadline sweep's period while compressed: its one-minute rate runs every `60 s × scheduleScale`. */
   scheduleScale?: number;
   /** The most sagas put and not yet settled at any time: the load the system runs under. */
   inFlight?: number;
@@ -83,9 +83,11 @@ export type ChaosOptions = {
 
 /** The defaults of a chaos run (see `ChaosOptions`). */
 export const CHAOS_DEFAULTS = {
-  deadlineSeconds: 15,
-  timeScale: 0.05,
-  scheduleScale: 0.05,
+  deadlineSeconds: 300,
+  // The runtime's own: its clock holds back every timer until the work due before it has run, so the audit's
+  // waits outlast a compensation's retries however long the functions queue.
+  timeScale: 0.01,
+  scheduleScale: 0.01,
   // A saga under faults spends most of its life waiting (the SDK's backoff after a throttle, Lambda's retries,
   // the deadline of a saga whose event was lost), not on the CPU: at 30 in flight the CPU was 55% idle and
   // 2,000 sagas took 10.5 min; at 100, the same 500 sagas settle in 95 s instead of 170 s.
@@ -300,8 +302,9 @@ const waitUntil = async (
 
 /**
  * The run's phases: every saga put and settled under faults (or stuck on its dead letters), the runtime
- * drained, the faults stopped and every dead letter redriven, the redriven sagas settled, their new letters
- * redriven, and those sagas audited again.
+ * drained, the faults stopped and every dead letter redriven, the redriven sagas settled, and their new
+ * letters redriven. What the redrives set off (compensations landing late, and the audits their facts start)
+ * is waited for like any work in flight.
  */
 const runPhases = async (phases: Phases, stopFaults: () => void) => {
   const { runtime, settlement, feeder, customers, total, log } = phases;
@@ -338,22 +341,7 @@ const runPhases = async (phases: Phases, stopFaults: () => void) => {
   // deadline: wait for it too.
   await waitUntil(phases, 'after the redrive', () => idle() && settlement.settled === total);
   await redriveLettersOfLateSagas(phases, redrivenBySaga);
-  const reaudited = await auditAgain(runtime, [...redrivenBySaga.keys()]);
-  log(`  re-audited the ${reaudited} ended saga(s) whose dead letters were redriven`);
-  await waitUntil(phases, 'after the re-audit', idle);
-  // The InconsistentAudits alarm's procedure: a compensation that ran late, after the audit's waits (a retry
-  // behind a long queue: the waits are on the compressed clock, a busy pool's queue is not), settles the
-  // saga without an event to audit it again. Each saga whose latest verdict is inconsistent is audited once
-  // more; one that did not converge stays inconsistent, and is a violation.
-  const inconsistent = inconsistentlyAudited(runtime);
-  const reauditedInconsistent = await auditAgain(runtime, inconsistent);
-  await waitUntil(phases, 'after the re-audit of inconsistent verdicts', idle);
-  const stillInconsistent = new Set(inconsistentlyAudited(runtime));
-  log(
-    `  re-audited the ${reauditedInconsistent} saga(s) whose latest verdict was inconsistent; ` +
-      `${inconsistent.filter((id) => !stillInconsistent.has(id)).length} consistent now`,
-  );
-  return { deadLettered, redrivenBySaga, deadLetteredQueues, reauditedInconsistent };
+  return { deadLettered, redrivenBySaga, deadLetteredQueues };
 };
 
 /**
@@ -372,17 +360,6 @@ const redriveLettersOfLateSagas = async (phases: Phases, redrivenBySaga: Map<str
   if (redriven === 0) return;
   log(`  redriving ${redriven} dead letter(s) again, of sagas that ended after the first redrive`);
   await waitUntil(phases, 'after the second redrive', () => isIdle(runtime));
-};
-
-/** The sagas whose latest SagaAudited on the bus says inconsistent. */
-const inconsistentlyAudited = (runtime: Runtime): string[] => {
-  const latest = new Map<string, boolean>();
-  for (const { event } of runtime.events) {
-    if (event['detail-type'] !== SagaAudited.detailType) continue;
-    const { orderId, consistent } = event.detail as { orderId?: unknown; consistent?: unknown };
-    if (typeof orderId === 'string') latest.set(orderId, consistent === true);
-  }
-  return [...latest].flatMap(([orderId, consistent]) => (consistent ? [] : [orderId]));
 };
 
 /** Logs the first violation with its saga's timeline. */
@@ -415,7 +392,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const faults = switchableHooks(injector);
   log(
     `Chaos: ${options.sagas} sagas, seed ${options.seed}, faults: ${describeFaultPlan(plan)}; ` +
-      `deadline ${settings.deadlineSeconds} s, at most ${settings.inFlight} sagas in flight`,
+      `deadline ${settings.deadlineSeconds} s of AWS time, at most ${settings.inFlight} sagas in flight`,
   );
   const runtime = await bootRuntime({
     random,
@@ -462,10 +439,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       sagasStarted,
       log,
     };
-    const { deadLettered, redrivenBySaga, deadLetteredQueues, reauditedInconsistent } = await runPhases(
-      phases,
-      faults.stop,
-    );
+    const { deadLettered, redrivenBySaga, deadLetteredQueues } = await runPhases(phases, faults.stop);
     await customers.settled();
     const sagasEnded = Date.now();
     const cpu = cpuBetween(cpuBefore, sampleCpu(javaPid), sagasEnded - sagasStarted);
@@ -485,7 +459,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       stats: runtime.stats(),
       alarmsFired,
       deadLetteredBeforeRedrive: deadLettered,
-      reauditedInconsistent,
+      inconsistentAuditFirings: inconsistentAuditFirings(alarms, runtime.events),
       timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
       wallMs: Date.now() - started,
       sagasMs: sagasEnded - sagasStarted,
@@ -500,16 +474,6 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     documents.destroy();
     await runtime.stop();
   }
-};
-
-/** Audits again each ended saga of `orderIds` (see `audit-again.ts`); returns how many it audited. */
-const auditAgain = async (runtime: Runtime, orderIds: readonly string[]): Promise<number> => {
-  const inputs = orderIds.flatMap(
-    (orderId) => auditInputOf(orderId, timelineOf(runtime.events, orderId)) ?? [],
-  );
-  // An execution that fails counts in the runtime's figures, and its saga then lacks a consistent verdict.
-  await Promise.allSettled(inputs.map((input) => runtime.startExecution(AUDIT_STATE_MACHINE, input)));
-  return inputs.length;
 };
 
 /** The dead letters grouped by where they come from and the last error, most frequent first. */

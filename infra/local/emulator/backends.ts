@@ -31,6 +31,8 @@ export type BackendOptions = {
   random: () => number;
   /** Receives the events a bus accepts, with the bus's name. */
   onEvents: (events: EventEnvelope[], bus: string) => void;
+  /** The clock of an accepted event's `time` (AWS time). */
+  now?: () => Date;
   /** The emulator's own operations, served by the bus as `X-Amz-Target: LocalRuntime.<name>`. */
   localOperations: Record<string, (body: unknown) => Promise<unknown>>;
   /** Counts every DynamoDB call of the functions and the state machines, by table and operation. */
@@ -80,6 +82,7 @@ const startBus = (options: BackendOptions): Promise<EventBridgeServer> => {
     }),
     account: app.account,
     region: app.region,
+    ...(options.now && { now: options.now }),
     localOperations: options.localOperations,
     ...(options.busOperations && { moreOperations: options.busOperations }),
     ...(options.access.enforced && { authorize: putEventsAuthorizer(app, options.access) }),

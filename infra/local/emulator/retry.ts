@@ -1,11 +1,12 @@
 /**
- * The one retry-with-backoff of the emulator: a retry waits its delay (AWS time) on the compressed clock,
- * registered as in flight from before the failed attempt ends, so `idle()` never sees a gap; the event's
- * age then decides whether it is retried or given up. Delivery and Lambda's asynchronous invocation both
- * retry through it, each with its own delays.
+ * The one retry-with-backoff of the emulator: a retry waits its delay (AWS time) on the emulator's clock, as
+ * a sleep of the activity that retries (which does no work meanwhile, so holds back no timer), registered as
+ * in flight from before the failed attempt ends, so `idle()` never sees a gap; the event's age in AWS time
+ * then decides whether it is retried or given up. Delivery and Lambda's asynchronous invocation both retry
+ * through it, each with its own delays.
  */
+import type { Activity } from './clock.js';
 import type { EmulatorContext } from './context.js';
-import type { EventAge } from './event-age.js';
 
 /** EventBridge's exponential backoff with jitter: half the ceiling, plus up to the other half at random. */
 export const exponentialBackoff = (
@@ -25,20 +26,26 @@ export type Retry = {
   attempt: number;
   /** How long to wait, in AWS milliseconds. */
   delayMs: number;
-  age: EventAge;
+  /** When the event was accepted, in AWS time (the emulator clock's `now()`): its age decides a give-up. */
+  acceptedAt: number;
   /** The most AWS milliseconds the event may age; past it, `giveUp` runs instead of `retry`. */
   maxAgeMs: number;
   retry: () => void;
   giveUp: () => void;
 };
 
-/** Waits a retry's delay on the compressed clock, then retries or gives up by the event's age. */
-export const scheduleRetry = ({ clock, inFlight }: EmulatorContext, retry: Retry): void => {
+/**
+ * Waits a retry's delay as a sleep of `activity` on the clock, then retries or gives up by the event's age.
+ * Whatever it then runs is the activity's work; ending the activity is the caller's.
+ */
+export const scheduleRetry = (
+  { clock, inFlight }: EmulatorContext,
+  activity: Activity,
+  retry: Retry,
+): void => {
   const end = inFlight.begin(`${retry.label}: retry ${retry.attempt} waiting`);
-  const realMs = clock.real(retry.delayMs);
-  clock.afterReal(realMs, () => {
-    retry.age.waited(retry.delayMs, realMs);
-    if (retry.age.ms() > retry.maxAgeMs) retry.giveUp();
+  void activity.sleep(retry.delayMs).then(() => {
+    if (clock.now() - retry.acceptedAt > retry.maxAgeMs) retry.giveUp();
     else retry.retry();
     end();
   });

@@ -3,8 +3,9 @@
  * the local bus serves the EventBridge API and routes each accepted event to the targets of the rules it
  * matches, each function runs in its own worker thread, the state machines run in process, and the
  * queues of the template are kept in memory. Every call is authorized with the template's IAM (each
- * function and state machine calls as a session of its role; see access/). AWS's delays run on a
- * compressed clock. It knows nothing of
+ * function and state machine calls as a session of its role; see access/). AWS time is a virtual clock,
+ * compressed, that never passes work that is due, and runs at real speed once the runtime is quiet (see
+ * `clock.ts`). It knows nothing of
  * what the stack does: the saga tooling and the chaos runs build on it (the latter through `faults`).
  */
 import { performance } from 'node:perf_hooks';
@@ -13,7 +14,7 @@ import type { LocalCredentials } from './access/credentials.js';
 import type { Principals } from './access/principals.js';
 import { type ServedHttpApis, serveHttpApis } from './apigateway/serve.js';
 import { type Backends, startBackends } from './backends.js';
-import { CompressedClock } from './clock.js';
+import { VirtualClock } from './clock.js';
 import { functionOf, ruleArnOf, stateMachineOf } from './cloud-assembly/lookup.js';
 import type { LocalApp, LocalStateMachine } from './cloud-assembly/model.js';
 import type { AlarmStatus } from './cloudwatch/alarms.js';
@@ -50,10 +51,22 @@ export type RuntimeOptions = {
   dynamoDbEndpoint?: string;
   /** The port of the template's (first) HTTP API, served on 127.0.0.1; 0 or absent for a free one. */
   apiPort?: number;
-  /** The compressed clock: AWS's delays (retry backoff, Wait states) take `delay × timeScale`. Default 0.01: the functions run in real time, and the audit's waits must still outlast a compensation's retries. */
+  /**
+   * The clock's compression: while work is about, AWS's delays (retry backoff, Wait states, schedules) take
+   * `delay × timeScale` of real time at most, and longer when work due earlier is still outstanding. Default
+   * 0.01. The functions themselves run in real time.
+   */
   timeScale?: number;
-  /** The schedule rules' clock: a rate of N minutes fires every `N min × scheduleScale`. Default: `timeScale`. */
+  /**
+   * The schedule rules' period while the clock runs compressed: a rate of N minutes fires every
+   * `N min × scheduleScale` of real time (every `N min × scheduleScale / timeScale` of AWS time). Default:
+   * `timeScale`, AWS's own rate.
+   */
   scheduleScale?: number;
+  /** How far AWS time may run ahead of the oldest outstanding work, in AWS ms (see `VirtualClock`). */
+  clockLeadMs?: number;
+  /** AWS ms of quiet after which the clock runs at real speed (see `VirtualClock`). Default one hour. */
+  quietAfterMs?: number;
   /** The most function invocations running at once (passed to the Lambda pool). */
   maxConcurrency?: number;
   /** The most wall-clock milliseconds of random latency before a delivery (reorders events). Default 5. */
@@ -234,6 +247,32 @@ const startFunctions = async (
   return pool;
 };
 
+/**
+ * Runs an execution as one activity of the clock: its work is outstanding while a state runs, not while it
+ * waits (a Wait state, a retry's interval), and its time limit is AWS time too.
+ */
+const executionOnClock =
+  (emulator: EmulatorContext, backends: Backends) =>
+  (stateMachine: LocalStateMachine, input: unknown, origin: { background?: boolean } = {}) => {
+    const { clock } = emulator;
+    const activity = clock.activity(origin);
+    return runStateMachine({
+      definition: stateMachine.definition,
+      input,
+      // Its integrations call with its role's credentials.
+      ...backends.clientsFor(emulator.access.principals.ofStateMachine(stateMachine)?.credentials),
+      clock: {
+        sleep: (ms) => activity.sleep(ms),
+        after: (ms, fn) => clock.after(ms, fn),
+        now: () => clock.date(),
+      },
+      waitScale: clock.scale,
+      random: emulator.random,
+      stateMachineArn: stateMachine.arn,
+      onStateEntered: () => emulator.stats.stateTransitions++,
+    }).finally(() => activity.end());
+  };
+
 /** `idle` and `waitFor`: each resolves when its condition holds, or rejects at its bound naming what is in flight. */
 const waits = (inFlight: InFlight, log: ReturnType<typeof createEventLog>) => {
   // A change is looked at once the current turn settles, when follow-up work has been registered.
@@ -365,7 +404,6 @@ const wire = async (
   stops: (() => Promise<void>)[],
   { cloudWatch }: Signals,
 ) => {
-  const timeScale = emulator.clock.scale;
   const onLog = (fn: string, line: string) => {
     cloudWatch.log(line);
     options.onLog?.(fn, line);
@@ -379,24 +417,25 @@ const wire = async (
       pool.invoke(fn.functionName, event, fault),
     ),
   );
-  const execute = countingExecutions(emulator.metrics, (stateMachine: LocalStateMachine, input: unknown) =>
-    runStateMachine({
-      definition: stateMachine.definition,
-      input,
-      // Its integrations call with its role's credentials.
-      ...backends.clientsFor(emulator.access.principals.ofStateMachine(stateMachine)?.credentials),
-      waitScale: timeScale,
-      stateMachineArn: stateMachine.arn,
-      onStateEntered: () => emulator.stats.stateTransitions++,
-    }),
-  );
+  const execute = countingExecutions(emulator.metrics, executionOnClock(emulator, backends));
   const deliver = createDelivery(
     emulator,
     { invokeAsync, startExecution: execute },
     options.deliveryJitterMs ?? 5,
   );
   // Requests reach the same warm workers, synchronously; the servers stop before the pool does.
-  const httpApis = await serveHttpApis(emulator, (fn, event) => pool.invoke(fn, event), options.apiPort ?? 0);
+  const httpApis = await serveHttpApis(
+    emulator,
+    async (fn, event) => {
+      const end = emulator.clock.begin();
+      try {
+        return await pool.invoke(fn, event);
+      } finally {
+        end();
+      }
+    },
+    options.apiPort ?? 0,
+  );
   stops.push(() => httpApis.close());
   Object.assign(wiring, { invokeAsync, execute, deliver, httpApis });
   return deliver;
@@ -409,10 +448,15 @@ const wire = async (
 export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> => {
   const { app } = options;
   const timeScale = options.timeScale ?? 0.01;
+  const clock = new VirtualClock({
+    scale: timeScale,
+    ...(options.clockLeadMs !== undefined && { leadMs: options.clockLeadMs }),
+    ...(options.quietAfterMs !== undefined && { quietAfterMs: options.quietAfterMs }),
+  });
   const startedAt = performance.now();
   const now = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
-  const queues = new LocalQueues(app.queues, now);
-  const cloudWatch = createCloudWatch({ app, queues, now, timeScale });
+  const queues = new LocalQueues(app.queues, () => clock.now());
+  const cloudWatch = createCloudWatch({ app, queues, clock, now });
   // Validate what can be refused before anything starts.
   const schedules = scheduleRules(app);
   const router = createRouter(app, (rule) => cloudWatch.metrics.ruleMatched(rule));
@@ -420,7 +464,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
   const logRuntime = (line: string) => options.onLog?.('runtime', line);
   const emulator: EmulatorContext = {
     app,
-    clock: new CompressedClock(timeScale),
+    clock,
     inFlight: new InFlight(),
     stats,
     random: options.random ?? Math.random,
@@ -461,6 +505,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       faults: emulator.faults,
       random: emulator.random,
       access: emulator.access,
+      now: () => clock.date(),
       onEvents,
       localOperations: localOperations(() => handle as Runtime),
       busOperations: replayOperations(app, archives, (r) => ruleArnOf(app, r)),
@@ -469,8 +514,8 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
     const deliver = await wire(options, emulator, wiring, backends, stops, signals);
     router.ready(deliver);
     startSchedules(app, schedules, {
-      clock: emulator.clock,
-      scheduleScale: options.scheduleScale ?? timeScale,
+      clock,
+      periodScale: (options.scheduleScale ?? timeScale) / timeScale,
       onFire: () => {
         if (wiring.stopped) return false;
         stats.scheduledEvents++;
@@ -478,7 +523,7 @@ export const startRuntime = async (options: RuntimeOptions): Promise<Runtime> =>
       },
       deliver,
     });
-    cloudWatch.start(emulator.clock);
+    cloudWatch.start(clock);
     handle = runtimeHandle(emulator, log, wiring, stops, backends, signals);
     return handle;
   });

@@ -35,9 +35,9 @@ Usage (from a clone: npm run saga -- <command> [flags]):
   saga timeline <orderId> [--json | --mermaid] [--endpoint-url URL]
                                              a saga's events in order, from a running runtime
   saga dlq [list | redrive] [--queue NAME] [--endpoint-url URL]
-                                             the events that exhausted their retries; redrive sends them again,
-                                             waits for them to run, and audits their sagas again; exits 1 when
-                                             any was dead-lettered again
+                                             the events that exhausted their retries; redrive sends them again
+                                             and waits for them to run (a redriven compensation's fact audits
+                                             its saga again); exits 1 when any was dead-lettered again
   saga alarms [--json] [--endpoint-url URL]  the template's alarms as the running runtime evaluates them: state,
                                              reason and what to do
   saga replay --from ISO --to ISO [--endpoint-url URL]
@@ -62,7 +62,9 @@ ${BENCH_HELP}
 
 Flags:
   --time-scale N     the compressed clock, above 0 and at most 1: AWS delays (retry backoff, Wait states) take
-                     delay × N (default 0.01: a minute of Lambda retry backoff passes in 0.6 s)
+                     delay × N (default 0.01: a minute of Lambda retry backoff passes in 0.6 s), or longer when
+                     work due earlier is still outstanding; after an hour of AWS time with nothing to do, the
+                     clock runs at real speed until something happens
   --verbose          print every function's log lines
   --console          demo and chaos: serve the saga console on the run's runtime, and keep it open after the
                      run until Ctrl-C (serve always serves it)

@@ -1,13 +1,14 @@
 /**
  * `saga dlq`: the dead letters of a running runtime, and their redrive. A redrive tells how many of the
  * messages it sent came back to a dead-letter queue (a poison message always does), and fails when any did.
+ * It audits nothing itself: a redriven compensation publishes its refund, release or void, which audits its
+ * saga again.
  */
 
 import type { DeadLetter, DeadLetterQueue } from '../emulator/runtime.js';
-import { AUDIT_STATE_MACHINE, auditInputOf } from './audit-again.js';
 import { fittedTable } from './columns.js';
 import { eventOfDeadLetter } from './dead-letters.js';
-import { localCall, sagaEvents } from './local-call.js';
+import { localCall } from './local-call.js';
 import { out } from './output.js';
 
 /** Column widths of `dlq list`: an order id (a UUID) whole, the rest cut with an ellipsis. */
@@ -45,28 +46,10 @@ export const listCommand = async (endpoint: string): Promise<number> => {
   return 0;
 };
 
-/** As an operator does after a redrive: audits again each saga whose dead letters ran (see audit-again.ts). */
-const auditAgain = async (endpoint: string, orderIds: Iterable<string>) => {
-  for (const orderId of orderIds) {
-    const events = await sagaEvents(endpoint, orderId);
-    const input = auditInputOf(orderId, events);
-    if (!input) {
-      out(`  ${orderId}: not ended yet, not audited`);
-      continue;
-    }
-    const { output } = (await localCall(endpoint, 'StartExecution', {
-      stateMachine: AUDIT_STATE_MACHINE,
-      input,
-    })) as { output: { consistent: boolean; findings: string[] } };
-    const verdict = output.consistent ? 'consistent' : `INCONSISTENT: ${output.findings.join(', ')}`;
-    out(`  ${orderId}: audited again, ${input.outcome}, ${verdict}`);
-  }
-};
-
 /**
- * Redrives the dead letters (of one queue, or all), waits for them to run, counts those that were
- * dead-lettered again (a new dead letter holding a redriven event), and audits their sagas again.
- * Exits 1 when any was dead-lettered again.
+ * Redrives the dead letters (of one queue, or all), waits for them to run (and for what they set off, the
+ * audits their facts start included), and counts those that were dead-lettered again (a new dead letter
+ * holding a redriven event). Exits 1 when any was dead-lettered again.
  */
 export const redriveCommand = async (endpoint: string, queue: string | undefined): Promise<number> => {
   const before = await listDeadLetters(endpoint);
@@ -81,8 +64,6 @@ export const redriveCommand = async (endpoint: string, queue: string | undefined
   const known = new Set(before.map((m) => m.messageId));
   const again = after.filter((m) => !known.has(m.messageId) && sentEvents.has(eventIdOf(m.body) ?? ''));
 
-  const orderIds = new Set(sent.flatMap((m) => eventOfDeadLetter(m.body).orderId ?? []));
-  await auditAgain(endpoint, orderIds);
   if (again.length === 0) {
     out(`All ${sent.length} ran; none was dead-lettered again.`);
     return 0;

@@ -73,6 +73,10 @@ const summarizeValid = (detailType: string, detail: Record<string, unknown>): st
       const d = detail as InventoryReleased;
       return `released ${units(d.items)} unit(s) of ${d.items.map((i) => i.sku).join(', ')}`;
     }
+    case 'PaymentVoided':
+      return 'voided: cancelled before any charge, nothing will be charged';
+    case 'InventoryReservationVoided':
+      return 'voided: cancelled before any reservation, nothing will be reserved';
     case 'SagaAudited': {
       const d = detail as SagaAudited;
       return `${d.outcome}, ${d.consistent ? 'consistent' : `INCONSISTENT: ${d.findings.join(', ')}`}`;

@@ -8,6 +8,10 @@
  *   (none) --OrderCancelled--------------------> CANCELLED (tombstone: a late PaymentProcessed reserves nothing)
  * Every other combination changes nothing and re-publishes, from the stored state, what that state
  * already announced, so a retry after a failed publish sends the same events again.
+ *
+ * Every delivery of OrderCancelled says what the compensation came to, so that the audit hears of it however
+ * late it lands: InventoryReleased for stock given back, InventoryReservationVoided when nothing was held (a
+ * tombstone, or a refused reservation).
  */
 
 // Type only: the publisher's module loads the AWS SDK, which the domain must not.
@@ -15,6 +19,7 @@ import type { OutgoingEvent } from '../../../shared/events/index.js';
 import {
   InventoryReleased,
   InventoryReservationFailed,
+  InventoryReservationVoided,
   InventoryReserved,
   type OrderCancelled,
   type OrderLine,
@@ -172,9 +177,23 @@ export const eventsOf = (reservation: Reservation): OutgoingEvent[] => {
         },
       ];
     case 'CANCELLED':
-      return [];
+      return [reservationVoidedFrom(reservation)];
   }
 };
+
+/**
+ * InventoryReservationVoided as the stored state says it: a tombstone at its cancellation, a refused
+ * reservation at its refusal (the state a cancellation found, which it does not change).
+ */
+export const reservationVoidedFrom = (
+  reservation: CancelledReservation | FailedReservation,
+): OutgoingEvent => ({
+  definition: InventoryReservationVoided,
+  detail: {
+    orderId: reservation.orderId,
+    occurredAt: reservation.status === 'CANCELLED' ? reservation.cancelledAt : reservation.failedAt,
+  },
+});
 
 /**
  * Decides on a PaymentProcessed. With no reservation yet: reserve every line (the outcome depends on
@@ -231,10 +250,11 @@ export const refuseReservation = (
 };
 
 /**
- * Decides on an OrderCancelled. RESERVED: release every line. No reservation: leave a tombstone so a
- * late PaymentProcessed reserves nothing. RELEASED: re-announce the release (a retry after a failed
- * publish). FAILED or CANCELLED: nothing is held, nothing to do. Never refuses: a compensation must
- * complete.
+ * Decides on an OrderCancelled. RESERVED: release every line (InventoryReleased). No reservation: leave a
+ * tombstone so a late PaymentProcessed reserves nothing (InventoryReservationVoided). RELEASED: re-announce
+ * the release (a retry after a failed publish). CANCELLED or FAILED: nothing is held, nothing to undo;
+ * announce the void (again, for a tombstone whose publish may have failed). Never refuses: a compensation
+ * must complete.
  */
 export const decideOrderCancelled = (
   current: Reservation | undefined,
@@ -242,11 +262,8 @@ export const decideOrderCancelled = (
   at: string,
 ): OrderCancelledDecision => {
   if (current === undefined) {
-    return {
-      kind: 'tombstone',
-      reservation: { orderId: fact.orderId, status: 'CANCELLED', cancelledAt: at },
-      emit: [],
-    };
+    const reservation: CancelledReservation = { orderId: fact.orderId, status: 'CANCELLED', cancelledAt: at };
+    return { kind: 'tombstone', reservation, emit: eventsOf(reservation) };
   }
   switch (current.status) {
     case 'RESERVED': {
@@ -263,6 +280,6 @@ export const decideOrderCancelled = (
       return { kind: 'unchanged', emit: eventsOf(current) };
     case 'FAILED':
     case 'CANCELLED':
-      return { kind: 'unchanged', emit: [] };
+      return { kind: 'unchanged', emit: [reservationVoidedFrom(current)] };
   }
 };

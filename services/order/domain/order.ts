@@ -95,8 +95,12 @@ export type OrderFact =
   | { type: typeof DEADLINE_EXCEEDED; orderId: string }
   | { type: typeof CUSTOMER_CANCELLATION; orderId: string };
 
-/** The time of the decision and the deadline given to an order when its first fact arrives. */
-export type DecisionContext = { now: Date; deadlineSeconds: number };
+/**
+ * The time of the decision, the deadline given to an order when its first fact arrives, and when that fact
+ * happened on the bus's clock (`factTime`: its event's `time`, the Scheduled Event's for the deadline sweep;
+ * `now` when absent). A deadline is measured on the bus's clock: from the first fact's time to the sweep's.
+ */
+export type DecisionContext = { now: Date; deadlineSeconds: number; factTime?: Date };
 
 /**
  * The outcome of one fact: the new state, whether it differs from the stored one (nothing to write
@@ -186,11 +190,11 @@ export const terminalEventsOf = (order: Order): OutgoingEvent[] => {
   return [];
 };
 
-const newOrder = (orderId: string, { now, deadlineSeconds }: DecisionContext): Order => ({
+const newOrder = (orderId: string, { now, deadlineSeconds, factTime = now }: DecisionContext): Order => ({
   orderId,
   status: 'PENDING',
   receivedAt: now.toISOString(),
-  deadlineAt: new Date(now.getTime() + deadlineSeconds * 1000).toISOString(),
+  deadlineAt: new Date(factTime.getTime() + deadlineSeconds * 1000).toISOString(),
 });
 
 /** Records the fact on the order; the first report of each fact wins, so a duplicate records nothing. */
@@ -244,9 +248,9 @@ const close = (order: Order, verdict: Exclude<Verdict, { status: 'PENDING' }>, n
 /**
  * Applies one fact to the stored order (undefined when none is stored yet).
  * - A terminal order never changes and emits nothing (its event was decided when it closed).
- * - A fact about an unknown order creates it, PENDING, with a deadline `deadlineSeconds` after `now`.
- * - DeadlineExceeded cancels an open order whose deadline is at or before `now`, with DEADLINE_EXCEEDED;
- *   before its deadline it changes nothing.
+ * - A fact about an unknown order creates it, PENDING, with a deadline `deadlineSeconds` after the fact's time.
+ * - DeadlineExceeded cancels an open order whose deadline is at or before its time (the sweep's), with
+ *   DEADLINE_EXCEEDED; before its deadline it changes nothing.
  * - The customer's cancellation cancels an open order with CUSTOMER_REQUEST. Whichever of it and the
  *   saga's outcome is decided first closes the order; the other then finds it terminal and changes nothing.
  * - Any other fact is recorded and the order takes the status its facts call for (see `verdictOf`).
@@ -261,7 +265,8 @@ export const decide = (
   if (current && isTerminal(current)) return { state: current, changed: false, emit: [] };
   if (fact.type === DEADLINE_EXCEEDED) {
     if (!current) throw new OrderNotFoundError(fact.orderId);
-    const due = current.deadlineAt !== undefined && Date.parse(current.deadlineAt) <= context.now.getTime();
+    const at = (context.factTime ?? context.now).getTime();
+    const due = current.deadlineAt !== undefined && Date.parse(current.deadlineAt) <= at;
     if (!due) return { state: current, changed: false, emit: [] };
     return close(current, { status: 'CANCELLED', reason: 'DEADLINE_EXCEEDED' }, context.now);
   }

@@ -10,8 +10,9 @@ export const makeHandler = (deps: Deps) =>
     logger: deps.logger,
     metrics: deps.metrics,
     persistenceStore: deps.persistenceStore,
-    handle: async (detail) => {
-      await applyFact(deps, { type: PaymentFailed.detailType, detail });
+    // A new order's deadline counts from the time the bus accepted its first fact.
+    handle: async (detail, { time }) => {
+      await applyFact(deps, { type: PaymentFailed.detailType, detail }, time);
     },
   });
 

@@ -12,6 +12,10 @@
  * TOMBSTONED is the tombstone of a cancellation that arrived before any charge: a late OrderPlaced charges
  * nothing. It only becomes REFUNDED if the provider reports a charge for the order after all, which happens
  * when an earlier attempt charged and crashed before it could commit.
+ *
+ * Every delivery of OrderCancelled says what the compensation came to, so that the audit hears of it however
+ * late it lands: PaymentRefunded for a charge given back, PaymentVoided when nothing was charged (a tombstone,
+ * or a declined card).
  */
 import type {
   Currency,
@@ -21,7 +25,13 @@ import type {
   OutgoingEvent,
   PaymentFailureReason,
 } from '../../../shared/events/index.js';
-import { emit, PaymentFailed, PaymentProcessed, PaymentRefunded } from '../../../shared/events/index.js';
+import {
+  emit,
+  PaymentFailed,
+  PaymentProcessed,
+  PaymentRefunded,
+  PaymentVoided,
+} from '../../../shared/events/index.js';
 import type { ChargeRequest, ChargeResult, RefundRequest, RefundResult } from './ports.js';
 
 /** The card was charged; the order's items are kept to re-publish PaymentProcessed from state. */
@@ -131,6 +141,16 @@ export const paymentRefundedFrom = (payment: RefundedPayment): OutgoingEvent =>
     currency: payment.currency,
   });
 
+/**
+ * PaymentVoided as the stored state says it: a tombstone at its cancellation, a declined charge at its
+ * decline (the state a cancellation found, which it does not change).
+ */
+export const paymentVoidedFrom = (payment: TombstonedPayment | DeclinedPayment): OutgoingEvent =>
+  emit(PaymentVoided, {
+    orderId: payment.orderId,
+    occurredAt: payment.status === 'TOMBSTONED' ? payment.cancelledAt : payment.declinedAt,
+  });
+
 /** What the stored state already said on the bus; published again by any later delivery (rule 4). */
 export const eventsOf = (payment: Payment): OutgoingEvent[] => {
   switch (payment.status) {
@@ -141,7 +161,7 @@ export const eventsOf = (payment: Payment): OutgoingEvent[] => {
     case 'REFUNDED':
       return [paymentRefundedFrom(payment)];
     case 'TOMBSTONED':
-      return [];
+      return [paymentVoidedFrom(payment)];
   }
 };
 
@@ -151,8 +171,8 @@ export const eventsOf = (payment: Payment): OutgoingEvent[] => {
  * - CHARGED, DECLINED, REFUNDED: already decided, publish again what the state says;
  * - TOMBSTONED: never charge; but refund by key, in case an earlier attempt of this handler
  *   charged and crashed before committing (or lost its commit to the tombstone). The provider answers
- *   NOTHING_TO_REFUND otherwise. REFUNDED needs no such refund: the provider charges a key at most once,
- *   and that charge is the one already refunded.
+ *   NOTHING_TO_REFUND otherwise, and nothing changes. REFUNDED needs no such refund: the provider charges a
+ *   key at most once, and that charge is the one already refunded.
  */
 export const decideOrderPlaced = (stored: Payment | undefined, order: OrderPlaced, now: Date): Step => {
   if (stored === undefined) {
@@ -195,6 +215,7 @@ export const decideRefundBehindTombstone = (
   answer: RefundResult,
   now: Date,
 ): Decision => {
+  // Nothing changes, and the cancellation already said so (PaymentVoided): a late charge says nothing.
   if (answer.outcome === 'NOTHING_TO_REFUND') return { emit: [] };
   const state: RefundedPayment = {
     orderId: stored.orderId,
@@ -209,11 +230,12 @@ export const decideRefundBehindTombstone = (
 };
 
 /**
- * OrderCancelled: compensate the charge, whenever it happened.
- * - nothing stored: leave a tombstone, so a late OrderPlaced charges nothing;
+ * OrderCancelled: compensate the charge, whenever it happened, and say what the compensation came to.
+ * - nothing stored: leave a tombstone, so a late OrderPlaced charges nothing; publish PaymentVoided;
  * - CHARGED: refund, record REFUNDED, publish PaymentRefunded;
  * - REFUNDED: publish PaymentRefunded again (its publish may have failed);
- * - DECLINED, TOMBSTONED: nothing was charged, nothing to do.
+ * - TOMBSTONED, DECLINED: nothing was charged, nothing to undo; publish PaymentVoided (again, for a
+ *   tombstone whose publish may have failed).
  */
 export const decideOrderCancelled = (
   stored: Payment | undefined,
@@ -227,7 +249,7 @@ export const decideOrderCancelled = (
       cancelReason: cancellation.reason,
       cancelledAt: now.toISOString(),
     };
-    return decided({ commit: { expected: undefined, state: tombstone }, emit: [] });
+    return decided({ commit: { expected: undefined, state: tombstone }, emit: eventsOf(tombstone) });
   }
   if (stored.status === 'CHARGED') {
     return {
@@ -236,7 +258,7 @@ export const decideOrderCancelled = (
       decide: (answer) => decideRefund(stored, answer, now),
     };
   }
-  return decided({ emit: stored.status === 'REFUNDED' ? eventsOf(stored) : [] });
+  return decided({ emit: stored.status === 'REFUNDED' ? eventsOf(stored) : [paymentVoidedFrom(stored)] });
 };
 
 /** The provider answered the refund of a recorded charge. */

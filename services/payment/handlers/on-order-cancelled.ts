@@ -3,7 +3,7 @@ import { createConsumer, onFirstInvocation } from '../../../shared/lambda.js';
 import { refundPayment } from '../payment-service.js';
 import { type Deps, defaultDeps } from './deps.js';
 
-/** OrderCancelled -> refund the charge (PaymentRefunded), or leave a tombstone if nothing was charged yet. */
+/** OrderCancelled -> refund the charge (PaymentRefunded), or void the payment (PaymentVoided): nothing was charged, a tombstone if nothing was tried yet. */
 export const makeHandler = (deps: Deps) =>
   createConsumer({
     consumes: OrderCancelled,

@@ -6,6 +6,7 @@ import type { EventDefinition } from '../../../shared/events/index.js';
 import {
   InventoryReleased,
   InventoryReservationFailed,
+  InventoryReservationVoided,
   InventoryReserved,
   OrderCancelled,
   OrderConfirmed,
@@ -13,6 +14,7 @@ import {
   PaymentFailed,
   PaymentProcessed,
   PaymentRefunded,
+  PaymentVoided,
   Sources,
 } from '../../../shared/events/index.js';
 import type { Template } from './synth.js';
@@ -41,7 +43,9 @@ export const Subscriptions: { consumer: string; event: EventDefinition }[] = [
   { consumer: AUDIT, event: OrderConfirmed },
   { consumer: AUDIT, event: OrderCancelled },
   { consumer: AUDIT, event: PaymentRefunded },
+  { consumer: AUDIT, event: PaymentVoided },
   { consumer: AUDIT, event: InventoryReleased },
+  { consumer: AUDIT, event: InventoryReservationVoided },
 ];
 
 /** The deadline sweep: run by a schedule, it consumes no event of the contract. */

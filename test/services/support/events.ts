@@ -7,14 +7,19 @@ import type { Context } from 'aws-lambda';
 import {
   type AnyEventDefinition,
   InventoryReservationFailed,
+  InventoryReservationVoided,
   InventoryReserved,
   OrderCancelled,
   OrderPlaced,
   PaymentFailed,
   PaymentProcessed,
+  PaymentVoided,
 } from '../../../shared/events/index.js';
 import scheduledSweepEvent from '../../events/aws.events/scheduled-sweep.json' with { type: 'json' };
 import inventoryReservationFailedEvent from '../../events/shop.inventory/inventory-reservation-failed.json' with {
+  type: 'json',
+};
+import inventoryReservationVoidedEvent from '../../events/shop.inventory/inventory-reservation-voided.json' with {
   type: 'json',
 };
 import inventoryReservedEvent from '../../events/shop.inventory/inventory-reserved.json' with {
@@ -23,6 +28,7 @@ import inventoryReservedEvent from '../../events/shop.inventory/inventory-reserv
 import orderCancelledEvent from '../../events/shop.orders/order-cancelled.json' with { type: 'json' };
 import paymentFailedEvent from '../../events/shop.payments/payment-failed.json' with { type: 'json' };
 import paymentProcessedEvent from '../../events/shop.payments/payment-processed.json' with { type: 'json' };
+import paymentVoidedEvent from '../../events/shop.payments/payment-voided.json' with { type: 'json' };
 import orderPlacedEvent from '../../events/shop.storefront/order-placed.json' with { type: 'json' };
 
 /** An EventBridge event as a Lambda target receives it, its detail typed as `D`. */
@@ -37,7 +43,13 @@ const fixtureOf = new Map<AnyEventDefinition, EventBridgeEvent>([
   [PaymentFailed, paymentFailedEvent],
   [InventoryReserved, inventoryReservedEvent],
   [InventoryReservationFailed, inventoryReservationFailedEvent],
+  [PaymentVoided, paymentVoidedEvent],
+  [InventoryReservationVoided, inventoryReservationVoidedEvent],
 ] as [AnyEventDefinition, EventBridgeEvent][]);
+
+/** Every event fixture of test/events/<source>/, by the event of the contract it is. */
+export const eventFixtures = (): [AnyEventDefinition, EventBridgeEvent][] =>
+  [...fixtureOf].map(([definition, fixture]) => [definition, structuredClone(fixture)]);
 
 /**
  * A clone of the event's fixture for the given order, with a fresh delivery id and any detail fields
@@ -66,8 +78,17 @@ export const detailOf = <E extends AnyEventDefinition>(
 ) =>
   definition.detail.parse(eventOf(definition, orderId, overrides).detail) as ReturnType<E['detail']['parse']>;
 
-/** The schedule's event that triggers the deadline sweep (its content is not read). */
-export const scheduledEvent = () => structuredClone(scheduledSweepEvent);
+/** The schedule's event that triggers the deadline sweep; the sweep reads its `time` (the fixture's by default). */
+export const scheduledEvent = (time?: Date) => ({
+  ...structuredClone(scheduledSweepEvent),
+  ...(time && { time: time.toISOString() }),
+});
+
+/** An event as the bus accepted it at `time` (its envelope's `time`, which a consumer may read). */
+export const acceptedAt = <T extends { time: string }>(event: T, time: Date): T => ({
+  ...event,
+  time: time.toISOString(),
+});
 
 /** A country the order service does not ship to. */
 export const UNSERVED_COUNTRY = 'AQ';

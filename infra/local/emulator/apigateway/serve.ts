@@ -79,6 +79,7 @@ export const serveHttpApis = async (
         accountId: emulator.app.account,
         region: emulator.app.region,
         ...(iam && { iam }),
+        now: () => emulator.clock.date().getTime(),
       });
       servers.push(server);
       urls[api.name] = server.url;

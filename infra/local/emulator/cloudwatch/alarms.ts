@@ -1,14 +1,17 @@
 /**
- * The template's alarms, evaluated locally over the emulator's metrics: each alarm's periods run on the
- * compressed clock (a 5-minute period lasts `300 s × timeScale`), its state starts INSUFFICIENT_DATA as a
+ * The template's alarms, evaluated locally over the emulator's metrics: each alarm's periods are AWS time
+ * on the emulator's clock (a 5-minute period lasts `300 s × timeScale` while it runs compressed), its state starts INSUFFICIENT_DATA as a
  * new alarm's does, and every change of state is kept with its time and reason.
  */
 import type { LocalAlarm } from '../cloud-assembly/model.js';
 import { type AlarmState, evaluateAlarm, statisticOf } from './alarm-evaluation.js';
 import type { MetricStore } from './metric-store.js';
 
-/** One change of an alarm's state. */
-export type AlarmTransition = { from: AlarmState; to: AlarmState; reason: string; at: string };
+/**
+ * One change of an alarm's state: `at` in wall-clock ISO-8601, `atMs` in milliseconds since the runtime
+ * started (the clock of the event log's `at`).
+ */
+export type AlarmTransition = { from: AlarmState; to: AlarmState; reason: string; at: string; atMs: number };
 
 /** An alarm as the template declares it, with its current state and its history. */
 export type AlarmStatus = LocalAlarm & {
@@ -26,6 +29,8 @@ export type AlarmClock = {
   awsNow: () => number;
   /** The wall-clock time, as transitions record it. */
   wallNow: () => string;
+  /** Milliseconds since the runtime started, as transitions record it too. */
+  runtimeNow: () => number;
 };
 
 /** The statistic of each of the alarm's last periods at `now` (the current, partial period last). */
@@ -69,7 +74,7 @@ export const createAlarmEvaluator = (
         const { state, reason } = evaluateAlarm(status, periodStatistics(status, store, now), status.state);
         if (state === status.state) continue;
         const at = clock.wallNow();
-        status.transitions.push({ from: status.state, to: state, reason, at });
+        status.transitions.push({ from: status.state, to: state, reason, at, atMs: clock.runtimeNow() });
         Object.assign(status, { state, reason, updatedAt: at });
       }
       store.prune(now - lookbackMs);

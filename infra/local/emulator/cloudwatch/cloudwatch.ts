@@ -1,8 +1,9 @@
 /**
  * The emulator's CloudWatch: the metrics its functions log in the embedded metric format, the service
- * metrics it knows of itself, and the template's alarms evaluated over both on the compressed clock.
+ * metrics it knows of itself, and the template's alarms evaluated over both in AWS time, on the emulator's
+ * clock.
  */
-import type { CompressedClock } from '../clock.js';
+import type { VirtualClock } from '../clock.js';
 import type { LocalApp } from '../cloud-assembly/model.js';
 import type { LocalQueues } from '../sqs/queues.js';
 import { type AlarmStatus, createAlarmEvaluator } from './alarms.js';
@@ -16,11 +17,12 @@ export const EVALUATION_INTERVAL_MS = 10_000;
 /** What the local CloudWatch watches. */
 export type CloudWatchOptions = {
   app: LocalApp;
+  /** The queues, whose messages' `sentAt` is AWS time. */
   queues: LocalQueues;
-  /** Real milliseconds since the runtime started. */
+  /** AWS time: datapoints, periods and queue ages are measured on it. */
+  clock: Pick<VirtualClock, 'now'>;
+  /** Real milliseconds since the runtime started: when alarm transitions happened, on the event log's clock. */
   now: () => number;
-  /** The compressed clock's scale: AWS time is real time divided by it. */
-  timeScale: number;
 };
 
 /** The local CloudWatch of one runtime. */
@@ -33,14 +35,14 @@ export type LocalCloudWatch = {
   evaluate(): void;
   /** Every alarm of the template with its state and its history, evaluated now. */
   alarms(): AlarmStatus[];
-  /** Evaluates every `EVALUATION_INTERVAL_MS` of AWS time until the clock stops. */
-  start(clock: CompressedClock): void;
+  /** Evaluates every `EVALUATION_INTERVAL_MS` of AWS time until the clock stops (a background timer). */
+  start(clock: Pick<VirtualClock, 'every'>): void;
 };
 
 /** Creates the local CloudWatch of `app`. */
-export const createCloudWatch = ({ app, queues, now, timeScale }: CloudWatchOptions): LocalCloudWatch => {
+export const createCloudWatch = ({ app, queues, clock, now }: CloudWatchOptions): LocalCloudWatch => {
   const store = new MetricStore();
-  const awsNow = () => now() / timeScale;
+  const awsNow = () => clock.now();
   const put: PutMetric = (namespace, metricName, dimensions, value, unit) =>
     store.put({
       namespace,
@@ -54,12 +56,13 @@ export const createCloudWatch = ({ app, queues, now, timeScale }: CloudWatchOpti
   const evaluator = createAlarmEvaluator(app.alarms, store, {
     awsNow,
     wallNow: () => new Date().toISOString(),
+    runtimeNow: now,
   });
 
   const sampleQueue = (queueName: string) => {
     const messages = queues.list(queueName);
     const oldest = messages.reduce((min, m) => Math.min(min, m.sentAt), Number.POSITIVE_INFINITY);
-    const ageSeconds = messages.length === 0 ? 0 : (now() - oldest) / timeScale / 1000;
+    const ageSeconds = messages.length === 0 ? 0 : (awsNow() - oldest) / 1000;
     metrics.queueSampled(queueName, messages.length, Math.floor(ageSeconds));
   };
   // A queue is also sampled whenever it changes, so that a message held for less than a sampling interval
@@ -82,9 +85,9 @@ export const createCloudWatch = ({ app, queues, now, timeScale }: CloudWatchOpti
       evaluate();
       return evaluator.statuses();
     },
-    start: (clock) => {
+    start: (timers) => {
       evaluate();
-      clock.everyReal(clock.real(EVALUATION_INTERVAL_MS), evaluate);
+      timers.every(EVALUATION_INTERVAL_MS, evaluate, { background: true });
     },
   };
 };

@@ -1,7 +1,7 @@
 /**
  * The emulator's CloudWatch metrics: every datapoint recorded locally, kept per series (namespace, metric
  * name and the exact set of dimensions, as CloudWatch identifies a metric), queried by time range. Times
- * are AWS time: milliseconds since the runtime started, divided by the compressed clock's scale.
+ * are AWS time: milliseconds since the runtime started, on the emulator's clock.
  */
 
 /** One datapoint of one metric. */

@@ -1,25 +1,34 @@
 /**
  * EventBridge's delivery of an event to the targets of the rules it matches: asynchronous, at least
  * once, in no particular order; each target's input computed from the event; a failed delivery retried
- * under the target's retry policy with exponential backoff and jitter (on the compressed clock), then
+ * under the target's retry policy with exponential backoff and jitter (on the emulator's clock), then
  * sent to the target's dead-letter queue with the attributes EventBridge sets. Errors that retrying
  * cannot fix (the target does not exist, IAM denies the delivery) go to the DLQ at once, as the EventBridge
  * user guide says; a DLQ whose policy does not let EventBridge send to it loses the event.
+ * Each copy of a delivery is one activity of the clock, from its routing to its handing over (its latency,
+ * real milliseconds, is part of its work) or its dead letter; its retries are sleeps of that activity.
  */
 
 import { type DeliveryDenial, invokeByRule, sendByRule, startExecutionByRule } from '../access/deliveries.js';
+import type { Activity } from '../clock.js';
 import { functionOf, ruleArnOf, stateMachineOf } from '../cloud-assembly/lookup.js';
 import type { LocalRule, LocalStateMachine, LocalTarget } from '../cloud-assembly/model.js';
 import type { EmulatorContext } from '../context.js';
-import { EventAge } from '../event-age.js';
 import type { DeliveryContext } from '../fault-hooks.js';
 import type { InvokeAsync } from '../lambda/async-invoke.js';
 import { exponentialBackoff, scheduleRetry } from '../retry.js';
 import { targetInput } from './input-transform.js';
 import type { EventEnvelope } from './put-events.js';
 
+/** Where work comes from: a schedule's work (`background`) does not keep the runtime from being quiet. */
+export type WorkOrigin = { background?: boolean };
+
 /** Starts an Express execution; the promise settles when the execution ends. */
-export type StartExecution = (stateMachine: LocalStateMachine, input: unknown) => Promise<unknown>;
+export type StartExecution = (
+  stateMachine: LocalStateMachine,
+  input: unknown,
+  origin?: WorkOrigin,
+) => Promise<unknown>;
 
 /** Why a delivery attempt failed. */
 export class DeliveryError extends Error {
@@ -41,7 +50,7 @@ export type Deliver = (
   event: EventEnvelope,
   rule: LocalRule,
   target: LocalTarget,
-  options?: { redrive?: boolean },
+  options?: { redrive?: boolean } & WorkOrigin,
 ) => void;
 
 type Targets = { invokeAsync: InvokeAsync; startExecution: StartExecution };
@@ -65,6 +74,7 @@ const startTracked = (
   targets: Targets,
   { rule, target }: Pick<DeliveryContext, 'rule' | 'target'>,
   input: string,
+  origin: WorkOrigin,
 ): void => {
   const { app, inFlight, stats, log, access } = emulator;
   const stateMachine = stateMachineOf(app, target.arn);
@@ -81,7 +91,7 @@ const startTracked = (
   stats.executions++;
   void inFlight.track(`execution of ${stateMachine.name}`, async () => {
     try {
-      await targets.startExecution(stateMachine, executionInput);
+      await targets.startExecution(stateMachine, executionInput, origin);
     } catch (error) {
       stats.executionsFailed++;
       log(`${stateMachine.name}: execution failed: ${(error as Error).message ?? String(error)}`);
@@ -95,6 +105,7 @@ const hand = (
   targets: Targets,
   context: DeliveryContext,
   attempt: number,
+  origin: WorkOrigin,
 ): void => {
   const { app, faults, queues, access } = emulator;
   const { event, rule, target } = context;
@@ -111,11 +122,12 @@ const hand = (
       refuse(invokeByRule(access, app, ruleArn, fn.arn));
       targets.invokeAsync(fn, parseInput(input, 'InvalidRequestContentException'), {
         redrive: context.redrive,
+        ...origin,
       });
       return;
     }
     case 'states':
-      startTracked(emulator, targets, context, input);
+      startTracked(emulator, targets, context, input, origin);
       return;
     case 'sqs': {
       if (!queues.queueOf(target.arn)) {
@@ -186,16 +198,21 @@ const deadLetter = (
   log(`${where}: ${event['detail-type']} ${event.id} sent to the target's DLQ (${error.code})`);
 };
 
+/** One copy of a delivery: its activity on the clock, when its event was accepted, where it comes from. */
+type Copy = { activity: Activity; acceptedAt: number; origin: WorkOrigin };
+
 /** The delivery machinery, over the ways to reach each kind of target. */
 export const createDelivery = (emulator: EmulatorContext, targets: Targets, jitterMs: number): Deliver => {
   const { clock, inFlight, stats, faults, random, metrics } = emulator;
 
   /** The attempts of one copy, from the first to success or the DLQ. */
-  const run = (context: DeliveryContext, label: string, age: EventAge, attempt: number): void => {
+  const run = (context: DeliveryContext, label: string, copy: Copy, attempt: number): void => {
+    const { activity } = copy;
     try {
-      hand(emulator, targets, context, attempt);
+      hand(emulator, targets, context, attempt, copy.origin);
       stats.deliveries++;
       metrics.targetInvoked(context.rule, 'delivered');
+      activity.end();
       return;
     } catch (caught) {
       const error =
@@ -204,31 +221,31 @@ export const createDelivery = (emulator: EmulatorContext, targets: Targets, jitt
           : new DeliveryError('InternalException', (caught as Error).message ?? String(caught), false);
       stats.deliveryFailures++;
       const { retryPolicy } = context.target;
-      if (!error.retryable) {
-        deadLetter(emulator, context, error, attempt);
+      if (!error.retryable || attempt > retryPolicy.maximumRetryAttempts) {
+        deadLetter(emulator, context, error, attempt, error.retryable ? 'MaximumRetryAttempts' : undefined);
+        activity.end();
         return;
       }
-      if (attempt > retryPolicy.maximumRetryAttempts) {
-        deadLetter(emulator, context, error, attempt, 'MaximumRetryAttempts');
-        return;
-      }
-      scheduleRetry(emulator, {
+      scheduleRetry(emulator, activity, {
         label,
         attempt,
         delayMs: exponentialBackoff(attempt, DELIVERY_BACKOFF, random),
-        age,
+        acceptedAt: copy.acceptedAt,
         maxAgeMs: retryPolicy.maximumEventAgeInSeconds * 1000,
-        giveUp: () => deadLetter(emulator, context, error, attempt, 'MaximumEventAge'),
+        giveUp: () => {
+          deadLetter(emulator, context, error, attempt, 'MaximumEventAge');
+          activity.end();
+        },
         retry: () => {
           stats.deliveryRetries++;
           stats.retries++;
-          run(context, label, age, attempt + 1);
+          run(context, label, copy, attempt + 1);
         },
       });
     }
   };
 
-  return (event, rule, target, { redrive = false } = {}) => {
+  return (event, rule, target, { redrive = false, background = false } = {}) => {
     stats.routed++;
     const context: DeliveryContext = { event, rule, target, redrive, random };
     const fate = faults.onDelivery?.(context) ?? {};
@@ -239,14 +256,17 @@ export const createDelivery = (emulator: EmulatorContext, targets: Targets, jitt
     const copies = 1 + Math.max(0, Math.floor(fate.duplicate ?? 0));
     stats.duplicates += copies - 1;
     const label = `delivery of ${event['detail-type']} ${event.id} to ${rule.name}/${target.id}`;
+    const acceptedAt = clock.now();
     for (let copy = 0; copy < copies; copy++) {
-      const age = new EventAge();
       const end = inFlight.begin(label);
-      const start = () =>
+      // A held delivery is not work the clock waits for until it is let go: as late as EventBridge may be.
+      const start = () => {
+        const activity = clock.activity({ background });
         clock.afterReal((fate.delayMs ?? 0) + random() * jitterMs, () => {
-          run(context, label, age, 1);
+          run(context, label, { activity, acceptedAt, origin: { background } }, 1);
           end();
         });
+      };
       if (fate.hold) fate.hold.then(start, start);
       else start();
     }

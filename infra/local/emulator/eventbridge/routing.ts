@@ -1,14 +1,19 @@
 /** Routing on the stacks' buses: each accepted event to the targets of the enabled rules of its bus that it matches, and the schedule rules' timers. */
 import { busNameOf } from '../arns.js';
-import type { CompressedClock } from '../clock.js';
+import type { VirtualClock } from '../clock.js';
 import { ruleArnOf } from '../cloud-assembly/lookup.js';
 import type { LocalApp, LocalRule, LocalTarget } from '../cloud-assembly/model.js';
 import { matchesPattern } from './pattern.js';
 import type { EventEnvelope } from './put-events.js';
 import { ratePeriodMs, scheduledEvent } from './schedule.js';
 
-/** Hands one event to one target of one rule. */
-export type DeliverTo = (event: EventEnvelope, rule: LocalRule, target: LocalTarget) => void;
+/** Hands one event to one target of one rule; a schedule's delivery is background work of the clock. */
+export type DeliverTo = (
+  event: EventEnvelope,
+  rule: LocalRule,
+  target: LocalTarget,
+  origin?: { background?: boolean },
+) => void;
 
 /** The rules that route events, with their bus: enabled, with a pattern (parsed once). */
 const eventRules = (app: LocalApp): { rule: LocalRule; bus: string; pattern: unknown }[] =>
@@ -66,17 +71,26 @@ export const scheduleRules = (app: LocalApp): { rule: LocalRule; periodMs: numbe
     .filter((rule) => rule.state === 'ENABLED' && rule.scheduleExpression !== undefined)
     .map((rule) => ({ rule, periodMs: ratePeriodMs(rule.scheduleExpression as string, rule.name) }));
 
-/** Fires each schedule rule every `period × scheduleScale` real ms on `clock`, delivering to its targets. */
+/**
+ * Fires each schedule rule on `clock`, every `period × periodScale` of AWS time, delivering to its targets a
+ * Scheduled Event of the clock's time. A schedule's timers and the work they start are background work: they
+ * do not keep the runtime from being quiet, so an idle runtime's clock runs at real speed, schedules included.
+ */
 export const startSchedules = (
   app: LocalApp,
   schedules: { rule: LocalRule; periodMs: number }[],
-  options: { clock: CompressedClock; scheduleScale: number; onFire: () => boolean; deliver: DeliverTo },
+  options: { clock: VirtualClock; periodScale: number; onFire: () => boolean; deliver: DeliverTo },
 ): void => {
+  const { clock } = options;
   for (const { rule, periodMs } of schedules) {
-    options.clock.everyReal(periodMs * options.scheduleScale, () => {
-      if (!options.onFire()) return;
-      const event = scheduledEvent(ruleArnOf(app, rule), app);
-      for (const target of rule.targets) options.deliver(event, rule, target);
-    });
+    clock.every(
+      periodMs * options.periodScale,
+      () => {
+        if (!options.onFire()) return;
+        const event = scheduledEvent(ruleArnOf(app, rule), app, clock.date());
+        for (const target of rule.targets) options.deliver(event, rule, target, { background: true });
+      },
+      { background: true },
+    );
   }
 };

@@ -1,5 +1,5 @@
 /**
- * Schedule rules: `rate(...)` expressions fire a "Scheduled Event" on the compressed clock. `cron(...)`
+ * Schedule rules: `rate(...)` expressions fire a "Scheduled Event" on the emulator's clock. `cron(...)`
  * is not supported locally and is refused with a message that says so.
  */
 import { randomUUID } from 'node:crypto';
@@ -35,17 +35,18 @@ export const ratePeriodMs = (expression: string, ruleName = 'a rule'): number =>
   return value * unit;
 };
 
-/** The event EventBridge sends to a schedule rule's targets. */
+/** The event EventBridge sends to a schedule rule's targets, fired at `time` (AWS time). */
 export const scheduledEvent = (
   ruleArn: string,
   { account, region }: { account: string; region: string },
+  time = new Date(),
 ): EventEnvelope => ({
   version: '0',
   id: randomUUID(),
   'detail-type': 'Scheduled Event',
   source: 'aws.events',
   account,
-  time: formatEventTime(new Date()),
+  time: formatEventTime(time),
   region,
   resources: [ruleArn],
   detail: {},

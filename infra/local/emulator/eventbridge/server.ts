@@ -50,6 +50,8 @@ export type EventBridgeServerOptions = {
   onPutEvents?: (context: Omit<PutEventsContext, 'random'>) => PutEventsFault | undefined;
   account: string;
   region: string;
+  /** The clock of the `time` of an accepted entry that sets none (AWS time). Default: the wall clock. */
+  now?: () => Date;
   /**
    * Operations of the local runtime itself, served as `X-Amz-Target: LocalRuntime.<name>` with the JSON
    * body as input and the resolved value as the JSON response (for a CLI in another process).
@@ -139,7 +141,12 @@ const putEventsOperation = (options: EventBridgeServerOptions, input: Input, { a
   if (denied !== undefined) throw new ApiError('AccessDeniedException', denied);
   const fault = options.onPutEvents?.({ entries: requested });
   if (fault?.fail) throw new ApiError('InternalException', 'Internal service error.', 500);
-  const { response, events } = putEvents(input, { account, region, buses: servedBuses(options) });
+  const { response, events } = putEvents(input, {
+    account,
+    region,
+    buses: servedBuses(options),
+    ...(options.now && { now: options.now }),
+  });
   const failing = new Set(fault?.failEntries ?? []);
   if (failing.size === 0) {
     handOn(options, events);

@@ -31,7 +31,7 @@ export type LambdaPoolOptions = {
   timeScale?: number;
   /**
    * Multiplies what `getRemainingTimeInMillis()` reports, not when the invocation is stopped. Default 1.
-   * The runtime passes its compressed clock's scale: a handler that locks work for its remaining time
+   * The runtime passes its clock's scale: a handler that locks work for its remaining time
    * (Powertools idempotency's in-progress record) then holds the lock for the timeout in AWS time, so that,
    * as on AWS, Lambda's retry of a crashed or timed-out attempt (one minute later, compressed) finds the
    * lock expired instead of failing on it.
@@ -39,7 +39,7 @@ export type LambdaPoolOptions = {
   remainingTimeScale?: number;
   /**
    * Multiplies the delays of each function's own timers (`setTimeout`, `setInterval`). Default 1. The runtime
-   * passes its compressed clock's scale, so that the AWS SDK's retry backoff inside a function, and a
+   * passes its clock's scale, so that the AWS SDK's retry backoff inside a function, and a
    * handler's own pauses, pass as compressed as Lambda's retries do. A handler then cannot outlive, by
    * backing off in real time, the lock it took for its remaining time. `Date` stays real.
    */

@@ -74,8 +74,10 @@ const describe = (error: unknown): DescribedError =>
     : { errorType: typeof error, errorMessage: String(error), stackTrace: [] };
 
 /**
- * Runs the function's own timers on the compressed clock: a delay of `ms` fires after `ms × scale` real
- * milliseconds. Installed before the handler loads, so the AWS SDK's retry backoff and a handler's pauses use it.
+ * Runs the function's own timers compressed by the runtime clock's scale: a delay of `ms` fires after
+ * `ms × scale` real milliseconds. They run inside an invocation, which is work the clock waits for, so they
+ * are not timers of the clock itself. Installed before the handler loads, so the AWS SDK's retry backoff and
+ * a handler's pauses use it.
  */
 const compressTimers = (scale: number) => {
   if (scale === 1) return;

@@ -10,7 +10,7 @@ import type { LocalQueues, QueueMessage } from './queues.js';
 /** A message of a dead-letter queue, with what it came from. */
 export type DeadLetter = {
   messageId: string;
-  /** When it was dead-lettered, in ms since the runtime started. */
+  /** When it was dead-lettered, in AWS ms since the runtime started (the emulator's clock). */
   sentAt: number;
   /** The function whose asynchronous invocation gave up, or the rule target that could not be reached. */
   from:

@@ -19,6 +19,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import { localDefinitionOf, type Retrier, retryDelayMs, waitMsOf } from './local-definition.js';
 
 // aws-local-stepfunctions calls Promise.withResolvers (when a Task runs), which Node.js has from version 22 only.
 const withResolvers = <T>() => {
@@ -45,25 +46,50 @@ export type PutEventsClient = { send(command: PutEventsCommand): Promise<PutEven
 /** What the runner needs of a DynamoDB client (the low-level one: the integrations speak DynamoDB JSON). */
 export type ItemClient = Pick<DynamoDBClient, 'send'>;
 
+/**
+ * AWS time as an execution sees it: its pauses (`Wait` states, the interval before a retry), the timer of its
+ * `TimeoutSeconds`, and the time of `$$.State.EnteredTime` and of a `Wait` until a timestamp.
+ */
+export type ExecutionClock = {
+  /** Resolves `ms` of AWS time later; the execution does no work meanwhile. */
+  sleep(ms: number): Promise<void>;
+  /** Runs `fn` `ms` of AWS time later, unless cancelled. */
+  after(ms: number, fn: () => void): () => void;
+  now(): Date;
+};
+
 export type RunStateMachineOptions = {
   /** The definition, as the template's DefinitionString with its substitutions applied. */
   definition: Record<string, unknown>;
   input: unknown;
   dynamoDb: ItemClient;
   eventBridge: PutEventsClient;
+  /** The execution's clock (the runtime's). Without it, pauses run on real timers scaled by `waitScale`. */
+  clock?: ExecutionClock;
   /**
-   * Factor applied to the duration of `Wait` states with `Seconds` and to the pause before each retry of a
-   * `Retry` field (its `IntervalSeconds`, without the backoff): 1 = real time, 0.01 = a hundred times
-   * faster. A wait given by a path or a timestamp runs as written.
+   * Without a `clock`: the factor applied to every pause (`Wait` states, retry intervals), 1 = real time,
+   * 0.01 = a hundred times faster; the `TimeoutSeconds` of the execution runs in real time.
    */
   waitScale?: number;
+  /** Without a `clock`: the clock of `$$.State.EnteredTime`; the wall clock by default. */
+  now?: () => Date;
+  /** Draws the jitter of `Retry` fields with `JitterStrategy: FULL`. */
+  random?: () => number;
   /** Appended to the `Resources` of every event put, as Step Functions does (state machine, execution). */
   stateMachineArn?: string;
-  /** The clock of `$$.State.EnteredTime`; the wall clock by default. */
-  now?: () => Date;
   /** Called as each state is entered (a state transition, as Step Functions bills them). */
   onStateEntered?: () => void;
 };
+
+/** The clock of an execution run without the runtime's: real timers, its pauses scaled by `waitScale`. */
+const realTimeClock = (waitScale: number, now: () => Date): ExecutionClock => ({
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * waitScale)),
+  after: (ms, fn) => {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+  now,
+});
 
 /** A failed execution: the error and cause of the state that failed it, as Step Functions reports them. */
 export class ExecutionFailedError extends Error {
@@ -165,8 +191,6 @@ const Integrations: Record<
 
 type StateDefinition = {
   Type?: string;
-  Resource?: string;
-  Seconds?: number;
   Retry?: { IntervalSeconds?: number }[];
   Branches?: { States?: Record<string, StateDefinition> }[];
   ItemProcessor?: { States?: Record<string, StateDefinition> };
@@ -183,6 +207,27 @@ const allStates = (states: Record<string, StateDefinition> = {}): [string, State
 
 let executions = 0;
 
+/** Calls `call` until it succeeds or its error is not retried, pausing on the clock before each retry. */
+const withRetries =
+  <P, R>(
+    retriers: readonly Retrier[],
+    clock: ExecutionClock,
+    random: () => number,
+    call: (p: P) => Promise<R>,
+  ) =>
+  async (parameters: P): Promise<R> => {
+    const attempts = retriers.map(() => 0);
+    for (;;) {
+      try {
+        return await call(parameters);
+      } catch (error) {
+        const pause = retryDelayMs(retriers, attempts, error as { name?: string }, random);
+        if (pause === undefined) throw error;
+        await clock.sleep(pause);
+      }
+    }
+  };
+
 /** Reads an execution's event log to its end, calling `onStateEntered` for each state entered. */
 const countEntered = async (events: AsyncGenerator<{ type: string }>, onStateEntered: () => void) => {
   for await (const event of events) if (event.type === 'StateEntered') onStateEntered();
@@ -190,81 +235,132 @@ const countEntered = async (events: AsyncGenerator<{ type: string }>, onStateEnt
 
 /**
  * The interpreter of each definition, built once: building one validates the definition against the ASL
- * schema, which costs more CPU than a whole audit execution. Keyed by the definition object.
+ * schema, which costs more CPU than a whole audit execution. The definition as written is validated; the
+ * interpreter runs its local form (see `local-definition.ts`). Keyed by the definition object.
  */
-const machines = new WeakMap<object, StateMachine>();
-const machineOf = (definition: Record<string, unknown>): StateMachine => {
-  let machine = machines.get(definition);
-  if (machine === undefined) {
-    machine = new StateMachine(definition as never);
-    machines.set(definition, machine);
+const machines = new WeakMap<
+  object,
+  { machine: StateMachine; local: ReturnType<typeof localDefinitionOf> }
+>();
+const machineOf = (definition: Record<string, unknown>) => {
+  let built = machines.get(definition);
+  if (built === undefined) {
+    new StateMachine(definition as never);
+    const local = localDefinitionOf(definition);
+    const machine = new StateMachine(local.definition as never, { validationOptions: { noValidate: true } });
+    built = { machine, local };
+    machines.set(definition, built);
   }
-  return machine;
+  return built;
+};
+
+type Handlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type Handled = Awaited<ReturnType<Handlers[string]>>;
+
+/** What the handlers of one execution need: its clients, its clock, its ARNs. */
+type HandlerContext = Pick<RunStateMachineOptions, 'dynamoDb' | 'eventBridge'> & {
+  clock: ExecutionClock;
+  random: () => number;
+  arns: string[];
+};
+
+/**
+ * The local handler of every Task of the local definition: each original Task calls its integration,
+ * retrying on the clock as its `Retry` says; each rewritten `Wait` sleeps on the clock and outputs its input.
+ */
+const handlersOf = (local: ReturnType<typeof localDefinitionOf>, context: HandlerContext): Handlers => {
+  const { clock, random, arns } = context;
+  const handlers: Handlers = {};
+  for (const [name, { resource, retriers }] of local.tasks) {
+    const integration = Integrations[resource]?.(context);
+    if (!integration)
+      throw new Error(`State ${name}: the local runtime does not run the resource ${resource}`);
+    const call = withRetries(retriers, clock, random, (parameters: Json) =>
+      integration(parameters, { arns }),
+    );
+    handlers[name] = async (parameters) => (await call(parameters as Json)) as Handled;
+  }
+  for (const [name, spec] of local.waits) {
+    handlers[name] = async (parameters) => {
+      const received = parameters as { input: unknown; seconds?: unknown; timestamp?: unknown };
+      await clock.sleep(waitMsOf(spec, received, clock.now()));
+      return received.input as Handled;
+    };
+  }
+  return handlers;
+};
+
+/** The pause before each retry of the states the interpreter still retries itself (Parallel, Map): scaled. */
+const retryIntervalOverridesOf = (definition: Record<string, unknown>, waitScale: number) =>
+  Object.fromEntries(
+    allStates(definition.States as Record<string, StateDefinition> | undefined)
+      .filter(([, state]) => state.Retry !== undefined && state.Type !== 'Task')
+      .map(([name, state]) => [
+        name,
+        (state.Retry ?? []).map((retrier) => Math.round((retrier.IntervalSeconds ?? 1) * 1000 * waitScale)),
+      ]),
+  );
+
+/** The error the interpreter rejects a failed execution with, as Step Functions names it. */
+const failureOf = (error: unknown, timedOut: boolean): unknown => {
+  if (timedOut)
+    return new ExecutionFailedError('States.Timeout', 'The execution ran past its TimeoutSeconds');
+  const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+  if (cause === undefined) return error;
+  return new ExecutionFailedError(cause.name ?? 'Error', cause.message ?? String(cause), { cause });
 };
 
 /**
  * Runs one execution of the state machine to its end and returns its output; a failed execution rejects
  * with an `ExecutionFailedError` naming the error of the state that failed it (e.g. `EventBridge.FailedEntry`
- * once its retries ran out). Each Task state must use one of the mapped integrations.
+ * once its retries ran out, `States.Timeout` past the definition's `TimeoutSeconds`). Each Task state must use
+ * one of the mapped integrations. Pauses and the time limit are AWS time on `clock`.
  */
-export const runStateMachine = async ({
-  definition,
-  input,
-  dynamoDb,
-  eventBridge,
-  waitScale = 1,
-  stateMachineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:local',
-  now = () => new Date(),
-  onStateEntered,
-}: RunStateMachineOptions): Promise<unknown> => {
+export const runStateMachine = async (options: RunStateMachineOptions): Promise<unknown> => {
+  const { definition, input, waitScale = 1, onStateEntered, random = Math.random } = options;
+  const clock = options.clock ?? realTimeClock(waitScale, options.now ?? (() => new Date()));
+  const stateMachineArn =
+    options.stateMachineArn ?? 'arn:aws:states:us-east-1:000000000000:stateMachine:local';
   const executionName = `local-${++executions}-${Date.now()}`;
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${executionName}`;
-  const states = allStates(definition.States as Record<string, StateDefinition> | undefined);
-
-  type Overrides = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
-  const taskResourceLocalHandlers: Overrides = {};
-  for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
-    const integration = Integrations[state.Resource ?? '']?.({ dynamoDb, eventBridge });
-    if (!integration) {
-      throw new Error(`State ${name}: the local runtime does not run the resource ${state.Resource}`);
-    }
-    taskResourceLocalHandlers[name] = async (parameters) =>
-      (await integration(parameters as Json, { arns: [stateMachineArn, executionArn] })) as Awaited<
-        ReturnType<Overrides[string]>
-      >;
-  }
-  const scaled = (seconds: number) => Math.round(seconds * 1000 * waitScale);
-  const waitTimeOverrides = Object.fromEntries(
-    states
-      .filter(([, s]) => s.Type === 'Wait' && typeof s.Seconds === 'number')
-      .map(([n, s]) => [n, scaled(s.Seconds ?? 0)]),
-  );
-  const retryIntervalOverrides = Object.fromEntries(
-    states
-      .filter(([, s]) => s.Retry !== undefined)
-      .map(([n, s]) => [n, (s.Retry ?? []).map((retrier) => scaled(retrier.IntervalSeconds ?? 1))]),
-  );
-
-  const machine = machineOf(definition);
+  const { machine, local } = machineOf(definition);
+  const taskResourceLocalHandlers = handlersOf(local, {
+    dynamoDb: options.dynamoDb,
+    eventBridge: options.eventBridge,
+    clock,
+    random,
+    arns: [stateMachineArn, executionArn],
+  });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    overrides: {
+      taskResourceLocalHandlers,
+      retryIntervalOverrides: retryIntervalOverridesOf(definition, waitScale),
+    },
     context: {
       Execution: { Id: executionArn, Name: executionName },
       StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },
       // Read when a state evaluates it, which is when that state runs.
       State: {
         get EnteredTime() {
-          return now().toISOString();
+          return clock.now().toISOString();
         },
       },
     },
   });
   if (onStateEntered) void countEntered(execution.eventLogs, onStateEntered);
+  let timedOut = false;
+  const cancelTimeout =
+    local.timeoutMs === undefined
+      ? () => {}
+      : clock.after(local.timeoutMs, () => {
+          timedOut = true;
+          execution.abort();
+        });
   try {
     return await execution.result;
   } catch (error) {
-    const cause = (error as { cause?: { name?: string; message?: string } }).cause;
-    if (cause === undefined) throw error;
-    throw new ExecutionFailedError(cause.name ?? 'Error', cause.message ?? String(cause), { cause });
+    throw failureOf(error, timedOut);
+  } finally {
+    cancelTimeout();
   }
 };

@@ -6,12 +6,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   InventoryReleased,
+  InventoryReservationVoided,
   InventoryReserved,
   OrderCancelled,
   OrderConfirmed,
   OrderPlaced,
   PaymentProcessed,
   PaymentRefunded,
+  PaymentVoided,
   SagaAudited,
 } from '../../../../shared/events/index.js';
 import type { AlarmStatus, LoggedEvent, Runtime } from '../../emulator/runtime.js';
@@ -52,7 +54,13 @@ export type SagaCounts = {
   inconsistent: number;
 };
 
-const COMPENSATIONS = new Set<string>([PaymentRefunded.detailType, InventoryReleased.detailType]);
+/** What a compensation publishes when it lands: its refund or release, or the void of a step that never ran. */
+const COMPENSATIONS = new Set<string>([
+  PaymentRefunded.detailType,
+  PaymentVoided.detailType,
+  InventoryReleased.detailType,
+  InventoryReservationVoided.detailType,
+]);
 
 const detailOf = (events: readonly LoggedEvent[], detailType: string) =>
   events.findLast(({ event }) => event['detail-type'] === detailType)?.event.detail;

@@ -45,7 +45,6 @@ const consistentSnapshot = (): ChaosSnapshot => {
     audits: [audited('o-confirmed', 'CONFIRMED')],
     detailTypes: ['OrderPlaced', 'PaymentProcessed', 'InventoryReserved', 'OrderConfirmed', 'SagaAudited'],
     redriven: [],
-    compensatedAfterAudit: [],
     terminalEvents: [{ detailType: 'OrderConfirmed' }],
   };
   const cancelled: SagaState = {
@@ -60,7 +59,6 @@ const consistentSnapshot = (): ChaosSnapshot => {
     audits: [audited('o-cancelled', 'CANCELLED')],
     detailTypes: ['OrderPlaced', 'PaymentProcessed', 'OrderCancelled', 'PaymentRefunded', 'SagaAudited'],
     redriven: [],
-    compensatedAfterAudit: [],
     terminalEvents: [{ detailType: 'OrderCancelled', reason: 'OUT_OF_STOCK' }],
   };
   return {
@@ -102,38 +100,50 @@ describe('the chaos invariants', () => {
     expect(invariantsBroken(snapshot)).toEqual(['terminal']);
   });
 
-  it('catch a saga never audited, or audited inconsistent', () => {
+  it('catch a saga never audited, or whose latest verdict is inconsistent', () => {
     expect(invariantsBroken(withSaga(1, () => ({ audits: [] })))).toEqual(['audited']);
     const inconsistent = audited('o-cancelled', 'CANCELLED', ['PAYMENT_NOT_REFUNDED']);
-    const violations = checkInvariants(withSaga(1, () => ({ audits: [inconsistent] })));
+    const violations = checkInvariants(
+      withSaga(1, () => ({ audits: [inconsistent], redriven: ['OrderCancelled'] })),
+    );
     expect(violations).toEqual([expect.objectContaining({ invariant: 'audited', orderId: 'o-cancelled' })]);
-    expect(violations[0]?.lateCompensation).toBeUndefined();
   });
 
-  it('tell a compensation that landed after its audit from one that never did', () => {
-    const inconsistent = audited('o-cancelled', 'CANCELLED', ['PAYMENT_NOT_REFUNDED']);
-    const late = checkInvariants(
-      withSaga(1, () => ({ audits: [inconsistent], compensatedAfterAudit: ['PaymentRefunded'] })),
-    );
-    expect(late).toEqual([expect.objectContaining({ invariant: 'audited', lateCompensation: true })]);
-    // A tombstone publishes nothing: the redrive of the cancellation is what shows it came late.
-    const tombstonedLate = checkInvariants(
-      withSaga(1, () => ({
-        audits: [audited('o-cancelled', 'CANCELLED', ['RESERVATION_NOT_SETTLED'])],
-        redriven: ['OrderCancelled'],
-      })),
-    );
-    expect(tombstonedLate).toEqual([
-      expect.objectContaining({ invariant: 'audited', lateCompensation: true }),
+  it('accept an inconsistent verdict followed by a consistent one, for a saga with a dead letter', () => {
+    const stuck = audited('o-cancelled', 'CANCELLED', ['RESERVATION_NOT_SETTLED']);
+    const settled = audited('o-cancelled', 'CANCELLED');
+    const snapshot = withSaga(1, () => ({ audits: [stuck, settled], redriven: ['OrderCancelled'] }));
+
+    expect(checkInvariants(snapshot)).toEqual([]);
+  });
+
+  it('catch an inconsistent verdict with neither a dead letter nor a broken rule, even once settled', () => {
+    const early = audited('o-cancelled', 'CANCELLED', ['PAYMENT_NOT_REFUNDED']);
+    const settled = audited('o-cancelled', 'CANCELLED');
+    const violations = checkInvariants(withSaga(1, () => ({ audits: [early, settled] })));
+
+    expect(violations).toEqual([
+      expect.objectContaining({
+        invariant: 'verdicts',
+        orderId: 'o-cancelled',
+        detail: expect.stringContaining('PAYMENT_NOT_REFUNDED'),
+      }),
     ]);
-    const never = checkInvariants(
-      withSaga(1, () => ({
-        audits: [inconsistent],
-        payment: { status: 'CHARGED', amountCents: 1000 },
-        ledger: { chargesCreated: 1, refundsCreated: 0, amountCents: 1000, outcome: 'CHARGED' },
-      })),
-    );
-    expect(never.map((v) => v.invariant).sort()).toEqual(['audited', 'net-zero']);
+  });
+
+  it('count a dead letter still in its queue as what made a verdict inconsistent', () => {
+    const stuck = audited('o-cancelled', 'CANCELLED', ['PAYMENT_NOT_REFUNDED']);
+    const snapshot = withSaga(1, () => ({ audits: [stuck, audited('o-cancelled', 'CANCELLED')] }));
+    snapshot.deadLetters = [{ queueName: 'PaymentFailures', orderId: 'o-cancelled', reason: 'crashed' }];
+
+    expect(invariantsBroken(snapshot)).toEqual(['dlq-empty']);
+  });
+
+  it('leave an inconsistent verdict that names a broken rule to the audited invariant', () => {
+    const forged = audited('o-confirmed', 'CANCELLED', ['CONFIRMED_ORDER_CANCELLED']);
+    const snapshot = withSaga(0, (saga) => ({ audits: [...saga.audits, forged] }));
+
+    expect(invariantsBroken(snapshot)).toEqual(['audited']);
   });
 
   it('catch a confirmed order charged twice, refunded, or charged the wrong amount', () => {

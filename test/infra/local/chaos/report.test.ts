@@ -14,7 +14,7 @@ const reportWith = (cpu: ChaosReport['cpu']) =>
     stats: emptyStats(),
     alarmsFired: [],
     deadLetteredBeforeRedrive: 0,
-    reauditedInconsistent: 0,
+    inconsistentAuditFirings: [],
     timelineOf: () => [],
     wallMs: 10_000,
     sagasMs: 8_000,

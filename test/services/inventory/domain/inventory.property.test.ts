@@ -12,6 +12,7 @@ import type { OutgoingEvent } from '../../../../shared/events/index.js';
 import {
   InventoryReleased,
   InventoryReservationFailed,
+  InventoryReservationVoided,
   InventoryReserved,
   type OrderLine,
   type StockLine,
@@ -181,6 +182,23 @@ describe('inventory decisions under at-least-once, any-order delivery', () => {
         // A re-announcement repeats the stored event exactly: one detail per detail-type.
         const distinct = new Set(world.published.map((event) => JSON.stringify(event.detail)));
         expect(distinct.size).toBe(types.size);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('announces what a cancellation came to, whatever came before it: the release, or the void of a reservation never held', () => {
+    fc.assert(
+      fc.property(stockLevels, sagaFacts.chain(deliveriesOf), (stock, deliveries) => {
+        const world = run(stock, deliveries);
+        const types = new Set(world.published.map((event) => event.definition.detailType));
+        const cancelled = deliveries.some((fact) => fact.type === 'OrderCancelled');
+        const status = world.reservation?.status;
+
+        expect(types.has(InventoryReleased.detailType)).toBe(cancelled && status === 'RELEASED');
+        expect(types.has(InventoryReservationVoided.detailType)).toBe(
+          cancelled && (status === 'CANCELLED' || status === 'FAILED'),
+        );
       }),
       { numRuns: 500 },
     );

@@ -16,6 +16,7 @@ import type { OutgoingEvent } from '../../../../shared/events/index.js';
 import {
   InventoryReleased,
   InventoryReservationFailed,
+  InventoryReservationVoided,
   InventoryReserved,
 } from '../../../../shared/events/index.js';
 import { line } from '../../support/inventory.js';
@@ -182,12 +183,13 @@ describe('deciding on an OrderCancelled', () => {
     ]);
   });
 
-  it('leaves a tombstone and announces nothing when nothing was reserved yet', () => {
-    expect(decideOrderCancelled(undefined, { orderId: 'order-1' }, AT)).toEqual({
-      kind: 'tombstone',
-      reservation: tombstone,
-      emit: [],
-    });
+  it('leaves a tombstone and announces InventoryReservationVoided when nothing was reserved yet', () => {
+    const decision = decideOrderCancelled(undefined, { orderId: 'order-1' }, AT);
+
+    expect(decision).toMatchObject({ kind: 'tombstone', reservation: tombstone });
+    expect(published(decision.emit)).toEqual([
+      { detailType: InventoryReservationVoided.detailType, detail: { orderId: 'order-1', occurredAt: AT } },
+    ]);
   });
 
   it('re-announces a release already made, as it was stored', () => {
@@ -203,12 +205,14 @@ describe('deciding on an OrderCancelled', () => {
   });
 
   it.each([
-    ['a refused reservation', failed],
-    ['a tombstone', tombstone],
-  ])('does nothing for %s', (_, current) => {
-    expect(decideOrderCancelled(current, { orderId: 'order-1' }, LATER)).toEqual({
-      kind: 'unchanged',
-      emit: [],
-    });
+    ['a refused reservation, at its refusal', failed],
+    ['a tombstone, at its cancellation (again: its publish may have failed)', tombstone],
+  ])('changes nothing and announces the void of %s', (_, current) => {
+    const decision = decideOrderCancelled(current, { orderId: 'order-1' }, LATER);
+
+    expect(decision.kind).toBe('unchanged');
+    expect(published(decision.emit)).toEqual([
+      { detailType: InventoryReservationVoided.detailType, detail: { orderId: 'order-1', occurredAt: AT } },
+    ]);
   });
 });

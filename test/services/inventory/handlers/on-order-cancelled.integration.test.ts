@@ -3,7 +3,11 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { readStock, seedStock } from '../../../../services/inventory/adapters/inventory-repository.js';
 import { makeHandler } from '../../../../services/inventory/handlers/on-order-cancelled.js';
 import { makeHandler as makeOnPaymentProcessed } from '../../../../services/inventory/handlers/on-payment-processed.js';
-import { InventoryReleased, OrderCancelled } from '../../../../shared/events/index.js';
+import {
+  InventoryReleased,
+  InventoryReservationVoided,
+  OrderCancelled,
+} from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
 import {
   lambdaContext,
@@ -69,16 +73,38 @@ describe('on OrderCancelled', () => {
     ]);
   });
 
-  it('leaves a tombstone and publishes nothing when nothing was reserved yet', async () => {
+  it('leaves a tombstone and publishes InventoryReservationVoided when nothing was reserved yet', async () => {
     const orderId = uniqueId('order');
 
     await makeHandler(world.deps)(orderCancelledFor(orderId), lambdaContext());
 
-    expect(await world.deps.repository.load(orderId)).toMatchObject({ orderId, status: 'CANCELLED' });
-    expect(world.bus.events).toEqual([]);
+    const stored = await world.deps.repository.load(orderId);
+    expect(stored).toMatchObject({ orderId, status: 'CANCELLED' });
+    expect(world.bus.published(InventoryReservationVoided.detailType)).toEqual([
+      { orderId, occurredAt: (stored as { cancelledAt?: string }).cancelledAt },
+    ]);
   });
 
-  it('releases nothing and publishes nothing for a reservation that was refused', async () => {
+  it('fails when publishing fails after the tombstone, and the retry publishes the stored void', async () => {
+    const orderId = uniqueId('order');
+    failFirstPutEvents(world.bus.client);
+    const handler = makeHandler(world.deps);
+
+    await expect(handler(orderCancelledFor(orderId), lambdaContext())).rejects.toThrow(
+      'EventBridge is unavailable (injected)',
+    );
+    const stored = await world.deps.repository.load(orderId);
+    expect(stored).toMatchObject({ status: 'CANCELLED' });
+    expect(world.bus.events).toEqual([]);
+
+    await handler(orderCancelledFor(orderId), lambdaContext());
+
+    expect(world.bus.published(InventoryReservationVoided.detailType)).toEqual([
+      { orderId, occurredAt: (stored as { cancelledAt?: string }).cancelledAt },
+    ]);
+  });
+
+  it('releases nothing for a reservation that was refused, and publishes InventoryReservationVoided', async () => {
     const tee = uniqueId('tee');
     await seed({ [tee]: 1 });
     const orderId = uniqueId('order');
@@ -88,8 +114,11 @@ describe('on OrderCancelled', () => {
     await makeHandler(world.deps)(orderCancelledFor(orderId), lambdaContext());
 
     expect(await stockOf(tee)).toEqual({ [tee]: 1 });
-    expect(await world.deps.repository.load(orderId)).toMatchObject({ status: 'FAILED' });
-    expect(world.bus.events).toEqual([]);
+    const stored = await world.deps.repository.load(orderId);
+    expect(stored).toMatchObject({ status: 'FAILED' });
+    expect(world.bus.published(InventoryReservationVoided.detailType)).toEqual([
+      { orderId, occurredAt: (stored as { failedAt?: string }).failedAt },
+    ]);
   });
 
   it('releases once when the same cancellation is delivered twice', async () => {

@@ -11,6 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AuditTriggers } from '../../../../infra/constructs/audit-definition.js';
 import {
   decidePaymentProcessed,
   decideOrderCancelled as inventoryOnCancelled,
@@ -69,6 +70,8 @@ type World = {
   /** The deliveries not yet made: an event and the service it is for. */
   inFlight: Delivery[];
   answers: { answer: Answer; reason?: string }[];
+  /** How many events were published before the latest change of any service's state. */
+  lastChangeAt: number;
 };
 
 type Service = 'order' | 'payment' | 'inventory';
@@ -241,21 +244,33 @@ const runSaga = ({ placed, stock, picks, duplicates, cancelAt }: Scenario): Worl
     published: [],
     inFlight: [],
     answers: [],
+    lastChangeAt: 0,
   };
   publish(world, [{ definition: OrderPlaced, detail: placed }]);
   const lastCancel = Math.max(-1, ...cancelAt);
   for (let step = 0; world.inFlight.length > 0 || step <= lastCancel; step++) {
-    if (cancelAt.includes(step)) customerCancels(world, step);
+    if (cancelAt.includes(step)) noticingChanges(world, () => customerCancels(world, step));
     if (world.inFlight.length === 0) continue;
     const index = (picks[step % picks.length] ?? 0) % world.inFlight.length;
     const [delivery] = world.inFlight.splice(index, 1) as [Delivery];
     if (duplicates[step % duplicates.length] && delivery.copies < 2) {
       world.inFlight.push({ ...delivery, copies: delivery.copies + 1 });
     }
-    deliver(world, delivery, placed, step);
+    noticingChanges(world, () => deliver(world, delivery, placed, step));
   }
   return world;
 };
+
+/** Runs one step, noting in `lastChangeAt` when it changed the status of the order, payment or reservation. */
+const noticingChanges = (world: World, step: () => void) => {
+  const statuses = (w: World) => [w.order?.status, w.payment?.status, w.reservation?.status].join();
+  const before = statuses(world);
+  const publishedBefore = world.published.length;
+  step();
+  if (statuses(world) !== before) world.lastChangeAt = publishedBefore;
+};
+
+const AUDITED: ReadonlySet<string> = new Set(AuditTriggers.map(([event]) => event.detailType));
 
 const terminalEventsOf = (world: World) =>
   world.published.filter((e) => e.definition === OrderConfirmed || e.definition === OrderCancelled);
@@ -299,6 +314,10 @@ const expectSettled = (world: World, { placed, stock }: Scenario) => {
   }
   // An order cancelled by its customer told that customer so.
   if (order.cancelReason === 'CUSTOMER_REQUEST') expect(world.answers.map((a) => a.answer)).toContain(200);
+  // The latest change of any service's state published a fact that starts the audit: the latest verdict
+  // is on the state the saga ends in, however late its last step landed.
+  const triggers = world.published.slice(world.lastChangeAt).map((e) => e.definition.detailType);
+  expect(triggers.some((detailType) => AUDITED.has(detailType))).toBe(true);
 };
 
 /** Delivering every event again to every consumer, and asking to cancel again, changes nothing. */

@@ -244,6 +244,21 @@ describe('the order decision', () => {
     });
   });
 
+  it("measures the deadline on the bus's clock: from the first fact's time to the sweep's, whatever the decisions' own clock", () => {
+    const onTheBus = (seconds: number, nowSeconds: number): DecisionContext => ({
+      ...at(nowSeconds),
+      factTime: new Date(T0.getTime() + seconds * 1000),
+    });
+    const { state } = decide(undefined, placed(), onTheBus(3_600, 0));
+
+    expect(state.deadlineAt).toBe('2025-01-01T01:15:00.000Z');
+    expect(decide(state, deadlineExceeded, onTheBus(4_499, 9_000)).changed).toBe(false);
+    expect(decide(state, deadlineExceeded, onTheBus(4_500, 0)).state).toMatchObject({
+      status: 'CANCELLED',
+      closedAt: '2025-01-01T00:00:00.000Z',
+    });
+  });
+
   it('refuses a deadline for an order it never heard of', () => {
     expect(() => decide(undefined, deadlineExceeded, at(0))).toThrow(OrderNotFoundError);
   });

@@ -8,7 +8,7 @@ import {
   OrderConfirmed,
   OrderPlaced,
 } from '../../../../shared/events/index.js';
-import { eventOf, lambdaContext, newOrderId, scheduledEvent } from '../../support/events.js';
+import { acceptedAt, eventOf, lambdaContext, newOrderId, scheduledEvent } from '../../support/events.js';
 import { type OrderTestbed, orderTestbed } from '../../support/order.js';
 
 const DEADLINE_SECONDS = 900;
@@ -20,13 +20,18 @@ describe('the deadline sweep', () => {
   let reserve: ReturnType<typeof makeInventoryReservedHandler>;
   const testbeds: OrderTestbed[] = [];
 
-  // Each test gets its own tables: the sweep looks at every open order of its table.
+  // Each test gets its own tables: the sweep looks at every open order of its table. Every event is put on
+  // the bus at the test's clock, the sweep's Scheduled Event too: deadlines are on the bus's clock.
   beforeEach(async () => {
     testbed = await orderTestbed();
     testbeds.push(testbed);
-    sweep = makeHandler(testbed.deps, { pageSize: 2 });
-    placeOrder = makeOrderPlacedHandler(testbed.deps);
-    reserve = makeInventoryReservedHandler(testbed.deps);
+    const now = () => testbed.clock.now();
+    const sweepAt = makeHandler(testbed.deps, { pageSize: 2 });
+    sweep = (_event, context) => sweepAt(scheduledEvent(now()), context);
+    const onPlaced = makeOrderPlacedHandler(testbed.deps);
+    placeOrder = (event, context) => onPlaced(acceptedAt(event as { time: string }, now()), context);
+    const onReserved = makeInventoryReservedHandler(testbed.deps);
+    reserve = (event, context) => onReserved(acceptedAt(event as { time: string }, now()), context);
   });
   afterAll(() => Promise.all(testbeds.map((t) => t.close())));
 
@@ -73,6 +78,20 @@ describe('the deadline sweep', () => {
       ]);
     }
     expect((await testbed.repository.findOverdue(testbed.clock.now(), 10)).orders).toEqual([]);
+  });
+
+  it("cancels by the Scheduled Event's time, the clock the deadlines are on, not the function's", async () => {
+    const orderId = newOrderId();
+    await placeOrder(eventOf(OrderPlaced, orderId), lambdaContext());
+    const sweepAt = makeHandler(testbed.deps);
+    const before = new Date(Date.parse('2025-01-01T00:15:00.000Z') - 1000);
+
+    testbed.clock.advance(DEADLINE_SECONDS * 2);
+    const early = await sweepAt(scheduledEvent(before), lambdaContext('order-deadline'));
+    const due = await sweepAt(scheduledEvent(new Date('2025-01-01T00:15:00.000Z')), lambdaContext());
+
+    expect(early).toEqual({ cancelled: 0, republished: 0 });
+    expect(due).toEqual({ cancelled: 1, republished: 0 });
   });
 
   it('does nothing on a second run', async () => {

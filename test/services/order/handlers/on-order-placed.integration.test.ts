@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../../../services/order/handlers/on-order-placed.js';
 import { OrderCancelled, OrderPlaced } from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
-import { eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../../support/events.js';
+import { acceptedAt, eventOf, lambdaContext, newOrderId, UNSERVED_COUNTRY } from '../../support/events.js';
 import { type OrderTestbed, orderTestbed } from '../../support/order.js';
 
 describe('on OrderPlaced', () => {
@@ -18,7 +18,7 @@ describe('on OrderPlaced', () => {
   it('records a placed order as PENDING, open until its deadline, and publishes nothing', async () => {
     const orderId = newOrderId();
 
-    await handle(eventOf(OrderPlaced, orderId), lambdaContext());
+    await handle(acceptedAt(eventOf(OrderPlaced, orderId), testbed.clock.now()), lambdaContext());
 
     const stored = await testbed.repository.load(orderId);
     expect(stored?.order).toMatchObject({
@@ -27,6 +27,18 @@ describe('on OrderPlaced', () => {
       deadlineAt: '2025-01-01T00:15:00.000Z',
     });
     expect(testbed.bus.events.filter((event) => event.detail.orderId === orderId)).toEqual([]);
+  });
+
+  it("counts the deadline from when the bus accepted the order, on the bus's clock, not from its receipt", async () => {
+    const orderId = newOrderId();
+    const accepted = new Date('2025-01-01T02:00:00.000Z');
+
+    await handle(acceptedAt(eventOf(OrderPlaced, orderId), accepted), lambdaContext());
+
+    expect((await testbed.repository.load(orderId))?.order).toMatchObject({
+      receivedAt: '2025-01-01T00:00:00.000Z',
+      deadlineAt: '2025-01-01T02:15:00.000Z',
+    });
   });
 
   it('cancels an order to a country it does not ship to with ORDER_REJECTED', async () => {

@@ -12,7 +12,13 @@ import { behaviourOf } from '../../../../services/payment/adapters/test-tokens.j
 import { eventsOf, type Payment } from '../../../../services/payment/domain/payment.js';
 import { GatewayUnavailableError } from '../../../../services/payment/domain/ports.js';
 import { chargePayment, refundPayment } from '../../../../services/payment/payment-service.js';
-import { type OrderCancelled, type OrderPlaced, PaymentProcessed } from '../../../../shared/events/index.js';
+import {
+  type OrderCancelled,
+  type OrderPlaced,
+  PaymentProcessed,
+  PaymentRefunded,
+  PaymentVoided,
+} from '../../../../shared/events/index.js';
 import { recordingMetrics } from '../../support/metrics.js';
 import {
   orderCancelledDelivery,
@@ -147,6 +153,15 @@ const expectSettled = async (saga: Saga, w: World) => {
     );
   }
   if (published.has(PaymentProcessed.detailType)) expect(charges).toBe(1);
+  // A cancelled saga's payment said what its compensation came to, so the audit heard of it: the refund of
+  // the charge, or the void of a payment never charged (a tombstone, a declined card). A charge that raced
+  // the tombstone is refunded behind it: its void, then its refund.
+  if (saga.cancelled) {
+    const compensation = state?.status === 'REFUNDED' ? PaymentRefunded : PaymentVoided;
+    expect(published.has(compensation.detailType)).toBe(true);
+  } else {
+    expect(published.has(PaymentVoided.detailType)).toBe(false);
+  }
 
   // Settled is a fixpoint: delivering every fact again changes neither the state nor the ledger.
   w.repository.crashes.disarm();

@@ -16,6 +16,7 @@ import {
   PaymentFailed,
   PaymentProcessed,
   PaymentRefunded,
+  PaymentVoided,
 } from '../../../../shared/events/index.js';
 import { orderCancelledDelivery, orderPlacedDelivery } from '../../support/payment-fixtures.js';
 
@@ -167,21 +168,21 @@ describe('payment decisions on OrderPlaced', () => {
 });
 
 describe('payment decisions on OrderCancelled', () => {
-  it('leaves a tombstone when the cancellation comes before any charge', () => {
+  it('leaves a tombstone and publishes PaymentVoided when the cancellation comes before any charge', () => {
     const decision = decisionOf(decideOrderCancelled(undefined, cancellation, NOW));
 
-    expect(decision).toEqual({
-      commit: {
-        expected: undefined,
-        state: {
-          orderId: 'order-1',
-          status: 'TOMBSTONED',
-          cancelReason: 'DEADLINE_EXCEEDED',
-          cancelledAt: NOW.toISOString(),
-        },
+    expect(decision.commit).toEqual({
+      expected: undefined,
+      state: {
+        orderId: 'order-1',
+        status: 'TOMBSTONED',
+        cancelReason: 'DEADLINE_EXCEEDED',
+        cancelledAt: NOW.toISOString(),
       },
-      emit: [],
     });
+    expect(published(decision)).toEqual([
+      { detailType: PaymentVoided.detailType, detail: { orderId: 'order-1', occurredAt: NOW.toISOString() } },
+    ]);
   });
 
   it('refunds a charge when the order is cancelled', () => {
@@ -216,9 +217,20 @@ describe('payment decisions on OrderCancelled', () => {
   it.each([
     ['DECLINED', declined],
     ['TOMBSTONED', tombstone],
-  ] as const)('does nothing for a %s payment, since nothing was charged', (_, stored) => {
-    expect(decisionOf(decideOrderCancelled(stored, cancellation, LATER))).toEqual({ emit: [] });
-  });
+  ] as const)(
+    'commits nothing for a %s payment, since nothing was charged, and publishes PaymentVoided as stored',
+    (_, stored) => {
+      const decision = decisionOf(decideOrderCancelled(stored, cancellation, LATER));
+
+      expect(decision.commit).toBeUndefined();
+      expect(published(decision)).toEqual([
+        {
+          detailType: PaymentVoided.detailType,
+          detail: { orderId: 'order-1', occurredAt: NOW.toISOString() },
+        },
+      ]);
+    },
+  );
 
   it('refuses to record a refund the provider says it cannot make', () => {
     const step = decideOrderCancelled(charged, cancellation, LATER);

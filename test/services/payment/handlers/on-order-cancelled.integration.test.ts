@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayUnavailableError } from '../../../../services/payment/domain/ports.js';
-import { PaymentRefunded } from '../../../../shared/events/index.js';
+import { PaymentRefunded, PaymentVoided } from '../../../../shared/events/index.js';
 import { InvalidEventError } from '../../../../shared/lambda.js';
 import { failFirstPutEvents, type PaymentHarness, startPaymentHarness } from '../../support/payment.js';
 import { orderCancelledDelivery, orderPlacedDelivery } from '../../support/payment-fixtures.js';
@@ -37,21 +37,45 @@ describe('payment on OrderCancelled', () => {
     });
   });
 
-  it('leaves a tombstone when the cancellation comes before the order, publishing nothing', async () => {
+  it('leaves a tombstone when the cancellation comes before the order, and publishes PaymentVoided', async () => {
     const cancellation = orderCancelledDelivery(orderPlacedDelivery().detail.orderId);
+    const { orderId } = cancellation.detail;
 
     await harness.deliverOrderCancelled(cancellation);
 
-    expect(await harness.payments.load(cancellation.detail.orderId)).toEqual({
-      orderId: cancellation.detail.orderId,
+    const stored = await harness.payments.load(orderId);
+    expect(stored).toEqual({
+      orderId,
       status: 'TOMBSTONED',
       cancelReason: 'DEADLINE_EXCEEDED',
       cancelledAt: expect.any(String),
     });
-    expect(harness.published(PaymentRefunded, cancellation.detail.orderId)).toEqual([]);
+    expect(harness.published(PaymentVoided, orderId)).toEqual([
+      { orderId, occurredAt: stored?.status === 'TOMBSTONED' && stored.cancelledAt },
+    ]);
+    expect(harness.published(PaymentRefunded, orderId)).toEqual([]);
   });
 
-  it('does nothing for a declined payment', async () => {
+  it('fails when publishing fails after the tombstone, and its retry publishes the stored void exactly', async () => {
+    const cancellation = orderCancelledDelivery(orderPlacedDelivery().detail.orderId);
+    const { orderId } = cancellation.detail;
+    const removeFault = failFirstPutEvents(harness.eventBridgeClient);
+    try {
+      await expect(harness.deliverOrderCancelled(cancellation)).rejects.toThrow('Injected fault');
+      const committed = await harness.payments.load(orderId);
+      if (committed?.status !== 'TOMBSTONED') throw new Error('expected a committed tombstone');
+
+      await harness.deliverOrderCancelled(cancellation);
+
+      expect(harness.published(PaymentVoided, orderId)).toEqual([
+        { orderId, occurredAt: committed.cancelledAt },
+      ]);
+    } finally {
+      removeFault();
+    }
+  });
+
+  it('changes nothing for a declined payment, and publishes PaymentVoided', async () => {
     const order = orderPlacedDelivery({ paymentToken: 'tok_declined' });
     await harness.deliverOrderPlaced(order);
 
@@ -59,7 +83,11 @@ describe('payment on OrderCancelled', () => {
       orderCancelledDelivery(order.detail.orderId, { reason: 'PAYMENT_FAILED', cause: 'CARD_DECLINED' }),
     );
 
-    expect(await harness.payments.load(order.detail.orderId)).toMatchObject({ status: 'DECLINED' });
+    const stored = await harness.payments.load(order.detail.orderId);
+    expect(stored).toMatchObject({ status: 'DECLINED' });
+    expect(harness.published(PaymentVoided, order.detail.orderId)).toEqual([
+      { orderId: order.detail.orderId, occurredAt: stored?.status === 'DECLINED' && stored.declinedAt },
+    ]);
     expect(harness.published(PaymentRefunded, order.detail.orderId)).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import {
   substitute,
 } from '../../../../../infra/constructs/audit-definition.js';
 import {
+  type ExecutionClock,
   type ItemClient,
   runStateMachine,
 } from '../../../../../infra/local/emulator/stepfunctions/state-machine.js';
@@ -62,9 +63,14 @@ const seed = async (orderId: string, { order, payment, reservation }: EndState) 
 
 const audit = (
   input: { orderId: string; outcome: string },
-  { bus = recordingBus(), dynamoDb = client as ItemClient } = {},
+  {
+    bus = recordingBus(),
+    dynamoDb = client as ItemClient,
+    clock = undefined as ExecutionClock | undefined,
+  } = {},
 ) =>
   runStateMachine({
+    ...(clock && { clock }),
     definition: substitute(auditDefinition(), {
       OrdersTable: tables.orders,
       PaymentsTable: tables.payments,
@@ -206,6 +212,53 @@ describe('the audit workflow, run locally', () => {
       consistent: false,
       findings: ['ORDER_STATUS_MISMATCH', 'RESERVATION_NOT_RELEASED'],
     });
+  });
+
+  it("pauses on the execution's clock: each Wait, and each retry's interval, is a sleep of AWS time there", async () => {
+    const orderId = randomUUID();
+    await seed(orderId, { order: 'CONFIRMED', payment: 'CHARGED', reservation: 'RESERVED' });
+    const slept: number[] = [];
+    const clock: ExecutionClock = {
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+      after: () => () => {},
+      now: () => new Date(NOW),
+    };
+
+    await expect(
+      audit({ orderId, outcome: 'CONFIRMED' }, { bus: recordingBus({ refuse: true }), clock }),
+    ).rejects.toThrow(/EventBridge\.FailedEntry/);
+    // Six retries of the refused verdict, jittered under 1, 2, then 4 s.
+    expect(slept).toHaveLength(6);
+    for (const [i, ms] of slept.entries()) expect(ms).toBeLessThanOrEqual(Math.min(4, 2 ** i) * 1000);
+
+    slept.length = 0;
+    const cancelled = randomUUID();
+    await seed(cancelled, { order: 'CANCELLED', payment: 'CHARGED', reservation: 'RELEASED' });
+    await audit({ orderId: cancelled, outcome: 'CANCELLED' }, { clock });
+    expect(slept).toEqual(Array(AUDIT_MAX_WAITS).fill(10_000));
+  });
+
+  it('fails with States.Timeout once its clock reaches the TimeoutSeconds of the definition', async () => {
+    const orderId = randomUUID();
+    await seed(orderId, { order: 'CANCELLED', payment: 'CHARGED', reservation: 'RELEASED' });
+    const limits: number[] = [];
+    // Its waits never end; its time limit is reached at once.
+    const clock: ExecutionClock = {
+      sleep: () => new Promise(() => {}),
+      after: (ms, fn) => {
+        limits.push(ms);
+        setImmediate(fn);
+        return () => {};
+      },
+      now: () => new Date(NOW),
+    };
+
+    await expect(audit({ orderId, outcome: 'CANCELLED' }, { clock })).rejects.toMatchObject({
+      error: 'States.Timeout',
+    });
+    expect(limits).toEqual([300_000]);
   });
 
   it('fails the execution when the bus does not accept the verdict', async () => {
