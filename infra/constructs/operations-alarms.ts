@@ -62,7 +62,7 @@ export const deadLetterAlarms = (queue: DeadLetterQueue, functions: readonly Sag
       threshold: 1,
       description:
         `Dead letters: ${queue.purpose}. A saga is stuck, or a compensation waits, until they are sent ` +
-        `again. ${inspect} ${redriveOf(queue, functions)} Then audit each saga again (README, Operate on AWS). ${LOCAL_DLQ}`,
+        `again. ${inspect} ${redriveOf(queue, functions)} Then audit each saga again (docs/operate.md). ${LOCAL_DLQ}`,
     },
     {
       id: `${name}Expiring`,
@@ -113,7 +113,7 @@ export const ruleAlarm = (rule: events.Rule, metric: cloudwatch.IMetric): AlarmS
     `EventBridge failed to deliver events matched by ${nameOf(rule)} to its target and could not park them ` +
     'in the dead-letter queue either: they are lost for this consumer. Read the bus log (`aws logs tail ' +
     '/aws/vendedlogs/events/event-bus/order-saga`), fix the target or its permissions, then replay the ' +
-    'window from the archive (`aws events start-replay`, README, Operate on AWS).',
+    'window from the archive (`aws events start-replay`, docs/operate.md).',
 });
 
 /** Audit executions that failed or timed out: those sagas have no verdict. */
