@@ -116,7 +116,7 @@ export const ruleAlarm = (rule: events.Rule, metric: cloudwatch.IMetric): AlarmS
     `EventBridge failed to deliver events matched by ${nameOf(rule)} to its target and could not park them ` +
     'in the dead-letter queue either: they are lost for this consumer. Read the bus log (`aws logs tail ' +
     '/aws/vendedlogs/events/event-bus/order-saga`), fix the target or its permissions, then replay the ' +
-    'window from the archive (`aws events start-replay`, README, Operate on AWS).',
+    'window from the archive (`aws events start-replay`, docs/operate.md).',
 });
 
 /** Audit executions that failed or timed out: those sagas have no verdict. */

@@ -40,8 +40,8 @@ const IDEMPOTENCY_ACTIONS: DynamoDbAction[] = [
 ];
 
 export type SagaFunctionProps = {
-  /** The service the function belongs to: its Powertools service name. */
-  service: 'order' | 'payment' | 'inventory';
+  /** The service the function belongs to (`order`, `payment`, …): its Powertools service name. */
+  service: string;
   /** The handler's entry file, relative to the repository root; it exports `handler`. */
   entry: string;
   bus: SharedBus;

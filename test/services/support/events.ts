@@ -10,6 +10,7 @@ import {
   InventoryReservationVoided,
   InventoryReserved,
   OrderCancelled,
+  OrderConfirmed,
   OrderPlaced,
   PaymentFailed,
   PaymentProcessed,
@@ -26,6 +27,7 @@ import inventoryReservedEvent from '../../events/shop.inventory/inventory-reserv
   type: 'json',
 };
 import orderCancelledEvent from '../../events/shop.orders/order-cancelled.json' with { type: 'json' };
+import orderConfirmedEvent from '../../events/shop.orders/order-confirmed.json' with { type: 'json' };
 import paymentFailedEvent from '../../events/shop.payments/payment-failed.json' with { type: 'json' };
 import paymentProcessedEvent from '../../events/shop.payments/payment-processed.json' with { type: 'json' };
 import paymentVoidedEvent from '../../events/shop.payments/payment-voided.json' with { type: 'json' };
@@ -39,6 +41,7 @@ export type EventBridgeEvent<D = Record<string, unknown>> = Omit<typeof orderPla
 const fixtureOf = new Map<AnyEventDefinition, EventBridgeEvent>([
   [OrderPlaced, orderPlacedEvent],
   [OrderCancelled, orderCancelledEvent],
+  [OrderConfirmed, orderConfirmedEvent],
   [PaymentProcessed, paymentProcessedEvent],
   [PaymentFailed, paymentFailedEvent],
   [InventoryReserved, inventoryReservedEvent],

@@ -78,7 +78,7 @@ export const launcherArgs = async (
   return [
     // The client compiler only, and one garbage-collector thread. The local runs are short and share two
     // cores: C2 spends its first half-minute compiling, so DynamoDB Local needs half the CPU per call with
-    // C1 alone over the first 30 s, and 20% more after a minute (docs/benchmarks.md, "DynamoDB Local's JVM").
+    // C1 alone over the first 30 s, and 20% more after a minute (docs/benchmarks.md, "Where the CPU goes").
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseSerialGC',
     // An IPv4 socket, so that the listener is 127.0.0.1 and not an IPv4-mapped IPv6 address.
