@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAssembly } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
-import { LOCAL_AWS } from '../../../../../infra/local/emulator/dynamodb/dynamodb-local.js';
 import { type Runtime, startRuntime } from '../../../../../infra/local/emulator/runtime.js';
 import { firedAlarms } from '../../../../../infra/local/saga/alarms.js';
 import { CDK_OUT } from '../../../../../infra/local/saga/boot.js';
+import { storefrontBus } from '../../../../../infra/local/saga/storefront-principal.js';
 import { SagaAudited } from '../../../../../shared/events/index.js';
 
 /**
@@ -35,7 +35,7 @@ describe("the template's alarms, evaluated locally", () => {
   it('fires exactly the DLQ alarm and the error alarm of a function that always fails, and keeps the DLQ one raised', async () => {
     const entries = JSON.parse(readFileSync(PAYLOAD, 'utf8')) as PutEventsRequestEntry[];
     const orderId = JSON.parse(entries[0]?.Detail ?? '{}').orderId as string;
-    const client = new EventBridgeClient({ ...LOCAL_AWS, endpoint: runtime.endpoints.eventBridge });
+    const client = storefrontBus(runtime);
     await client.send(new PutEventsCommand({ Entries: entries }));
     client.destroy();
     await runtime.waitFor((events) =>
