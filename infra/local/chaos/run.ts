@@ -372,6 +372,36 @@ const logFirstViolation = (report: ChaosReport, log: (line: string) => void) => 
   for (const line of first.timeline) log(`  ${line}`);
 };
 
+/** What the run's report is composed from, besides the runtime and the end state it read. */
+type ReportInputs = Pick<
+  Parameters<typeof composeReport>[0],
+  'options' | 'faults' | 'faultCounts' | 'deadLetteredBeforeRedrive' | 'wallMs' | 'sagasMs' | 'cpu'
+> & { deadLetteredQueues: readonly string[]; log: (line: string) => void };
+
+/**
+ * The run's report: the invariants over the end state, the template's alarms (a DLQ that held dead letters
+ * must have raised its own), and what the runtime counted.
+ */
+const reportOf = (
+  runtime: Runtime,
+  snapshot: Awaited<ReturnType<typeof readSnapshot>>,
+  { deadLetteredQueues, log, ...inputs }: ReportInputs,
+): ChaosReport => {
+  const alarms = runtime.alarms();
+  const alarmsFired = firedAlarms(alarms).map((fired) => fired.alarmName);
+  log(`  alarms fired: ${alarmsFired.join(', ') || 'none'}`);
+  const queuesThatHeld = [...deadLetteredQueues, ...snapshot.deadLetters.map((d) => d.queueName)];
+  return composeReport({
+    ...inputs,
+    snapshot,
+    violations: [...checkInvariants(snapshot), ...deadLetterAlarmViolations(alarms, queuesThatHeld)],
+    stats: runtime.stats(),
+    alarmsFired,
+    inconsistentAuditFirings: inconsistentAuditFirings(alarms, runtime.events),
+    timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
+  });
+};
+
 /** Runs a chaos run; see the module comment. Stops the runtime whatever happens. */
 export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const log = options.log ?? (() => {});
@@ -445,25 +475,16 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const cpu = cpuBetween(cpuBefore, sampleCpu(javaPid), sagasEnded - sagasStarted);
 
     const snapshot = await readSnapshot(runtime, documents, workload, redrivenBySaga, customers.answers);
-    const alarms = runtime.alarms();
-    const alarmsFired = firedAlarms(alarms).map((fired) => fired.alarmName);
-    log(`  alarms fired: ${alarmsFired.join(', ') || 'none'}`);
-    // A DLQ that held dead letters must have raised its alarm (the template's own, evaluated locally).
-    const queuesThatHeld = [...deadLetteredQueues, ...snapshot.deadLetters.map((d) => d.queueName)];
-    const report = composeReport({
+    const report = reportOf(runtime, snapshot, {
       options: { sagas: options.sagas, seed: options.seed, ...settings },
       faults: describeFaultPlan(plan),
-      snapshot,
-      violations: [...checkInvariants(snapshot), ...deadLetterAlarmViolations(alarms, queuesThatHeld)],
       faultCounts: injector.counts(),
-      stats: runtime.stats(),
-      alarmsFired,
       deadLetteredBeforeRedrive: deadLettered,
-      inconsistentAuditFirings: inconsistentAuditFirings(alarms, runtime.events),
-      timelineOf: (orderId) => formatTimeline(timelineOf(runtime.events, orderId)),
+      deadLetteredQueues,
       wallMs: Date.now() - started,
       sagasMs: sagasEnded - sagasStarted,
       cpu: { ...cpu, machineCores: availableParallelism() },
+      log,
     });
     logFirstViolation(report, log);
     await options.beforeStop?.(report);

@@ -14,6 +14,7 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type Server,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -151,20 +152,13 @@ const takeCapacity = (answer: Buffer, asked: boolean) => {
   return { consumed, body: Buffer.from(JSON.stringify(response)) };
 };
 
-/** Starts the proxy on loopback. */
-export const startDynamoDbFaultProxy = async ({
-  target,
-  onCall,
-  onAnswer,
-  authorize,
-  port = 0,
-}: DynamoDbFaultProxyOptions): Promise<DynamoDbFaultProxy> => {
-  const upstream = new URL(target);
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+type Answer = { status: number; headers: IncomingHttpHeaders; body: Buffer };
 
-  /** Sends the request on to DynamoDB Local and reads its whole response: once it is read, the call took effect. */
-  const forward = (request: IncomingMessage, body: Buffer) =>
-    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+/** Sends a request on to DynamoDB Local and reads its whole response: once it is read, the call took effect. */
+const forwarder =
+  (upstream: URL, agent: Agent) =>
+  (request: IncomingMessage, body: Buffer): Promise<Answer> =>
+    new Promise((resolve, reject) => {
       const outgoing = httpRequest(
         {
           agent,
@@ -185,6 +179,27 @@ export const startDynamoDbFaultProxy = async ({
       outgoing.on('error', reject);
       outgoing.end(body);
     });
+
+/** Listens on 127.0.0.1:`port` (0: a free one); resolves with the port. */
+const listenOnLoopback = (server: Server, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+/** Starts the proxy on loopback. */
+export const startDynamoDbFaultProxy = async ({
+  target,
+  onCall,
+  onAnswer,
+  authorize,
+  port = 0,
+}: DynamoDbFaultProxyOptions): Promise<DynamoDbFaultProxy> => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const forward = forwarder(new URL(target), agent);
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const received = await readAll(request);
@@ -240,17 +255,10 @@ export const startDynamoDbFaultProxy = async ({
   });
   // The SDK keeps connections alive; a server that closed them first would add resets nobody injected.
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server, port);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    endpoint: `http://127.0.0.1:${listening}`,
+    port: listening,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
