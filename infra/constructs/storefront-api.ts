@@ -6,7 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvNames } from '../../shared/config.js';
-import { type EventDefinition, OrderCancelled, OrderPlaced } from '../../shared/events/index.js';
+import { type EventDefinition, OrderPlaced, Sources } from '../../shared/events/index.js';
 import type { SharedBus } from './event-bus.js';
 import { SagaFunction } from './saga-function.js';
 import type { SagaTable } from './saga-table.js';
@@ -101,9 +101,11 @@ export class StorefrontApi extends Construct {
       environment: { [EnvNames.ordersTable]: orders.tableName },
     });
     // What the order service's decide-and-commit does: a consistent read, a versioned conditional put, the
-    // publish mark; then the cancellation's event.
+    // publish mark; then the order's facts: its cancellation, or, when it finds the order closed by a handler
+    // whose publish failed, that order's own fact again from its stored state (DESIGN rule 4), which may be
+    // OrderConfirmed. The route speaks for the order service, and puts only its facts.
     cancel.grantTable(orders, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    this.grantPutEvents(cancel, OrderCancelled);
+    this.props.bus.grantPutEvents(cancel.role, Sources.orders);
   }
 
   /** The API's invoke URL (the `$default` stage serves at its root). */

@@ -5,7 +5,7 @@ import {
   STOREFRONT_THROTTLE,
 } from '../../infra/constructs/storefront-api.js';
 import type { StackTableName } from '../../infra/tables.js';
-import { OrderCancelled, OrderPlaced } from '../../shared/events/index.js';
+import { detailTypesOf, OrderCancelled, OrderPlaced, Sources } from '../../shared/events/index.js';
 import { sharedTemplate, type Template } from './support/synth.js';
 import {
   actionsOf,
@@ -167,13 +167,23 @@ describe("each storefront function's role", () => {
     ]);
   });
 
-  it('POST /orders/{orderId}/cancel writes orders as the order service does, and puts OrderCancelled only', () => {
+  it("POST /orders/{orderId}/cancel writes orders as the order service does, and puts the order service's facts only", () => {
     const statements = statementsOf('POST /orders/{orderId}/cancel');
 
     expect(dynamoDbGrants(statements)).toStrictEqual([
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], tables: [tables.orders] },
     ]);
-    expect(putEventsConditions(statements)).toStrictEqual(putsExactly(OrderCancelled));
+    // Its cancellation, or an order's own fact re-published from stored state (OrderConfirmed).
+    expect(putEventsConditions(statements)).toStrictEqual([
+      {
+        'ForAllValues:StringEquals': {
+          'events:source': [Sources.orders],
+          'events:detail-type': detailTypesOf(Sources.orders),
+        },
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+      },
+    ]);
+    expect(detailTypesOf(Sources.orders)).toContain(OrderCancelled.detailType);
   });
 
   it.each(ROUTE_KEYS)('%s: no wildcard action, no wildcard resource, no managed policy', (routeKey) => {
