@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_NAMES, StackNames } from '../../infra/project.js';
 import { AuditStack } from '../../infra/stacks/audit-stack.js';
 import { BusStack } from '../../infra/stacks/bus-stack.js';
@@ -10,6 +13,10 @@ import { InventoryStack } from '../../infra/stacks/inventory-stack.js';
 import { OrderStack } from '../../infra/stacks/order-stack.js';
 import { PaymentStack } from '../../infra/stacks/payment-stack.js';
 import { cdkJsonContext, type Synthesis, sharedSynthesis } from './support/synth.js';
+
+// The apps built here synthesize into this directory, not into one CDK would leave in the temporary directory.
+const outdir = mkdtempSync(join(tmpdir(), 'order-saga-nag-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** The findings the stacks acknowledge, each reviewed: where it may appear. */
 const Reviewed: Record<string, RegExp> = {
@@ -52,7 +59,7 @@ describe('cdk-nag (AWS Solutions)', () => {
   });
 
   it('does report a finding nobody acknowledged', () => {
-    const app = new App();
+    const app = new App({ outdir });
     new sqs.Queue(new Stack(app, 'Unchecked'), 'Queue');
 
     const report = new AwsSolutionsChecks().validateScope(app);
@@ -71,7 +78,10 @@ describe('each stack on its own', () => {
     [StackNames.inventory, InventoryStack],
     [StackNames.audit, AuditStack],
   ] as const)('%s synthesizes in an app of its own, clean under cdk-nag', (name, StackClass) => {
-    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      outdir: join(outdir, name),
+      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+    });
     const stack = new StackClass(app, name, { settings: settingsFrom(app.node) });
 
     const assembly = app.synth();

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { launcherArgs } from './launcher.js';
 import { assertPortFree, portInUseMessage } from './port-in-use.js';
@@ -65,6 +68,7 @@ const explain = async (failure: string, port: number): Promise<string> => {
  *
  * The launcher exits when its standard input closes. This process holds that pipe and never writes to it,
  * so the kernel closes it however this process ends, SIGKILL included: DynamoDB Local cannot outlive it.
+ * What it unpacks at start (its SQLite library) goes to a directory of its own, removed when it stops.
  * Every failure rejects with one line, within `timeoutMs`.
  */
 export const startLoopbackProcess = async ({
@@ -78,10 +82,19 @@ export const startLoopbackProcess = async ({
 }): Promise<LoopbackProcess> => {
   const deadline = Date.now() + timeoutMs;
   if (port !== 0) await assertPortFree(port);
-  const child = spawn('java', await launcherArgs(port, javaVersion, timeoutMs), { stdio: 'pipe' });
+  const scratch = mkdtempSync(join(tmpdir(), 'saga-dynamodb-local-'));
+  const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+  const args = await launcherArgs(port, javaVersion, timeoutMs, scratch).catch((error: unknown) => {
+    removeScratch();
+    throw error;
+  });
+  const child = spawn('java', args, { stdio: 'pipe' });
   const exited = once(child, 'exit').catch(() => undefined);
   // A normal exit of this process need not wait for the pipe: the child is killed at once.
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    removeScratch();
+  };
   process.once('exit', killOnExit);
   const stop = async () => {
     process.off('exit', killOnExit);
@@ -90,6 +103,7 @@ export const startLoopbackProcess = async ({
       child.kill('SIGKILL');
       await exited;
     }
+    removeScratch();
   };
   const outcome = await firstOutcome(child, port, Math.max(0, deadline - Date.now()));
   if ('failure' in outcome) {

@@ -1,14 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadAssembly } from '../../../../../infra/local/emulator/cloud-assembly/template.js';
 import { CDK_OUT } from '../../../../../infra/local/saga/boot.js';
 import { assemblyTemplate } from '../../../support/synth.js';
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A cloud assembly holding one stack with these resources. */
 const assemblyWith = (resources: Record<string, unknown>) => {
   const dir = mkdtempSync(join(tmpdir(), 'alarms-'));
+  dirs.push(dir);
   writeFileSync(join(dir, 'Alarms.template.json'), JSON.stringify({ Resources: resources }));
   return () => loadAssembly({ cdkOutDir: dir, stacks: ['Alarms'] });
 };
