@@ -46,7 +46,8 @@ export type FindingKind = z.infer<typeof FindingKind>;
  * money or stock needs a person, and no retry will fix it. STUCK_STEP: a compensation was still not done
  * after the audit's waits, which outlast Lambda's retries: it is in a dead-letter queue, or its target cannot
  * be reached; once it is sent again it lands, publishes its refund, release or void, and that fact audits the
- * saga again. ORDER_NOT_FOUND is no longer recorded (an unknown order fails the audit instead).
+ * saga again. ORDER_NOT_FOUND stays in the contract for the verdicts the archive holds, but the audit records
+ * none: an unknown order fails the audit instead.
  */
 export const FindingKinds: Record<AuditFinding, FindingKind> = {
   ORDER_NOT_FOUND: 'BROKEN_RULE',
