@@ -1,3 +1,4 @@
+import java.io.File;
 import java.lang.reflect.Field;
 import java.net.BindException;
 import org.eclipse.jetty.server.Connector;
@@ -17,7 +18,9 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * <ul>
  *   <li>prints one line, {@code listening <port>}, once the socket is bound (port 0 picks a free one);
  *   <li>exits when its standard input reaches end of file, so that it dies with the process that holds
- *       the pipe, however that process dies (SIGKILL included);
+ *       the pipe, however that process dies (SIGKILL included), removing first the directory named by
+ *       {@code -Dloopback.scratch}, if any: Java's temporary directory, where DynamoDB Local unpacks its
+ *       SQLite library at start;
  *   <li>on failure prints one line, {@code error <kind> <message>}, and exits 2 (port in use) or 1.
  * </ul>
  *
@@ -37,6 +40,7 @@ public final class LoopbackDynamoDbLocal {
       boolean busy = causes(error, BindException.class);
       System.out.println("error " + (busy ? "port-in-use " : "start ") + oneLine(error));
       System.out.flush();
+      removeScratch();
       Runtime.getRuntime().halt(busy ? 2 : 1);
     }
   }
@@ -82,11 +86,23 @@ public final class LoopbackDynamoDbLocal {
               } catch (Throwable ignored) {
                 // A broken pipe means the parent is gone, as end of file does.
               }
+              removeScratch();
               Runtime.getRuntime().halt(0);
             },
             "exit-on-stdin-eof");
     watcher.setDaemon(true);
     watcher.start();
+  }
+
+  /** Removes the directory named by {@code -Dloopback.scratch} and the files in it, if it is set. */
+  private static void removeScratch() {
+    String dir = System.getProperty("loopback.scratch");
+    if (dir == null) return;
+    File[] files = new File(dir).listFiles();
+    if (files != null) {
+      for (File file : files) file.delete();
+    }
+    new File(dir).delete();
   }
 
   private static boolean causes(Throwable error, Class<? extends Throwable> type) {

@@ -68,7 +68,7 @@ const compiledLauncher = async (jarDir: string, javaVersion: string, timeoutMs: 
  * The `java` arguments that start DynamoDB Local on 127.0.0.1:`port` through the loopback launcher,
  * compiling the launcher first (within `timeoutMs`) when its cache is cold. DynamoDB Local unpacks its
  * SQLite library into Java's temporary directory at every start and removes it only on an orderly exit:
- * `scratchDir`, when given, is that directory, so that its owner can remove it.
+ * `scratchDir`, when given, is that directory, which the launcher removes when its parent dies.
  */
 export const launcherArgs = async (
   port: number,
@@ -87,7 +87,7 @@ export const launcherArgs = async (
     // An IPv4 socket, so that the listener is 127.0.0.1 and not an IPv4-mapped IPv6 address.
     '-Djava.net.preferIPv4Stack=true',
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    ...(scratchDir ? [`-Djava.io.tmpdir=${scratchDir}`] : []),
+    ...(scratchDir ? [`-Djava.io.tmpdir=${scratchDir}`, `-Dloopback.scratch=${scratchDir}`] : []),
     '-cp',
     [classes, join(jarDir, 'DynamoDBLocal.jar')].join(delimiter),
     LAUNCHER,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canListSockets } from '../../../../../infra/local/emulator/dynamodb/listening-sockets.js';
@@ -27,6 +27,13 @@ const diesWithin = async (pid: number, timeoutMs: number): Promise<boolean> => {
   return true;
 };
 
+/** The `-Dloopback.scratch` directory a process was started with, read from its command line. */
+const scratchOf = (pid: number): string | undefined =>
+  readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .find((arg) => arg.startsWith('-Dloopback.scratch='))
+    ?.slice('-Dloopback.scratch='.length);
+
 let javaPid: number | undefined;
 
 afterEach(() => {
@@ -36,7 +43,7 @@ afterEach(() => {
 
 describe('DynamoDB Local and the process that started it', () => {
   it.skipIf(!canListSockets())(
-    'dies when the process that started it is killed with SIGKILL',
+    'dies when the process that started it is killed with SIGKILL, leaving nothing it unpacked behind',
     async () => {
       const parent = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -45,10 +52,13 @@ describe('DynamoDB Local and the process that started it', () => {
       javaPid = (JSON.parse(line) as { javaPid?: number }).javaPid;
       expect(javaPid).toBeGreaterThan(0);
       expect(isRunning(javaPid as number)).toBe(true);
+      const scratch = scratchOf(javaPid as number);
+      expect(existsSync(scratch as string)).toBe(true);
 
       parent.kill('SIGKILL');
 
       expect(await diesWithin(javaPid as number, 10_000)).toBe(true);
+      expect(existsSync(scratch as string)).toBe(false);
     },
     120_000,
   );
